@@ -1,0 +1,348 @@
+"""Run bookkeeping shared by the engines, the jobs layer, the command line and the TUI.
+
+- :class:`RunOutcome` is the one result object of every run, whoever started it.
+- :class:`RunEvents` is the subscription interface (run started, log line, run finished,
+  heartbeat). **Listeners are called from whatever thread does the work** (a scheduler worker,
+  a TUI thread worker): they must not touch widgets directly but hand the event over, e.g. with
+  ``App.call_from_thread`` or ``post_message``.
+- :class:`RunJournal` writes a run's log lines and per-order results, each in its own short
+  transaction so other processes see them live, and forwards log lines to the listeners.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..database import Database
+from ..domain.models import (
+    Channel,
+    ExportConfiguration,
+    ImportConfiguration,
+    Run,
+    RunLogLine,
+    RunResultRow,
+    utcnow,
+)
+from ..domain.statuses import RunKind, RunState, Trigger
+
+logger = logging.getLogger(__name__)
+
+#: This process, as it appears in runs' and leases' ``owner`` column.
+PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def process_owner() -> str:
+    """The owner id of this process (recomputed after a fork)."""
+    global PROCESS_OWNER
+    host, pid, _ = PROCESS_OWNER.rsplit(":", 2)
+    if int(pid) != os.getpid():
+        PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return PROCESS_OWNER
+
+
+def owner_is_gone(owner: str | None) -> bool:
+    """True when ``owner`` was a process on this host that no longer exists.
+
+    Owners on other hosts are never declared gone here; leases with expiry cover them.
+    """
+    if not owner:
+        return True
+    try:
+        host, pid_text, _ = owner.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return True
+    if host != socket.gethostname():
+        return False
+    if owner == process_owner():
+        return False
+    if pid == os.getpid():
+        return True  # same pid, other uuid: a previous process that had our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+# --------------------------------------------------------------------------- outcome
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run did: the same object for the TUI, the scheduler and the command line."""
+
+    run_id: int | None
+    kind: RunKind
+    config: str
+    channel: str
+    state: RunState
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    message: str = ""
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return self.state.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        """The SPEC §10 shape of `export run` / `import run` --json."""
+        data: dict[str, Any] = {
+            "run_id": self.run_id,
+            "kind": self.kind.value,
+            "config": self.config,
+            "channel": self.channel,
+            "state": self.state.value,
+            "counts": dict(self.counts),
+            "files": list(self.files),
+            "message": self.message,
+        }
+        if self.dry_run:
+            data["dry_run"] = True
+        return data
+
+
+EXPORT_COUNT_KEYS = ("selected", "exported", "failed")
+IMPORT_COUNT_KEYS = ("files", "applied", "unchanged", "rejected", "duplicates")
+
+
+def empty_counts(kind: RunKind) -> dict[str, int]:
+    keys = EXPORT_COUNT_KEYS if kind is RunKind.EXPORT else IMPORT_COUNT_KEYS
+    return dict.fromkeys(keys, 0)
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: int
+    kind: RunKind
+    config: str
+    channel: str
+    trigger: Trigger
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class LogLine:
+    run_id: int
+    at: datetime
+    level: str
+    message: str
+    config: str = ""
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    owner: str
+    at: datetime
+    next_due_config: str | None
+    next_due_at: datetime | None
+    running: int = 0
+
+
+class RunListener(Protocol):
+    """Receives run events. Called from worker threads: hand events over, don't block."""
+
+    def __call__(self, event: RunStarted | LogLine | RunOutcome | Heartbeat) -> None: ...
+
+
+class RunEvents:
+    """Thread-safe fan-out of run events to subscribed listeners.
+
+    ``subscribe`` returns a function that unsubscribes. A listener that raises is logged and
+    kept; it never breaks the run that emitted the event.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[RunListener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: RunListener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def emit(self, event: RunStarted | LogLine | RunOutcome | Heartbeat) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                logger.exception("run event listener failed")
+
+
+# --------------------------------------------------------------------------- journal
+
+
+class RunJournal:
+    """Writes the log lines and per-order results of one run and streams the log lines."""
+
+    def __init__(
+        self, db: Database, run_id: int, config: str, events: RunEvents | None = None
+    ) -> None:
+        self.db = db
+        self.run_id = run_id
+        self.config = config
+        self.events = events
+
+    def log(self, message: str, level: str = "INFO") -> None:
+        """Append one line to the run's log (own transaction) and send it to the listeners."""
+        at = utcnow()
+        with self.db.write() as session:
+            session.add(RunLogLine(run_id=self.run_id, at=at, level=level, message=message))
+        logger.log(logging.getLevelName(level), "run %s: %s", self.run_id, message)
+        if self.events is not None:
+            self.events.emit(LogLine(self.run_id, at, level, message, self.config))
+
+    def add_results(self, session: Session, results: Iterable[dict[str, Any]]) -> None:
+        """Insert per-order results in the caller's transaction.
+
+        Each dict has ``document_no`` and ``outcome`` and optionally ``order_id``,
+        ``reason_code``, ``reason_text``, ``file_name``.
+        """
+        rows = [{"run_id": self.run_id, **r} for r in results]
+        if rows:
+            session.execute(RunResultRow.__table__.insert(), rows)
+
+
+def create_run(
+    session: Session,
+    *,
+    kind: RunKind,
+    configuration_id: int,
+    config_name: str,
+    channel_id: int,
+    trigger: Trigger,
+    dry_run: bool = False,
+    state: RunState = RunState.RUNNING,
+    message: str = "",
+) -> Run:
+    """Add a run row to the caller's transaction (flushed, so it has an id)."""
+    run = Run(
+        kind=kind.value,
+        configuration_id=configuration_id,
+        config_name=config_name,
+        channel_id=channel_id,
+        trigger=trigger.value,
+        state=state.value,
+        dry_run=dry_run,
+        started_at=utcnow(),
+        counts=empty_counts(kind),
+        files=[],
+        message=message,
+        owner=process_owner(),
+    )
+    if state is not RunState.RUNNING:
+        run.finished_at = run.started_at
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    run: Run,
+    *,
+    state: RunState,
+    counts: dict[str, int] | None = None,
+    files: list[str] | None = None,
+    message: str = "",
+) -> None:
+    """Set the end state of a run (the caller commits)."""
+    run.state = state.value
+    run.finished_at = utcnow()
+    if counts is not None:
+        run.counts = dict(counts)
+    if files is not None:
+        run.files = list(files)
+    run.message = message
+    run.temp_path = None
+
+
+def outcome_of(session: Session, run: Run) -> RunOutcome:
+    """The :class:`RunOutcome` of a stored run."""
+    channel = session.get(Channel, run.channel_id)
+    return RunOutcome(
+        run_id=run.id,
+        kind=RunKind(run.kind),
+        config=run.config_name,
+        channel=channel.name if channel else "",
+        state=RunState(run.state),
+        counts=dict(run.counts or {}),
+        files=list(run.files or []),
+        message=run.message,
+        dry_run=run.dry_run,
+    )
+
+
+def record_failed_run(
+    db: Database,
+    *,
+    kind: RunKind,
+    configuration: ExportConfiguration | ImportConfiguration,
+    trigger: Trigger,
+    message: str,
+    dry_run: bool = False,
+    state: RunState = RunState.FAILED,
+    events: RunEvents | None = None,
+) -> RunOutcome:
+    """Store a run that ended before it began (FAILED or SKIPPED) with its one log line."""
+    with db.write() as session:
+        run = create_run(
+            session,
+            kind=kind,
+            configuration_id=configuration.id,
+            config_name=configuration.name,
+            channel_id=configuration.channel_id,
+            trigger=trigger,
+            dry_run=dry_run,
+            state=state,
+            message=message,
+        )
+        session.add(
+            RunLogLine(
+                run_id=run.id,
+                level="ERROR" if state is RunState.FAILED else "WARNING",
+                message=message,
+            )
+        )
+        outcome = outcome_of(session, run)
+    if events is not None:
+        events.emit(LogLine(outcome.run_id or 0, utcnow(), "ERROR", message, outcome.config))
+        events.emit(outcome)
+    return outcome
+
+
+def active_runs(session: Session) -> list[Run]:
+    """Runs still marked RUNNING."""
+    return list(session.scalars(select(Run).where(Run.state == RunState.RUNNING.value)))

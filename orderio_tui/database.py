@@ -1,0 +1,180 @@
+"""Opening the database: URL resolution, SQLite pragmas, write transactions, migrations.
+
+One :class:`Database` per process; sessions are made per unit of work and never cross threads.
+SQLite runs in WAL mode with a busy timeout, and write units of work start with
+``BEGIN IMMEDIATE`` so that two writers queue instead of failing halfway through.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from platformdirs import user_data_dir
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import DatabaseUnavailable
+
+ENV_VAR = "ORDERIO_DB"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Key of the PostgreSQL advisory lock that serialises migrations of concurrent starts.
+_MIGRATION_LOCK_KEY = 0x0D0E_510
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user data directory."""
+    directory = Path(user_data_dir("orderio", appauthor=False))
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / 'orderio.db'}"
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """``--db`` first, then ``$ORDERIO_DB``, then the default SQLite file."""
+    return explicit or os.environ.get(ENV_VAR) or default_database_url()
+
+
+class Database:
+    """An opened, migrated database and its session factories."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise DatabaseUnavailable(
+                f"database URL '{url}' is not valid: use e.g. sqlite:///path/to/orderio.db "
+                f"or postgresql+psycopg://user@host/dbname"
+            ) from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self._check_sqlite_path(parsed.database)
+        try:
+            self.engine = self._create_engine(url)
+        except NoSuchModuleError:
+            raise DatabaseUnavailable(
+                f"database URL '{url}' needs a driver that is not installed: for PostgreSQL "
+                f"install orderio-tui[postgres] and use postgresql+psycopg://"
+            ) from None
+        except ModuleNotFoundError as exc:
+            raise DatabaseUnavailable(
+                f"database driver '{exc.name}' for '{url}' is not installed: "
+                f"install orderio-tui[postgres]"
+            ) from None
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    @staticmethod
+    def _check_sqlite_path(database: str | None) -> None:
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return
+        path = Path(database)
+        if not path.parent.is_dir():
+            raise DatabaseUnavailable(
+                f"database directory '{path.parent}' does not exist: create it or give another --db"
+            )
+        if path.is_dir():
+            raise DatabaseUnavailable(
+                f"database '{path}' is a directory: give a file path such as {path}/orderio.db"
+            )
+
+    def _create_engine(self, url: str) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(url, pool_pre_ping=True, future=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy's "begin" event issue BEGIN itself (DEFERRED or IMMEDIATE).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+            mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+
+    # ------------------------------------------------------------------ sessions
+
+    def session(self) -> Session:
+        """A session for reading (and small writes that may wait for the write lock)."""
+        return self._read()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write unit of work: ``BEGIN IMMEDIATE`` on SQLite, committed on success."""
+        with self._write() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read unit of work."""
+        with self._read() as session:
+            yield session
+
+    # ------------------------------------------------------------------ migrations
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        return config
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision shipped in the package."""
+        config = self._alembic_config()
+        head = ScriptDirectory.from_config(config).get_current_head()
+        try:
+            with self.engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return
+            with self.engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY}
+                    )
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except DBAPIError as exc:
+            raise DatabaseUnavailable(self._explain(exc)) from None
+
+    def _explain(self, exc: DBAPIError) -> str:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if self.is_sqlite and "not a database" in detail:
+            return (
+                f"'{make_url(self.url).database}' is not an orderio database (SQLite says: "
+                f"{detail}): give another --db"
+            )
+        return f"cannot open database '{self.url}': {detail}: check --db / ${ENV_VAR}"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
+    """Open (and by default migrate) the database at ``url`` or the resolved default."""
+    database = Database(resolve_database_url(url))
+    if migrate:
+        database.migrate()
+    return database

@@ -1,0 +1,59 @@
+"""Errors a user can cause. Each carries one clear message naming the thing and the fix.
+
+Programming errors stay ordinary exceptions; the command line, the TUI and the scheduler turn
+:class:`UserError` into a readable message (exit code 2 on the command line) and anything else
+into a logged traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class UserError(Exception):
+    """A problem the user can fix: bad input, a missing directory, an unknown name."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DatabaseUnavailable(UserError):
+    """The database URL points at something orderio cannot open."""
+
+
+class NotFound(UserError):
+    """A named thing (channel, configuration, service, order) does not exist."""
+
+
+class Ambiguous(UserError):
+    """A name exists in several channels; the user must say which one."""
+
+    def __init__(self, what: str, name: str, channels: list[str]) -> None:
+        self.channels = channels
+        super().__init__(
+            f"{what} '{name}' exists in several channels ({', '.join(channels)}); "
+            f"choose one with --channel"
+        )
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem with one field of a form, in words for the user."""
+
+    field: str
+    message: str
+
+
+class ValidationFailed(UserError):
+    """A form (configuration, service) has one or more invalid fields."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+    def for_field(self, field: str) -> list[str]:
+        return [p.message for p in self.problems if p.field == field]
