@@ -346,3 +346,153 @@ def record_failed_run(
 def active_runs(session: Session) -> list[Run]:
     """Runs still marked RUNNING."""
     return list(session.scalars(select(Run).where(Run.state == RunState.RUNNING.value)))
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run as the history list and `runs --json` show it."""
+
+    run_id: int
+    kind: str
+    config: str
+    configuration_id: int
+    channel: str
+    trigger: str
+    state: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int]
+    files: list[str]
+    message: str
+    dry_run: bool
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def to_json(self) -> dict[str, Any]:
+        """SPEC §10 shape of `runs --json`."""
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "config": self.config,
+            "channel": self.channel,
+            "trigger": self.trigger,
+            "state": self.state,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "counts": dict(self.counts),
+            "files": list(self.files),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class RunLogView:
+    at: datetime
+    level: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunResultView:
+    document_no: str
+    outcome: str
+    reason_code: str | None
+    reason_text: str | None
+    file_name: str | None
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    run: RunView
+    log: list[RunLogView]
+    results: list[RunResultView]
+
+
+def _run_view(run: Run, channel: str) -> RunView:
+    return RunView(
+        run_id=run.id,
+        kind=run.kind,
+        config=run.config_name,
+        configuration_id=run.configuration_id,
+        channel=channel,
+        trigger=run.trigger,
+        state=run.state,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        counts=dict(run.counts or {}),
+        files=list(run.files or []),
+        message=run.message,
+        dry_run=run.dry_run,
+    )
+
+
+def list_runs(
+    db: Database,
+    *,
+    config: str | None = None,
+    channel: str | None = None,
+    kind: RunKind | None = None,
+    configuration_id: int | None = None,
+    limit: int | None = 50,
+    after_id: int | None = None,
+) -> list[RunView]:
+    """Runs, newest first, filtered by configuration name, channel, kind or id."""
+    from .channels import channel_by_name  # channels imports nothing from here; avoids a cycle
+
+    with db.read() as session:
+        query = (
+            select(Run, Channel.name)
+            .join(Channel, Channel.id == Run.channel_id)
+            .order_by(Run.id.desc())
+        )
+        if channel is not None:
+            query = query.where(Run.channel_id == channel_by_name(session, channel).id)
+        if config is not None:
+            query = query.where(Run.config_name == config)
+        if kind is not None:
+            query = query.where(Run.kind == kind.value)
+        if configuration_id is not None:
+            query = query.where(Run.configuration_id == configuration_id)
+        if after_id is not None:
+            query = query.where(Run.id > after_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_run_view(run, name) for run, name in session.execute(query)]
+
+
+def run_detail(db: Database, run_id: int, *, max_results: int = 5000) -> RunDetail:
+    """A run with its log and (up to ``max_results``) per-order results."""
+    from ..errors import NotFound
+
+    with db.read() as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            raise NotFound(f"run {run_id} does not exist: refresh the history")
+        channel = session.get(Channel, run.channel_id)
+        log = [
+            RunLogView(line.at, line.level, line.message)
+            for line in session.scalars(
+                select(RunLogLine).where(RunLogLine.run_id == run_id).order_by(RunLogLine.id)
+            )
+        ]
+        results = [
+            RunResultView(r.document_no, r.outcome, r.reason_code, r.reason_text, r.file_name)
+            for r in session.scalars(
+                select(RunResultRow)
+                .where(RunResultRow.run_id == run_id)
+                .order_by(RunResultRow.id)
+                .limit(max_results)
+            )
+        ]
+        return RunDetail(_run_view(run, channel.name if channel else ""), log, results)

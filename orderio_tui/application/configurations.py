@@ -1,0 +1,564 @@
+"""Export and import configurations of a channel: forms, validation, storage, lookup, lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..database import Database
+from ..domain.models import (
+    Channel,
+    ExportConfiguration,
+    ImportConfiguration,
+    Run,
+    Service,
+)
+from ..domain.scheduling import Schedule, schedule_of, store_schedule
+from ..domain.statuses import (
+    DEFAULT_LINE_ITEM_TRANSITIONS,
+    DEFAULT_ORDER_TRANSITIONS,
+    Actor,
+    CustomerType,
+    Entity,
+    LineItemStatus,
+    OrderStatus,
+    PaymentStatus,
+    RunKind,
+    ServiceKind,
+    transition_allowed,
+)
+from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed
+from .channels import channel_by_name
+
+Configuration = ExportConfiguration | ImportConfiguration
+
+
+def _model(kind: RunKind) -> type[ExportConfiguration] | type[ImportConfiguration]:
+    return ExportConfiguration if kind is RunKind.EXPORT else ImportConfiguration
+
+
+def _label(kind: RunKind) -> str:
+    return "export configuration" if kind is RunKind.EXPORT else "import configuration"
+
+
+# --------------------------------------------------------------------------- forms
+
+
+@dataclass(frozen=True)
+class ImportConfigurationForm:
+    """General and Scheduling tabs of an import configuration (SPEC §4)."""
+
+    name: str
+    service: str
+    description: str = ""
+    schedule: Schedule = field(default_factory=Schedule)
+
+
+@dataclass(frozen=True)
+class ExportConfigurationForm:
+    """All four tabs of an export configuration (SPEC §3)."""
+
+    # General
+    name: str
+    service: str
+    description: str = ""
+    # Actions
+    status_updates_enabled: bool = True
+    order_transitions: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_ORDER_TRANSITIONS)
+    )
+    line_item_transitions: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_LINE_ITEM_TRANSITIONS)
+    )
+    # Scheduling
+    schedule: Schedule = field(default_factory=Schedule)
+    # Conditions
+    order_statuses: list[str] = field(default_factory=lambda: [OrderStatus.NEW.value])
+    line_item_statuses: list[str] = field(default_factory=lambda: [s.value for s in LineItemStatus])
+    payment_statuses: list[str] = field(default_factory=lambda: [s.value for s in PaymentStatus])
+    customer_types: list[str] = field(default_factory=lambda: [s.value for s in CustomerType])
+    order_numbers: list[str] = field(default_factory=list)
+    customer_id: str = ""
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    gross_min: Decimal | None = None
+    gross_max: Decimal | None = None
+    skus: list[str] = field(default_factory=list)
+    supplier: str = ""
+    min_age_minutes: int | None = None
+    only_not_exported: bool = False
+    max_orders: int | None = None
+
+
+_CONDITION_FIELDS = (
+    "order_statuses",
+    "line_item_statuses",
+    "payment_statuses",
+    "customer_types",
+    "order_numbers",
+    "created_from",
+    "created_to",
+    "gross_min",
+    "gross_max",
+    "skus",
+    "min_age_minutes",
+    "only_not_exported",
+    "max_orders",
+)
+
+
+def _check_general(
+    session: Session,
+    kind: RunKind,
+    channel_id: int,
+    name: str,
+    service_name: str,
+    configuration_id: int | None,
+) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    name = name.strip()
+    if not name:
+        problems.append(FieldProblem("name", "name is mandatory"))
+    elif len(name) > 100:
+        problems.append(FieldProblem("name", "name is longer than 100 characters"))
+    else:
+        model = _model(kind)
+        clash = session.scalar(
+            select(model.id).where(model.channel_id == channel_id, model.name == name)
+        )
+        if clash is not None and clash != configuration_id:
+            channel = session.get(Channel, channel_id)
+            problems.append(
+                FieldProblem(
+                    "name",
+                    f"an {_label(kind)} named '{name}' already exists in channel "
+                    f"'{channel.name if channel else channel_id}': choose another name",
+                )
+            )
+    if not service_name.strip():
+        problems.append(FieldProblem("service", "configuration type is mandatory: pick a service"))
+    else:
+        service = session.scalar(select(Service).where(Service.name == service_name))
+        if service is None:
+            problems.append(
+                FieldProblem("service", f"service '{service_name}' does not exist: pick another")
+            )
+        elif ServiceKind(service.kind).is_export != (kind is RunKind.EXPORT):
+            wanted = "an export" if kind is RunKind.EXPORT else "a status import"
+            problems.append(
+                FieldProblem(
+                    "service",
+                    f"service '{service_name}' is a {service.kind} service: pick {wanted} service",
+                )
+            )
+    return problems
+
+
+def _check_statuses(
+    field_name: str, label: str, values: list[str], allowed: type[OrderStatus] | type
+) -> list[FieldProblem]:
+    if not values:
+        return [FieldProblem(field_name, f"select at least one {label}")]
+    known = {s.value for s in allowed}  # type: ignore[attr-defined]
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        return [FieldProblem(field_name, f"unknown {label}: {', '.join(unknown)}")]
+    return []
+
+
+def export_form_problems(
+    session: Session,
+    channel_id: int,
+    form: ExportConfigurationForm,
+    *,
+    configuration_id: int | None = None,
+) -> list[FieldProblem]:
+    """Everything wrong with an export configuration form, one message per problem."""
+    problems = _check_general(
+        session, RunKind.EXPORT, channel_id, form.name, form.service, configuration_id
+    )
+    for entity, field_name, transitions in (
+        (Entity.ORDER, "order_transitions", form.order_transitions),
+        (Entity.LINE_ITEM, "line_item_transitions", form.line_item_transitions),
+    ):
+        for source, target in transitions.items():
+            if not transition_allowed(Actor.EXPORT, entity, source, target):
+                what = "order" if entity is Entity.ORDER else "line-item"
+                problems.append(
+                    FieldProblem(
+                        field_name,
+                        f"{what} transition {source} → {target} is not allowed for an export",
+                    )
+                )
+    problems.extend(form.schedule.problems())
+    problems.extend(
+        _check_statuses("order_statuses", "order status", form.order_statuses, OrderStatus)
+    )
+    problems.extend(
+        _check_statuses(
+            "line_item_statuses", "fulfillment status", form.line_item_statuses, LineItemStatus
+        )
+    )
+    problems.extend(
+        _check_statuses("payment_statuses", "payment status", form.payment_statuses, PaymentStatus)
+    )
+    problems.extend(
+        _check_statuses("customer_types", "customer type", form.customer_types, CustomerType)
+    )
+    if form.created_from and form.created_to and form.created_from > form.created_to:
+        problems.append(
+            FieldProblem("created_to", "creation date 'to' is before 'from': swap them")
+        )
+    for field_name, value in (("gross_min", form.gross_min), ("gross_max", form.gross_max)):
+        if value is not None and value < 0:
+            problems.append(FieldProblem(field_name, "amounts must be 0 or more"))
+    if (
+        form.gross_min is not None
+        and form.gross_max is not None
+        and form.gross_min > form.gross_max
+    ):
+        problems.append(FieldProblem("gross_max", "maximum amount is below the minimum"))
+    if form.min_age_minutes is not None and form.min_age_minutes < 0:
+        problems.append(FieldProblem("min_age_minutes", "minimum order age must be 0 or more"))
+    if form.max_orders is not None and form.max_orders < 1:
+        problems.append(FieldProblem("max_orders", "max orders per run must be 1 or more"))
+    return problems
+
+
+def import_form_problems(
+    session: Session,
+    channel_id: int,
+    form: ImportConfigurationForm,
+    *,
+    configuration_id: int | None = None,
+) -> list[FieldProblem]:
+    """Everything wrong with an import configuration form, one message per problem."""
+    problems = _check_general(
+        session, RunKind.IMPORT, channel_id, form.name, form.service, configuration_id
+    )
+    problems.extend(form.schedule.problems())
+    return problems
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def _store_export(
+    session: Session, row: ExportConfiguration, form: ExportConfigurationForm
+) -> None:
+    row.name = form.name.strip()
+    row.service_id = session.scalar(select(Service.id).where(Service.name == form.service))  # type: ignore[assignment]
+    row.description = form.description
+    row.status_updates_enabled = form.status_updates_enabled
+    row.order_transitions = dict(form.order_transitions)
+    row.line_item_transitions = dict(form.line_item_transitions)
+    store_schedule(row, form.schedule)
+    row.order_statuses = list(form.order_statuses)
+    row.line_item_statuses = list(form.line_item_statuses)
+    row.payment_statuses = list(form.payment_statuses)
+    row.customer_types = list(form.customer_types)
+    row.order_numbers = list(form.order_numbers)
+    row.customer_id = form.customer_id.strip() or None
+    row.created_from = form.created_from
+    row.created_to = form.created_to
+    row.gross_min = form.gross_min
+    row.gross_max = form.gross_max
+    row.skus = list(form.skus)
+    row.supplier = form.supplier.strip() or None
+    row.min_age_minutes = form.min_age_minutes
+    row.only_not_exported = form.only_not_exported
+    row.max_orders = form.max_orders
+
+
+def _store_import(
+    session: Session, row: ImportConfiguration, form: ImportConfigurationForm
+) -> None:
+    row.name = form.name.strip()
+    row.service_id = session.scalar(select(Service.id).where(Service.name == form.service))  # type: ignore[assignment]
+    row.description = form.description
+    store_schedule(row, form.schedule)
+
+
+def export_form_of(session: Session, row: ExportConfiguration) -> ExportConfigurationForm:
+    """The form that shows a stored export configuration."""
+    return ExportConfigurationForm(
+        name=row.name,
+        service=row.service.name,
+        description=row.description,
+        status_updates_enabled=row.status_updates_enabled,
+        order_transitions=dict(row.order_transitions or {}),
+        line_item_transitions=dict(row.line_item_transitions or {}),
+        schedule=schedule_of(row),
+        order_statuses=list(row.order_statuses or []),
+        line_item_statuses=list(row.line_item_statuses or []),
+        payment_statuses=list(row.payment_statuses or []),
+        customer_types=list(row.customer_types or []),
+        order_numbers=list(row.order_numbers or []),
+        customer_id=row.customer_id or "",
+        created_from=row.created_from,
+        created_to=row.created_to,
+        gross_min=row.gross_min,
+        gross_max=row.gross_max,
+        skus=list(row.skus or []),
+        supplier=row.supplier or "",
+        min_age_minutes=row.min_age_minutes,
+        only_not_exported=row.only_not_exported,
+        max_orders=row.max_orders,
+    )
+
+
+def import_form_of(session: Session, row: ImportConfiguration) -> ImportConfigurationForm:
+    """The form that shows a stored import configuration."""
+    return ImportConfigurationForm(
+        name=row.name,
+        service=row.service.name,
+        description=row.description,
+        schedule=schedule_of(row),
+    )
+
+
+def transient_export_configuration(
+    session: Session, channel_id: int, form: ExportConfigurationForm
+) -> ExportConfiguration:
+    """An unsaved configuration row built from a form (for the live "N orders match" count)."""
+    row = ExportConfiguration(channel_id=channel_id)
+    _store_export(session, row, form)
+    return row
+
+
+def create_export_configuration(db: Database, channel: str, form: ExportConfigurationForm) -> int:
+    """Validate and store a new export configuration; returns its id."""
+    with db.write() as session:
+        channel_id = channel_by_name(session, channel).id
+        problems = export_form_problems(session, channel_id, form)
+        if problems:
+            raise ValidationFailed(problems)
+        row = ExportConfiguration(channel_id=channel_id)
+        _store_export(session, row, form)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def update_export_configuration(
+    db: Database, configuration_id: int, form: ExportConfigurationForm
+) -> None:
+    """Validate and store changes to an export configuration."""
+    with db.write() as session:
+        row = _get(session, RunKind.EXPORT, configuration_id)
+        assert isinstance(row, ExportConfiguration)
+        problems = export_form_problems(
+            session, row.channel_id, form, configuration_id=configuration_id
+        )
+        if problems:
+            raise ValidationFailed(problems)
+        _store_export(session, row, form)
+
+
+def create_import_configuration(db: Database, channel: str, form: ImportConfigurationForm) -> int:
+    """Validate and store a new import configuration; returns its id."""
+    with db.write() as session:
+        channel_id = channel_by_name(session, channel).id
+        problems = import_form_problems(session, channel_id, form)
+        if problems:
+            raise ValidationFailed(problems)
+        row = ImportConfiguration(channel_id=channel_id)
+        _store_import(session, row, form)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def update_import_configuration(
+    db: Database, configuration_id: int, form: ImportConfigurationForm
+) -> None:
+    """Validate and store changes to an import configuration."""
+    with db.write() as session:
+        row = _get(session, RunKind.IMPORT, configuration_id)
+        assert isinstance(row, ImportConfiguration)
+        problems = import_form_problems(
+            session, row.channel_id, form, configuration_id=configuration_id
+        )
+        if problems:
+            raise ValidationFailed(problems)
+        _store_import(session, row, form)
+
+
+def delete_configuration(db: Database, kind: RunKind, configuration_id: int) -> None:
+    """Delete a configuration; its run history stays."""
+    with db.write() as session:
+        row = session.get(_model(kind), configuration_id)
+        if row is not None:
+            session.delete(row)
+
+
+def set_schedule(db: Database, kind: RunKind, configuration_id: int, value: Schedule) -> None:
+    """Change only the Scheduling tab of a configuration."""
+    problems = value.problems()
+    if problems:
+        raise ValidationFailed(problems)
+    with db.write() as session:
+        store_schedule(_get(session, kind, configuration_id), value)
+
+
+def _get(session: Session, kind: RunKind, configuration_id: int) -> Configuration:
+    row = session.get(_model(kind), configuration_id)
+    if row is None:
+        raise NotFound(f"{_label(kind)} {configuration_id} no longer exists: refresh the list")
+    return row
+
+
+def load_export_form(db: Database, configuration_id: int) -> ExportConfigurationForm:
+    with db.read() as session:
+        row = _get(session, RunKind.EXPORT, configuration_id)
+        assert isinstance(row, ExportConfiguration)
+        return export_form_of(session, row)
+
+
+def load_import_form(db: Database, configuration_id: int) -> ImportConfigurationForm:
+    with db.read() as session:
+        row = _get(session, RunKind.IMPORT, configuration_id)
+        assert isinstance(row, ImportConfiguration)
+        return import_form_of(session, row)
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def resolve_configuration(
+    session: Session, kind: RunKind, name: str, channel: str | None = None
+) -> Configuration:
+    """The configuration called ``name`` (in ``channel`` if given).
+
+    Without a channel the name must be unique across channels, else :class:`Ambiguous`.
+    """
+    model = _model(kind)
+    query = select(model).where(model.name == name)
+    if channel is not None:
+        query = query.where(model.channel_id == channel_by_name(session, channel).id)
+    rows = list(session.scalars(query))
+    if not rows:
+        where = f" in channel '{channel}'" if channel else ""
+        known = sorted(set(session.scalars(select(model.name).order_by(model.name))))
+        raise NotFound(
+            f"{_label(kind)} '{name}' does not exist{where} (known: {', '.join(known) or 'none'})"
+        )
+    if len(rows) > 1:
+        names = sorted(session.get(Channel, r.channel_id).name for r in rows)  # type: ignore[union-attr]
+        raise Ambiguous(_label(kind), name, names)
+    return rows[0]
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@dataclass(frozen=True)
+class ConfigurationRow:
+    """One line of the Order Export / Order Status Import lists (and `export list --json`)."""
+
+    id: int
+    kind: RunKind
+    name: str
+    channel: str
+    service: str
+    service_kind: str
+    description: str
+    schedule: Schedule
+    status_updates: bool | None
+    last_run_id: int | None
+    last_run_state: str | None
+    last_run_at: datetime | None
+    next_run_at: datetime | None
+
+    @property
+    def type_label(self) -> str:
+        return self.service
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "id": self.id,
+            "name": self.name,
+            "channel": self.channel,
+            "type": self.service,
+            "service_kind": self.service_kind,
+            "description": self.description,
+            "schedule": {
+                "mode": self.schedule.mode.value,
+                "every": self.schedule.every,
+                "unit": self.schedule.unit.value if self.schedule.unit else None,
+                "at": self.schedule.at,
+                "weekday": self.schedule.weekday.value if self.schedule.weekday else None,
+                "enabled": self.schedule.enabled,
+                "text": self.schedule.describe(),
+            },
+            "last_run": None
+            if self.last_run_id is None
+            else {
+                "run_id": self.last_run_id,
+                "state": self.last_run_state,
+                "started_at": _iso(self.last_run_at),
+            },
+            "next_run_at": _iso(self.next_run_at),
+        }
+        if self.kind is RunKind.EXPORT:
+            data["status_updates"] = self.status_updates
+        return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def list_configurations(
+    db: Database, kind: RunKind, channel: str | None = None
+) -> list[ConfigurationRow]:
+    """Configurations of one kind (in one channel, if given) with their last and next run."""
+    model = _model(kind)
+    with db.read() as session:
+        query = select(model).order_by(model.name)
+        if channel is not None:
+            query = query.where(model.channel_id == channel_by_name(session, channel).id)
+        rows = list(session.scalars(query))
+        last_runs = _last_runs(session, kind, [r.id for r in rows])
+        result = []
+        for row in rows:
+            last = last_runs.get(row.id)
+            schedule = schedule_of(row)
+            result.append(
+                ConfigurationRow(
+                    id=row.id,
+                    kind=kind,
+                    name=row.name,
+                    channel=row.channel.name,
+                    service=row.service.name,
+                    service_kind=row.service.kind,
+                    description=row.description,
+                    schedule=schedule,
+                    status_updates=row.status_updates_enabled
+                    if isinstance(row, ExportConfiguration)
+                    else None,
+                    last_run_id=last.id if last else None,
+                    last_run_state=last.state if last else None,
+                    last_run_at=last.started_at if last else None,
+                    next_run_at=schedule.next_run(),
+                )
+            )
+        return result
+
+
+def _last_runs(session: Session, kind: RunKind, ids: list[int]) -> dict[int, Run]:
+    if not ids:
+        return {}
+    latest_ids = (
+        select(func.max(Run.id))
+        .where(Run.kind == kind.value, Run.configuration_id.in_(ids), Run.dry_run.is_(False))
+        .group_by(Run.configuration_id)
+    )
+    return {
+        run.configuration_id: run
+        for run in session.scalars(select(Run).where(Run.id.in_(latest_ids)))
+    }

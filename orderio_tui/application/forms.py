@@ -1,0 +1,103 @@
+"""Turning what a user typed into typed values, with one clear message per problem.
+
+The TUI's inputs and the command line's options both go through these parsers, so a value is
+accepted or refused the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from ..errors import FieldProblem
+
+
+class FieldErrors:
+    """Collects :class:`FieldProblem` objects while a form is parsed or checked."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(FieldProblem(field, message))
+
+    def extend(self, problems: list[FieldProblem]) -> None:
+        self.problems.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+
+def parse_optional_int(
+    errors: FieldErrors, field: str, label: str, text: str, *, minimum: int | None = None
+) -> int | None:
+    """A whole number or nothing; below ``minimum`` is a problem."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        errors.add(field, f"{label} '{text}' is not a whole number")
+        return None
+    if minimum is not None and value < minimum:
+        errors.add(field, f"{label} must be {minimum} or more")
+    return value
+
+
+def parse_optional_money(errors: FieldErrors, field: str, label: str, text: str) -> Decimal | None:
+    """An amount such as 12.50 or nothing; negative amounts are a problem."""
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors.add(field, f"{label} '{text}' is not an amount (use e.g. 100.00)")
+        return None
+    if not value.is_finite() or value < 0:
+        errors.add(field, f"{label} must be an amount of 0 or more")
+        return None
+    return value
+
+
+def parse_optional_local_datetime(
+    errors: FieldErrors, field: str, label: str, text: str, *, end_of_day: bool = False
+) -> datetime | None:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` in local time, returned as aware UTC.
+
+    A bare date means the start of that day, or its last second when ``end_of_day`` (so that
+    "to 2026-11-30" includes the whole 30th).
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
+        else:
+            moment = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        errors.add(field, f"{label} '{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+        return None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # local time
+    return moment.astimezone(UTC)
+
+
+def format_local_datetime(value: datetime | None) -> str:
+    """An aware UTC datetime as local ``YYYY-MM-DD HH:MM`` for forms and lists."""
+    if value is None:
+        return ""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def parse_list(text: str) -> list[str]:
+    """A list typed as comma-, semicolon- or whitespace-separated values."""
+    for separator in (";", "\n", "\t"):
+        text = text.replace(separator, ",")
+    values: list[str] = []
+    for part in text.split(","):
+        values.extend(word for word in part.split() if word)
+    return list(dict.fromkeys(values))

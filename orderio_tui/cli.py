@@ -1,0 +1,476 @@
+"""The `orderio-tui` command line (SPEC §10).
+
+Exit codes: 0 succeeded, 3 partial, 1 failed, 2 usage or configuration error. Errors the user
+can cause are printed as one line on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from .database import Database, open_database
+from .domain.scheduling import Schedule
+from .domain.statuses import OrderStatus, RunKind, ScheduleMode, ScheduleUnit, Trigger, Weekday
+from .errors import UserError
+
+logger = logging.getLogger("orderio_tui")
+
+EXIT_USAGE = 2
+
+
+class Context:
+    """Lazily opened database shared by the subcommands of one invocation."""
+
+    def __init__(self, db_url: str | None) -> None:
+        self.db_url = db_url
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.db_url)
+        return self._db
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _local(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+# --------------------------------------------------------------------------- root
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="SQLAlchemy database URL (default: $ORDERIO_DB, else a SQLite file in the user data "
+    "directory).",
+)
+@click.option(
+    "--no-scheduler", is_flag=True, help="Start the TUI without the background scheduler."
+)
+@click.version_option(package_name="orderio-tui")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, no_scheduler: bool) -> None:
+    """orderio: the Order Import & Export manager. Without a command it starts the TUI."""
+    ctx.obj = Context(db_url)
+    if ctx.invoked_subcommand is None:
+        from .tui.app import run_tui
+
+        run_tui(ctx.obj.db, scheduler=not no_scheduler)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@cli.command()
+@click.option(
+    "--root",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the demo's export and import folders (created).",
+)
+@click.option("--orders", "order_count", default=500, show_default=True, type=click.IntRange(0))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def demo(context: Context, root: Path, order_count: int, seed: int, as_json: bool) -> None:
+    """Fill an empty database with demo channels, services, configurations and orders."""
+    from .demo import create_demo
+
+    summary = create_demo(context.db, root.resolve(), orders=order_count, seed=seed)
+    if as_json:
+        _print_json(summary.to_json())
+        return
+    click.echo(summary.describe())
+    click.echo("")
+    click.echo("Look at it with:")
+    db_option = f" --db {context.db.url}" if context.db_url else ""
+    click.echo(f"  orderio-tui{db_option}                      (the TUI)")
+    click.echo(f"  orderio-tui{db_option} export list --channel demo-b2c")
+    click.echo(f"  orderio-tui{db_option} export run erp-export --channel demo-b2c")
+
+
+# --------------------------------------------------------------------------- configurations
+
+
+def _list_command(kind: RunKind) -> click.Command:
+    @click.command("list")
+    @click.option("--channel", help="Only this channel.")
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def list_(context: Context, channel: str | None, as_json: bool) -> None:
+        from .application.configurations import list_configurations
+
+        rows = list_configurations(context.db, kind, channel)
+        if as_json:
+            _print_json([r.to_json() for r in rows])
+            return
+        headers = ["CHANNEL", "NAME", "TYPE", "SCHEDULE", "LAST RUN", "STATE", "NEXT RUN"]
+        if kind is RunKind.EXPORT:
+            headers.insert(3, "STATUS UPDATES")
+        table = []
+        for r in rows:
+            line = [
+                r.channel,
+                r.name,
+                r.service,
+                r.schedule.describe(),
+                _local(r.last_run_at),
+                r.last_run_state or "",
+                _local(r.next_run_at),
+            ]
+            if kind is RunKind.EXPORT:
+                line.insert(3, "on" if r.status_updates else "off")
+            table.append(line)
+        _table(headers, table)
+
+    list_.help = f"List {kind.value} configurations."
+    return list_
+
+
+def _run_command(kind: RunKind) -> click.Command:
+    @click.command("run")
+    @click.argument("name")
+    @click.option(
+        "--channel", help="Channel of the configuration (needed if the name is not unique)."
+    )
+    @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def run(context: Context, name: str, channel: str | None, dry_run: bool, as_json: bool) -> None:
+        from .application.configurations import resolve_configuration
+        from .application.runs import LogLine, RunEvents
+        from .jobs.execute import run_configuration
+
+        db = context.db
+        with db.read() as session:
+            configuration_id = resolve_configuration(session, kind, name, channel).id
+        events = RunEvents()
+        if not as_json:
+
+            def show(event: object) -> None:
+                if isinstance(event, LogLine):
+                    click.echo(f"{_local(event.at)} {event.level:<7} {event.message}", err=True)
+
+            events.subscribe(show)
+        outcome = run_configuration(
+            db, kind, configuration_id, trigger=Trigger.CLI, dry_run=dry_run, events=events
+        )
+        if as_json:
+            _print_json(outcome.to_json())
+        else:
+            counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items())
+            click.echo(f"run {outcome.run_id}: {outcome.state.value} ({counts})")
+            for path in outcome.files:
+                click.echo(f"  file: {path}")
+            if outcome.message:
+                click.echo(f"  {outcome.message}")
+        sys.exit(outcome.exit_code)
+
+    run.help = f"Run an {kind.value} configuration now."
+    return run
+
+
+def _schedule_command(kind: RunKind) -> click.Command:
+    @click.command("schedule")
+    @click.argument("name")
+    @click.option(
+        "--channel", help="Channel of the configuration (needed if the name is not unique)."
+    )
+    @click.option("--every", type=int, help="Run every N units.")
+    @click.option("--unit", type=click.Choice([u.value for u in ScheduleUnit]))
+    @click.option("--at", "at_time", metavar="HH:MM", help="Time of day (days and weeks).")
+    @click.option("--weekday", type=click.Choice([w.value for w in Weekday]), help="For weeks.")
+    @click.option("--manual", is_flag=True, help="Run only when asked.")
+    @click.option("--disable", is_flag=True, help="Keep the interval but do not run it.")
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def schedule_(
+        context: Context,
+        name: str,
+        channel: str | None,
+        every: int | None,
+        unit: str | None,
+        at_time: str | None,
+        weekday: str | None,
+        manual: bool,
+        disable: bool,
+        as_json: bool,
+    ) -> None:
+        from .application.configurations import (
+            list_configurations,
+            resolve_configuration,
+            set_schedule,
+        )
+
+        if manual and (every is not None or unit or at_time or weekday):
+            raise UserError("give either --manual or --every N --unit UNIT, not both")
+        if not manual and (every is None or unit is None):
+            raise UserError(
+                "give --every N --unit UNIT (e.g. --every 5 --unit minutes) or --manual"
+            )
+        value = (
+            Schedule(mode=ScheduleMode.MANUAL)
+            if manual
+            else Schedule(
+                mode=ScheduleMode.INTERVAL,
+                every=every,
+                unit=ScheduleUnit(unit) if unit else None,
+                at=at_time,
+                weekday=Weekday(weekday) if weekday else None,
+                enabled=not disable,
+            )
+        )
+        db = context.db
+        with db.read() as session:
+            row = resolve_configuration(session, kind, name, channel)
+            configuration_id, channel_name = row.id, row.channel.name
+        set_schedule(db, kind, configuration_id, value)
+        updated = next(
+            r for r in list_configurations(db, kind, channel_name) if r.id == configuration_id
+        )
+        if as_json:
+            _print_json(updated.to_json())
+        else:
+            click.echo(f"{kind.value} configuration '{name}' ({channel_name}): {value.describe()}")
+            if updated.next_run_at:
+                click.echo(f"  next run: {_local(updated.next_run_at)}")
+
+    schedule_.help = f"Set the schedule of an {kind.value} configuration."
+    return schedule_
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Order export configurations."""
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Order status import configurations."""
+
+
+for _group, _kind in ((export_group, RunKind.EXPORT), (import_group, RunKind.IMPORT)):
+    _group.add_command(_list_command(_kind))
+    _group.add_command(_run_command(_kind))
+    _group.add_command(_schedule_command(_kind))
+
+
+# --------------------------------------------------------------------------- orders, runs
+
+
+@cli.command()
+@click.option("--channel")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in OrderStatus], case_sensitive=False),
+    help="Only orders with this status.",
+)
+@click.option("--limit", type=click.IntRange(1), help="At most N orders.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def orders(
+    context: Context, channel: str | None, status: str | None, limit: int | None, as_json: bool
+) -> None:
+    """List orders."""
+    from .application.orders import list_orders
+
+    views = list_orders(
+        context.db, channel=channel, status=status.upper() if status else None, limit=limit
+    )
+    if as_json:
+        _print_json([v.to_json() for v in views])
+        return
+    _table(
+        ["DOCUMENT", "CHANNEL", "STATUS", "CREATED", "CUSTOMER", "TYPE", "GROSS", "ITEMS"],
+        [
+            (
+                v.document_no,
+                v.channel,
+                v.status,
+                _local(v.created_at),
+                v.customer,
+                v.customer_type,
+                f"{v.gross_total} {v.currency}",
+                len(v.line_items),
+            )
+            for v in views
+        ],
+    )
+
+
+@cli.command()
+@click.argument("document_no")
+@click.option("--channel")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def order(context: Context, document_no: str, channel: str | None, as_json: bool) -> None:
+    """Show one order with lines, payments and status history."""
+    from .application.orders import order_detail
+
+    view = order_detail(context.db, document_no, channel)
+    if as_json:
+        _print_json(view.to_json(detail=True))
+        return
+    click.echo(f"Order {view.document_no} ({view.channel})  status {view.status}")
+    if view.reason_code:
+        click.echo(f"  reason: {view.reason_code}: {view.reason_text}")
+    click.echo(f"  created {_local(view.created_at)}, {view.customer} ({view.customer_type})")
+    click.echo(f"  gross total {view.gross_total} {view.currency}")
+    if view.invoice_address:
+        click.echo("  invoice address: " + ", ".join(view.invoice_address))
+    click.echo("Line items:")
+    _table(
+        ["POS", "STATUS", "SKU", "PRODUCT", "QTY", "GROSS"],
+        [
+            (li.position, li.status, li.sku, li.product_name, li.quantity, li.gross_total)
+            for li in view.line_items
+        ],
+    )
+    click.echo("Payments:")
+    _table(
+        ["ID", "SERVICE", "AMOUNT", "STATUS"],
+        [(p.id, p.service, p.amount, p.status) for p in view.payments],
+    )
+    click.echo("Status history:")
+    _table(
+        ["AT", "WHAT", "FROM", "TO", "SOURCE", "RUN", "REASON"],
+        [
+            (
+                _local(h.at),
+                h.entity + (f" {h.entity_ref}" if h.entity_ref else ""),
+                h.from_status,
+                h.to_status,
+                h.source,
+                h.run_id,
+                f"{h.reason_code}: {h.reason_text}" if h.reason_code else "",
+            )
+            for h in view.history
+        ],
+    )
+
+
+@cli.command()
+@click.option("--config", help="Only runs of configurations with this name.")
+@click.option("--channel")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def runs(
+    context: Context, config: str | None, channel: str | None, limit: int, as_json: bool
+) -> None:
+    """List runs, newest first."""
+    from .application.runs import list_runs
+
+    views = list_runs(context.db, config=config, channel=channel, limit=limit)
+    if as_json:
+        _print_json([v.to_json() for v in views])
+        return
+    _table(
+        ["RUN", "KIND", "CONFIG", "CHANNEL", "TRIGGER", "STATE", "STARTED", "SECONDS", "COUNTS"],
+        [
+            (
+                v.run_id,
+                v.kind,
+                v.config,
+                v.channel,
+                v.trigger,
+                v.state + (" (dry run)" if v.dry_run else ""),
+                _local(v.started_at),
+                f"{v.duration_seconds:.1f}" if v.duration_seconds is not None else "",
+                " ".join(f"{k}={n}" for k, n in v.counts.items()),
+            )
+            for v in views
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def recover(context: Context, as_json: bool) -> None:
+    """Finish or roll back runs whose process died (exports and imports)."""
+    from .jobs.recovery import recover_abandoned_runs
+
+    messages = recover_abandoned_runs(context.db)
+    if as_json:
+        _print_json({"recovered": len(messages), "messages": messages})
+        return
+    if not messages:
+        click.echo("nothing to recover")
+    for message in messages:
+        click.echo(message)
+
+
+@cli.command()
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop after this many seconds (default: run until stopped).",
+)
+@pass_context
+def scheduler(context: Context, duration: float | None) -> None:
+    """Run the scheduler without the TUI (stops cleanly on SIGTERM, SIGINT, SIGHUP)."""
+    from .jobs.scheduler import run_headless
+
+    sys.exit(run_headless(context.db, duration=duration))
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"orderio-tui: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console script entry point: user errors become one line on stderr and exit 2."""
+    logging.basicConfig(
+        level=os.environ.get("ORDERIO_LOG_LEVEL", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        _fail(exc.message, EXIT_USAGE)
+    except KeyboardInterrupt:
+        _fail("interrupted", 1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # programming errors: one line here, the traceback in the log
+        logger.error("unexpected error", exc_info=True)
+        _fail(f"unexpected {type(exc).__name__}: {exc} (set ORDERIO_LOG_LEVEL=DEBUG)", 1)
