@@ -1,0 +1,1010 @@
+"""The order export run and its exactly-once protocol (SPEC §3, §6.1, §7, §7.1).
+
+A run goes through four steps:
+
+1. **Claim** (one transaction): create the run, write its file paths, and claim the orders the
+   configuration's conditions select (one ``INSERT … SELECT``). A claimed order is not selected by
+   any other run.
+2. **Write**: stream the claimed orders into ``.<name>.part`` in the target directory. An order
+   that fails validation is left out and recorded as a failed result at once (own transaction),
+   together with its reason.
+3. **Publish**: flush and fsync the part file, store its SHA-256 in the run, rename it to its
+   final name, fsync the directory.
+4. **Complete** (one transaction): apply the configuration's status transitions to the exported
+   orders and EXPORTFAILED to the failed ones (when status updates are on), write the ledger and the
+   per-order results, release the claims and finish the run.
+
+Because the failed orders are in the database before the rename, "the orders in the published
+file" are exactly "the claimed orders without a failed result". :func:`recover_export_run` uses
+that: an interrupted run whose final file exists is completed from it (step 4), otherwise its part
+files are removed, its claims released and the run marked FAILED. After recovery an order is
+marked exported if and only if it is in exactly one published file of that configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from ...application.runs import (
+    LogLine,
+    RunEvents,
+    RunJournal,
+    RunOutcome,
+    RunStarted,
+    create_run,
+    finish_run,
+    outcome_of,
+    owner_is_gone,
+    record_failed_run,
+)
+from ...database import Database
+from ...domain.conditions import matching_orders_query
+from ...domain.models import (
+    Channel,
+    ExportClaim,
+    ExportConfiguration,
+    ExportLedgerEntry,
+    LineItem,
+    Order,
+    Run,
+    RunLogLine,
+    RunResultRow,
+    Service,
+    StatusHistory,
+    UTCDateTime,
+    utcnow,
+)
+from ...domain.statuses import (
+    EXPORT_FAILURE_STATUS,
+    Actor,
+    Entity,
+    RunKind,
+    RunState,
+    ServiceKind,
+    Trigger,
+    transition_allowed,
+)
+from ...errors import NotFound
+from .failpoints import failpoint
+from .order_xml import OrderXmlWriter
+from .publishing import (
+    ExportPaths,
+    directory_problem,
+    name_problem,
+    open_part_file,
+    publish,
+)
+from .reading import BATCH_SIZE, stream_orders
+from .stylesheet import StylesheetError, load_stylesheet, transform_file
+from .validation import validate_order
+
+logger = logging.getLogger(__name__)
+
+EXPORTED = "exported"
+FAILED = "failed"
+HISTORY_SOURCE = "export"
+#: Failed orders named one by one in the run log; the rest are summed up (all are in the results).
+LOGGED_FAILURES = 50
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """What a run needs from its configuration, service and channel, read once at the start."""
+
+    configuration: ExportConfiguration
+    configuration_id: int
+    name: str
+    channel_id: int
+    channel: str
+    store: str
+    service: str
+    service_kind: str
+    service_enabled: bool
+    directory: Path
+    prefix: str
+    extension: str
+    stylesheet: Path | None
+    status_updates: bool
+    order_transitions: dict[str, str]
+    line_item_transitions: dict[str, str]
+
+    @classmethod
+    def of(
+        cls, configuration: ExportConfiguration, service: Service, channel: Channel
+    ) -> ExportSettings:
+        stylesheet = (service.stylesheet_path or "").strip()
+        return cls(
+            configuration=configuration,
+            configuration_id=configuration.id,
+            name=configuration.name,
+            channel_id=configuration.channel_id,
+            channel=channel.name,
+            store=channel.store,
+            service=service.name,
+            service_kind=service.kind,
+            service_enabled=bool(service.enabled),
+            directory=Path(service.directory).expanduser(),
+            prefix=(service.file_prefix or "").strip() or "orders",
+            extension=(service.file_extension or "").strip(),
+            stylesheet=Path(stylesheet).expanduser().absolute() if stylesheet else None,
+            status_updates=bool(configuration.status_updates_enabled),
+            order_transitions=dict(configuration.order_transitions or {}),
+            line_item_transitions=dict(configuration.line_item_transitions or {}),
+        )
+
+    @property
+    def is_xslt(self) -> bool:
+        return self.service_kind == ServiceKind.EXPORT_XSLT.value
+
+
+def _load_settings(db: Database, configuration_id: int) -> ExportSettings:
+    with db.read() as session:
+        configuration = session.get(ExportConfiguration, configuration_id)
+        if configuration is None:
+            raise NotFound(
+                f"export configuration {configuration_id} does not exist: "
+                f"see `orderio-tui export list`"
+            )
+        return ExportSettings.of(configuration, configuration.service, configuration.channel)
+
+
+def _preflight(settings: ExportSettings) -> tuple[str | None, etree.XSLT | None]:
+    """Why the run cannot start (one line naming the thing and the fix), and the stylesheet."""
+    service = f"service '{settings.service}'"
+    if settings.service_kind not in (ServiceKind.EXPORT_XML.value, ServiceKind.EXPORT_XSLT.value):
+        return (
+            f"{service} of '{settings.name}' is a '{settings.service_kind}' service, not an "
+            f"order export service: choose an export service as its configuration type",
+            None,
+        )
+    if not settings.service_enabled:
+        return (
+            f"{service} is disabled: enable it on the services screen to run '{settings.name}'",
+            None,
+        )
+    problem = name_problem(settings.prefix, settings.extension)
+    if problem:
+        return f"{service}: {problem}: correct it on the services screen", None
+    problem = directory_problem(settings.directory)
+    if problem:
+        return (
+            f"export directory '{settings.directory}' of {service} {problem}: create it "
+            f"(writable) or point the service at another directory",
+            None,
+        )
+    if not settings.is_xslt:
+        return None, None
+    if settings.stylesheet is None:
+        return f"{service} has no XSLT stylesheet: set its stylesheet path", None
+    try:
+        return None, load_stylesheet(settings.stylesheet)
+    except StylesheetError as exc:
+        return exc.message, None
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def run_export(
+    db: Database,
+    configuration_id: int,
+    *,
+    trigger: Trigger,
+    dry_run: bool = False,
+    events: RunEvents | None = None,
+) -> RunOutcome:
+    """Run one export configuration now (SPEC §7.1) and return what it did.
+
+    Abandoned export runs are recovered first. A run that cannot start (disabled service, missing
+    or unwritable directory, bad stylesheet) is recorded as FAILED and changes nothing. With
+    ``dry_run`` the orders are selected and validated, and nothing else changes.
+    """
+    recover_abandoned_export_runs(db, events=events)
+    settings = _load_settings(db, configuration_id)
+    problem, transform = _preflight(settings)
+    if problem:
+        return record_failed_run(
+            db,
+            kind=RunKind.EXPORT,
+            configuration=settings.configuration,
+            trigger=trigger,
+            message=problem,
+            dry_run=dry_run,
+            events=events,
+        )
+    if dry_run:
+        return _dry_run(db, settings, trigger, events)
+    return _ExportRun(db, settings, trigger, transform, events).run()
+
+
+def recover_abandoned_export_runs(db: Database, events: RunEvents | None = None) -> list[str]:
+    """Recover every RUNNING export run whose process is gone; one message per run."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Run.id, Run.owner).where(
+                Run.kind == RunKind.EXPORT.value, Run.state == RunState.RUNNING.value
+            )
+        ).all()
+    return [
+        recover_export_run(db, run_id, events=events)
+        for run_id, owner in rows
+        if owner_is_gone(owner)
+    ]
+
+
+def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = None) -> str:
+    """Finish an abandoned RUNNING export run (SPEC §7.1); returns a one-line message.
+
+    Final file exists: the run is completed from it (statuses, ledger, results). Otherwise its
+    part files are removed, its claims released and it is marked FAILED.
+    """
+    with db.read() as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            return f"run {run_id} does not exist"
+        if run.kind != RunKind.EXPORT.value or run.state != RunState.RUNNING.value:
+            return f"run {run_id} is a {run.state} {run.kind} run: nothing to recover"
+        final = Path(run.final_path) if run.final_path else None
+        part = Path(run.temp_path) if run.temp_path else None
+        expected_sha = run.file_sha256
+        dry_run = run.dry_run
+        configuration = session.get(ExportConfiguration, run.configuration_id)
+        settings = (
+            ExportSettings.of(configuration, configuration.service, configuration.channel)
+            if configuration is not None
+            else None
+        )
+
+    published = final is not None and final.exists() and not dry_run
+    if published and final is not None:
+        paths = ExportPaths.from_part(final, part or final.with_name(f".{final.name}.part"))
+        paths.remove_temporary()
+        note = ""
+        if expected_sha and _sha256_of(final) != expected_sha:
+            note = " (the file has changed since it was written)"
+        with db.write() as session:
+            run = session.get_one(Run, run_id)
+            if run.state != RunState.RUNNING.value:
+                return f"run {run_id} was finished meanwhile: nothing to recover"
+            counts = _complete(session, run, settings, paths.final.name)
+            message = (
+                f"recovered: '{run.config_name}' run {run_id} completed from published file "
+                f"{paths.final.name}{note}: {_counts_text(counts)}"
+            )
+            state = RunState.PARTIAL if counts[FAILED] else RunState.SUCCEEDED
+            finish_run(run, state=state, counts=counts, files=[str(paths.final)], message=message)
+            session.add(RunLogLine(run_id=run_id, level="WARNING", message=message))
+            outcome = outcome_of(session, run)
+    else:
+        if final is not None and part is not None:
+            ExportPaths.from_part(final, part).remove_temporary()
+        with db.write() as session:
+            run = session.get_one(Run, run_id)
+            if run.state != RunState.RUNNING.value:
+                return f"run {run_id} was finished meanwhile: nothing to recover"
+            released = _release_claims(session, run_id)
+            what = "dry run" if dry_run else "run"
+            message = (
+                f"recovered: '{run.config_name}' {what} {run_id} was interrupted before its file "
+                f"was published: temporary file removed, {released} claimed orders released"
+            )
+            counts = {**(run.counts or {}), EXPORTED: 0}
+            finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
+            run.final_path = None
+            session.add(RunLogLine(run_id=run_id, level="WARNING", message=message))
+            outcome = outcome_of(session, run)
+    logger.warning("%s", message)
+    if events is not None:
+        events.emit(LogLine(run_id, utcnow(), "WARNING", message, outcome.config))
+        events.emit(outcome)
+    return message
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class _ExportRun:
+    """One real (not dry) export run, step by step."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: ExportSettings,
+        trigger: Trigger,
+        transform: etree.XSLT | None,
+        events: RunEvents | None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.trigger = trigger
+        self.transform = transform
+        self.events = events
+        self.run_id = 0
+        self.paths: ExportPaths | None = None
+        self.journal: RunJournal | None = None
+
+    # -- step 1
+
+    def _claim(self) -> RunOutcome | int:
+        """Create the run and claim its orders; an outcome when the run ends here."""
+        settings = self.settings
+        for attempt in range(3):
+            try:
+                with self.db.write() as session:
+                    active = session.scalar(
+                        select(Run.id)
+                        .where(
+                            Run.kind == RunKind.EXPORT.value,
+                            Run.configuration_id == settings.configuration_id,
+                            Run.state == RunState.RUNNING.value,
+                            Run.dry_run.is_(False),
+                        )
+                        .limit(1)
+                    )
+                    if active is not None:
+                        return self._skipped(session, active)
+                    run = create_run(
+                        session,
+                        kind=RunKind.EXPORT,
+                        configuration_id=settings.configuration_id,
+                        config_name=settings.name,
+                        channel_id=settings.channel_id,
+                        trigger=self.trigger,
+                    )
+                    self.run_id = run.id
+                    self.paths = ExportPaths.for_run(
+                        settings.directory,
+                        settings.prefix,
+                        run.started_at,
+                        run.id,
+                        settings.extension,
+                    )
+                    run.final_path = str(self.paths.final)
+                    run.temp_path = str(self.paths.part)
+                    matching = matching_orders_query(
+                        settings.configuration, now=run.started_at
+                    ).subquery()
+                    session.execute(
+                        insert(ExportClaim).from_select(
+                            ["order_id", "run_id"], select(matching.c.id, literal(run.id))
+                        )
+                    )
+                    selected = session.scalar(
+                        select(func.count()).where(ExportClaim.run_id == run.id)
+                    )
+                    run.counts = {"selected": selected or 0, EXPORTED: 0, FAILED: 0}
+                    if not selected:
+                        message = (
+                            f"no order matches the conditions of '{settings.name}': no file written"
+                        )
+                        finish_run(run, state=RunState.SUCCEEDED, files=[], message=message)
+                        run.final_path = None
+                        session.add(RunLogLine(run_id=run.id, message=message))
+                        return outcome_of(session, run)
+                    return int(selected)
+            except IntegrityError:
+                # Another database client claimed some of the same orders at the same time
+                # (PostgreSQL); the conditions leave them out on the next attempt.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _skipped(self, session: Any, active: int) -> RunOutcome:
+        settings = self.settings
+        message = f"'{settings.name}' is already running (run {active}): this run was skipped"
+        run = create_run(
+            session,
+            kind=RunKind.EXPORT,
+            configuration_id=settings.configuration_id,
+            config_name=settings.name,
+            channel_id=settings.channel_id,
+            trigger=self.trigger,
+            state=RunState.SKIPPED,
+            message=message,
+        )
+        session.add(RunLogLine(run_id=run.id, level="WARNING", message=message))
+        return outcome_of(session, run)
+
+    # -- entry
+
+    def run(self) -> RunOutcome:
+        claimed = self._claim()
+        if isinstance(claimed, RunOutcome):
+            if claimed.run_id is not None and self.events is not None:
+                self._emit_started()
+                self.events.emit(LogLine(claimed.run_id, utcnow(), "INFO", claimed.message))
+                self.events.emit(claimed)
+            return claimed
+        assert self.paths is not None
+        settings = self.settings
+        self.journal = RunJournal(self.db, self.run_id, settings.name, self.events)
+        self._emit_started()
+        self.journal.log(
+            f"selected {claimed} orders of channel '{settings.channel}' for "
+            f"{self.paths.final.name} in {settings.directory}"
+        )
+        failpoint("after_claim")
+        try:
+            written, failed, sha256 = self._write()
+        except Exception as exc:
+            return self._abort(exc)
+        if written == 0:
+            return self._finish_without_file(failed)
+        try:
+            with self.db.write() as session:
+                run = session.get_one(Run, self.run_id)
+                run.file_sha256 = sha256
+                run.counts = {"selected": claimed, EXPORTED: written, FAILED: failed}
+            failpoint("before_rename")
+            publish(self.paths)
+        except Exception as exc:
+            return self._abort(exc)
+        failpoint("after_rename")
+        self.journal.log(f"published {self.paths.final.name} ({written} orders)")
+        try:
+            return self._complete_published()
+        except Exception:
+            # The file is out; its orders must be completed, not released. Recovery does that
+            # from the file; if even that fails, the run is left for the next recovery.
+            logger.exception("completing export run %s failed; recovering it", self.run_id)
+            try:
+                recover_export_run(self.db, self.run_id, events=self.events)
+                with self.db.read() as session:
+                    return outcome_of(session, session.get_one(Run, self.run_id))
+            except Exception:
+                self._hand_over_to_recovery()
+                raise
+
+    def _hand_over_to_recovery(self) -> None:
+        """Mark the run as ownerless so that the next recovery completes it."""
+        try:
+            with self.db.write() as session:
+                session.get_one(Run, self.run_id).owner = None
+        except Exception:
+            logger.exception("could not hand export run %s over to recovery", self.run_id)
+
+    def _emit_started(self) -> None:
+        if self.events is None:
+            return
+        self.events.emit(
+            RunStarted(
+                self.run_id,
+                RunKind.EXPORT,
+                self.settings.name,
+                self.settings.channel,
+                self.trigger,
+                utcnow(),
+            )
+        )
+
+    # -- step 2
+
+    def _write(self) -> tuple[int, int, str]:
+        """Write the part file; returns (orders written, orders failed, SHA-256 of the file)."""
+        assert self.paths is not None
+        target = self.paths.source if self.transform is not None else self.paths.part
+        descriptor = open_part_file(target)
+        with os.fdopen(descriptor, "wb", buffering=1 << 20) as sink:
+            writer = OrderXmlWriter(sink.write)
+            failed = 0
+            first_batch = True
+            with _reading_connections(self.db) as (headers, children):
+                claimed = select(ExportClaim.order_id).where(ExportClaim.run_id == self.run_id)
+                for batch in stream_orders(headers, children, claimed, self.settings.store):
+                    failures = []
+                    for order in batch:
+                        problem = validate_order(order)
+                        if problem is None:
+                            writer.add(order)
+                        else:
+                            failures.append((order, problem))
+                    if failures:
+                        self._record_failures(failures, failed)
+                        failed += len(failures)
+                    if first_batch:
+                        writer.flush()
+                        sink.flush()
+                        failpoint("while_writing")
+                        first_batch = False
+            sha256 = writer.close()
+            sink.flush()
+            os.fsync(sink.fileno())
+        if failed > LOGGED_FAILURES:
+            self._log(f"… and {failed - LOGGED_FAILURES} more failed orders (see the results)")
+        if self.transform is None or writer.orders == 0:
+            return writer.orders, failed, sha256
+        return writer.orders, failed, self._apply_stylesheet()
+
+    def _apply_stylesheet(self) -> str:
+        """Transform the XML source into the part file; returns the part file's SHA-256."""
+        assert self.paths is not None and self.transform is not None
+        assert self.settings.stylesheet is not None
+        output = transform_file(self.transform, self.settings.stylesheet, self.paths.source)
+        descriptor = open_part_file(self.paths.part)
+        with os.fdopen(descriptor, "wb") as sink:
+            sink.write(output)
+            sink.flush()
+            os.fsync(sink.fileno())
+        self.paths.source.unlink()
+        self._log(f"applied stylesheet {self.settings.stylesheet.name} ({len(output)} bytes)")
+        return hashlib.sha256(output).hexdigest()
+
+    def _record_failures(self, failures: list[tuple[Any, Any]], already: int) -> None:
+        assert self.journal is not None
+        with self.db.write() as session:
+            self.journal.add_results(
+                session,
+                [
+                    {
+                        "order_id": order.id,
+                        "document_no": order.document_no,
+                        "outcome": FAILED,
+                        "reason_code": problem.code,
+                        "reason_text": problem.text,
+                    }
+                    for order, problem in failures
+                ],
+            )
+        for index, (order, problem) in enumerate(failures, start=already):
+            if index >= LOGGED_FAILURES:
+                break
+            self._log(
+                f"order {order.document_no} left out: {problem.code}: {problem.text}", "WARNING"
+            )
+
+    def _log(self, message: str, level: str = "INFO") -> None:
+        assert self.journal is not None
+        self.journal.log(message, level)
+
+    # -- step 4
+
+    def _complete_published(self) -> RunOutcome:
+        assert self.paths is not None
+        settings = self.settings
+        with self.db.write() as session:
+            run = session.get_one(Run, self.run_id)
+            counts = _complete(session, run, settings, self.paths.final.name)
+            state = RunState.PARTIAL if counts[FAILED] else RunState.SUCCEEDED
+            message = (
+                f"exported {counts[EXPORTED]} of {counts['selected']} orders to "
+                f"{self.paths.final}"
+                + (f"; {counts[FAILED]} failed validation" if counts[FAILED] else "")
+            )
+            finish_run(
+                run, state=state, counts=counts, files=[str(self.paths.final)], message=message
+            )
+            session.add(RunLogLine(run_id=run.id, message=message))
+            failpoint("during_commit")
+            outcome = outcome_of(session, run)
+        return self._finished(outcome)
+
+    def _finish_without_file(self, failed: int) -> RunOutcome:
+        """Every selected order failed validation: no file; the failures are still applied."""
+        assert self.paths is not None
+        self.paths.remove_temporary()
+        with self.db.write() as session:
+            run = session.get_one(Run, self.run_id)
+            counts = _complete(session, run, self.settings, None)
+            message = f"all {failed} selected orders failed validation: no file written" + (
+                "; they are now EXPORTFAILED" if self.settings.status_updates else ""
+            )
+            finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
+            run.final_path = None
+            session.add(RunLogLine(run_id=run.id, level="ERROR", message=message))
+            outcome = outcome_of(session, run)
+        return self._finished(outcome)
+
+    def _abort(self, exc: Exception) -> RunOutcome:
+        """The file was not published: remove it, release the claims, fail the run."""
+        assert self.paths is not None
+        if isinstance(exc, StylesheetError):
+            reason = exc.message
+        elif isinstance(exc, OSError):
+            reason = (
+                f"writing the export file in '{self.settings.directory}' failed "
+                f"({exc.strerror or exc}): check the directory and free disk space"
+            )
+        else:
+            logger.exception("export run %s failed", self.run_id)
+            reason = f"export failed: {type(exc).__name__}: {exc}"
+        self.paths.remove_temporary()
+        with self.db.write() as session:
+            run = session.get_one(Run, self.run_id)
+            released = _release_claims(session, self.run_id)
+            message = f"{reason}; no file published, {released} claimed orders released"
+            counts = {**(run.counts or {}), EXPORTED: 0}
+            finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
+            run.final_path = None
+            session.add(RunLogLine(run_id=run.id, level="ERROR", message=message))
+            outcome = outcome_of(session, run)
+        return self._finished(outcome)
+
+    def _finished(self, outcome: RunOutcome) -> RunOutcome:
+        if self.events is not None:
+            level = "ERROR" if outcome.state is RunState.FAILED else "INFO"
+            self.events.emit(LogLine(self.run_id, utcnow(), level, outcome.message, outcome.config))
+            self.events.emit(outcome)
+        return outcome
+
+
+@contextmanager
+def _reading_connections(db: Database) -> Iterator[tuple[Connection, Connection]]:
+    """Two read connections: one streams the headers, the other reads the children."""
+    with db.engine.connect() as headers, db.engine.connect() as children:
+        yield headers, children
+
+
+# --------------------------------------------------------------------------- dry run
+
+
+def _dry_run(
+    db: Database, settings: ExportSettings, trigger: Trigger, events: RunEvents | None
+) -> RunOutcome:
+    """Select and validate as a run would; record the dry run and nothing else."""
+    with db.write() as session:
+        run = create_run(
+            session,
+            kind=RunKind.EXPORT,
+            configuration_id=settings.configuration_id,
+            config_name=settings.name,
+            channel_id=settings.channel_id,
+            trigger=trigger,
+            dry_run=True,
+        )
+        run_id, started_at = run.id, run.started_at
+    name = ExportPaths.for_run(
+        settings.directory, settings.prefix, started_at, run_id, settings.extension
+    ).final.name
+    journal = RunJournal(db, run_id, settings.name, events)
+    if events is not None:
+        events.emit(
+            RunStarted(run_id, RunKind.EXPORT, settings.name, settings.channel, trigger, started_at)
+        )
+    selected = valid = 0
+    failures: list[dict[str, Any]] = []
+    matching = matching_orders_query(settings.configuration, now=started_at).subquery()
+    with _reading_connections(db) as (headers, children):
+        for batch in stream_orders(
+            headers, children, select(matching.c.id), settings.store, batch_size=BATCH_SIZE
+        ):
+            selected += len(batch)
+            batch_failures = []
+            for order in batch:
+                problem = validate_order(order)
+                if problem is None:
+                    valid += 1
+                else:
+                    batch_failures.append(
+                        {
+                            "order_id": order.id,
+                            "document_no": order.document_no,
+                            "outcome": FAILED,
+                            "reason_code": problem.code,
+                            "reason_text": problem.text,
+                        }
+                    )
+            if batch_failures:
+                with db.write() as session:
+                    journal.add_results(session, batch_failures)
+                for failure in batch_failures:
+                    if len(failures) < LOGGED_FAILURES:
+                        failures.append(failure)
+                        journal.log(
+                            f"order {failure['document_no']} would be left out: "
+                            f"{failure['reason_code']}: {failure['reason_text']}",
+                            "WARNING",
+                        )
+    failed = selected - valid
+    counts = {"selected": selected, EXPORTED: valid, FAILED: failed}
+    if selected == 0:
+        message = f"dry run: no order matches the conditions of '{settings.name}'"
+        state = RunState.SUCCEEDED
+    else:
+        message = (
+            f"dry run: would export {valid} of {selected} orders to "
+            f"{settings.directory / name}"
+            + (f"; {failed} would fail validation" if failed else "")
+            + ("" if valid else "; no file would be written")
+            + ("" if settings.status_updates else "; status updates are off")
+        )
+        state = (
+            RunState.FAILED if valid == 0 else RunState.PARTIAL if failed else RunState.SUCCEEDED
+        )
+    with db.write() as session:
+        run = session.get_one(Run, run_id)
+        finish_run(run, state=state, counts=counts, files=[], message=message)
+        run.final_path = None
+        session.add(RunLogLine(run_id=run_id, message=message))
+        outcome = outcome_of(session, run)
+    if events is not None:
+        events.emit(LogLine(run_id, utcnow(), "INFO", message, settings.name))
+        events.emit(outcome)
+    return outcome
+
+
+# --------------------------------------------------------------------------- completion
+
+
+def _claimed(run_id: int) -> Select:
+    return select(ExportClaim.order_id).where(ExportClaim.run_id == run_id)
+
+
+def _failed_result_exists(run_id: int, order_id: Any) -> Any:
+    return exists().where(
+        RunResultRow.run_id == run_id,
+        RunResultRow.outcome == FAILED,
+        RunResultRow.order_id == order_id,
+    )
+
+
+def _release_claims(session: Any, run_id: int) -> int:
+    result = session.execute(delete(ExportClaim).where(ExportClaim.run_id == run_id))
+    return int(result.rowcount or 0)
+
+
+def _complete(
+    session: Any, run: Run, settings: ExportSettings | None, file_name: str | None
+) -> dict[str, int]:
+    """Step 4 in the caller's transaction; returns the run's counts.
+
+    The exported orders are the run's claimed orders without a failed result. ``settings`` is None
+    when the configuration was deleted meanwhile: then no status changes and no ledger.
+    """
+    run_id = run.id
+    now = utcnow()
+    exported_ids = (
+        select(ExportClaim.order_id)
+        .where(ExportClaim.run_id == run_id)
+        .where(~_failed_result_exists(run_id, ExportClaim.order_id))
+    )
+    failed_ids = _claimed(run_id).where(_failed_result_exists(run_id, ExportClaim.order_id))
+    counts = {
+        "selected": int(
+            session.scalar(select(func.count()).select_from(_claimed(run_id).subquery())) or 0
+        ),
+        EXPORTED: int(
+            session.scalar(select(func.count()).select_from(exported_ids.subquery())) or 0
+        ),
+        FAILED: int(session.scalar(select(func.count()).select_from(failed_ids.subquery())) or 0),
+    }
+    if file_name is None:
+        counts[EXPORTED] = 0
+
+    if settings is not None and settings.status_updates:
+        if file_name is not None:
+            _apply_order_transitions(session, run_id, exported_ids, settings, now)
+            _apply_line_item_transitions(session, run_id, exported_ids, settings, now)
+        _mark_failed(session, run_id, failed_ids, settings, now)
+
+    if file_name is not None:
+        if settings is not None:
+            session.execute(
+                delete(ExportLedgerEntry).where(
+                    ExportLedgerEntry.configuration_id == settings.configuration_id,
+                    ExportLedgerEntry.order_id.in_(exported_ids),
+                )
+            )
+            session.execute(
+                insert(ExportLedgerEntry).from_select(
+                    ["configuration_id", "order_id", "run_id", "file_name", "exported_at"],
+                    select(
+                        literal(settings.configuration_id),
+                        exported_ids.subquery().c.order_id,
+                        literal(run_id),
+                        literal(file_name),
+                        literal(now, UTCDateTime()),
+                    ),
+                )
+            )
+        session.execute(
+            insert(RunResultRow).from_select(
+                ["run_id", "order_id", "document_no", "outcome", "file_name"],
+                select(
+                    literal(run_id),
+                    Order.id,
+                    Order.document_no,
+                    literal(EXPORTED),
+                    literal(file_name),
+                )
+                .where(Order.id.in_(exported_ids))
+                .order_by(Order.created_at, Order.id),
+            )
+        )
+    _release_claims(session, run_id)
+    return counts
+
+
+def _history_insert(select_statement: Select) -> Any:
+    return insert(StatusHistory).from_select(
+        [
+            "order_id",
+            "at",
+            "entity",
+            "entity_ref",
+            "from_status",
+            "to_status",
+            "reason_code",
+            "reason_text",
+            "run_id",
+            "source",
+        ],
+        select_statement,
+    )
+
+
+def _apply_order_transitions(
+    session: Any, run_id: int, exported_ids: Select, settings: ExportSettings, now: datetime
+) -> None:
+    # The export's sources and targets are disjoint in the transition table, so applying the
+    # transitions one after another can not chain two of them on one order.
+    for source, target in settings.order_transitions.items():
+        if not transition_allowed(Actor.EXPORT, Entity.ORDER, source, target):
+            continue
+        chosen = (Order.id.in_(exported_ids), Order.status == source)
+        session.execute(
+            _history_insert(
+                select(
+                    Order.id,
+                    literal(now, UTCDateTime()),
+                    literal(Entity.ORDER.value),
+                    literal(None, String()),
+                    Order.status,
+                    literal(target),
+                    literal(None, String()),
+                    literal(None, String()),
+                    literal(run_id),
+                    literal(HISTORY_SOURCE),
+                ).where(*chosen)
+            )
+        )
+        session.execute(
+            update(Order)
+            .where(*chosen)
+            .values(status=target, status_reason_code=None, status_reason_text=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _apply_line_item_transitions(
+    session: Any, run_id: int, exported_ids: Select, settings: ExportSettings, now: datetime
+) -> None:
+    for source, target in settings.line_item_transitions.items():
+        if not transition_allowed(Actor.EXPORT, Entity.LINE_ITEM, source, target):
+            continue
+        chosen = (LineItem.order_id.in_(exported_ids), LineItem.status == source)
+        session.execute(
+            _history_insert(
+                select(
+                    LineItem.order_id,
+                    literal(now, UTCDateTime()),
+                    literal(Entity.LINE_ITEM.value),
+                    cast(LineItem.position, String),
+                    LineItem.status,
+                    literal(target),
+                    literal(None, String()),
+                    literal(None, String()),
+                    literal(run_id),
+                    literal(HISTORY_SOURCE),
+                ).where(*chosen)
+            )
+        )
+        session.execute(
+            update(LineItem)
+            .where(*chosen)
+            .values(status=target)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _mark_failed(
+    session: Any, run_id: int, failed_ids: Select, settings: ExportSettings, now: datetime
+) -> None:
+    """EXPORTFAILED with reason for failed orders the configuration would have moved on success.
+
+    An order in a status the configuration's transitions do not move (a report of delivered
+    orders, say) keeps its status; a failed order that is already EXPORTFAILED gets the new reason.
+    """
+    movable = {
+        source
+        for source, target in settings.order_transitions.items()
+        if transition_allowed(Actor.EXPORT, Entity.ORDER, source, target)
+    }
+    movable.add(EXPORT_FAILURE_STATUS.value)
+    result = RunResultRow
+    chosen = (
+        Order.id.in_(failed_ids),
+        Order.status.in_(sorted(movable)),
+    )
+    session.execute(
+        _history_insert(
+            select(
+                Order.id,
+                literal(now, UTCDateTime()),
+                literal(Entity.ORDER.value),
+                literal(None, String()),
+                Order.status,
+                literal(EXPORT_FAILURE_STATUS.value),
+                result.reason_code,
+                result.reason_text,
+                literal(run_id),
+                literal(HISTORY_SOURCE),
+            )
+            .join(
+                result,
+                (result.order_id == Order.id)
+                & (result.run_id == run_id)
+                & (result.outcome == FAILED),
+            )
+            .where(*chosen)
+        )
+    )
+    reason = (
+        select(result.reason_code)
+        .where(
+            result.run_id == run_id,
+            result.outcome == FAILED,
+            result.order_id == Order.id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    reason_text = (
+        select(result.reason_text)
+        .where(
+            result.run_id == run_id,
+            result.outcome == FAILED,
+            result.order_id == Order.id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Order)
+        .where(*chosen)
+        .values(
+            status=EXPORT_FAILURE_STATUS.value,
+            status_reason_code=reason,
+            status_reason_text=reason_text,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --------------------------------------------------------------------------- small things
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return f"{counts.get(EXPORTED, 0)} exported, {counts.get(FAILED, 0)} failed"
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,241 @@
+"""Reading the orders of an export from the database, batch by batch, as plain data.
+
+Headers are streamed from one query (ordered by creation time and id, as the file is); the line
+items, buckets, destinations and payments of each batch come from one query per table. Money and
+rate columns are read as the integers they are stored as, so no Decimal is built per value; the
+writer formats them directly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, DateTime, Select, select, type_coerce
+from sqlalchemy.orm import aliased
+
+from ...domain.models import Bucket, Destination, LineItem, Order, PaymentTransaction
+from .order_xml import (
+    ExportBucket,
+    ExportContact,
+    ExportDestination,
+    ExportLineItem,
+    ExportOrder,
+    ExportPayment,
+)
+
+#: Orders per batch: big enough for few round trips, small enough for flat memory.
+BATCH_SIZE = 500
+
+
+def _raw(column: Any) -> Any:
+    """A Money/Rate column as its stored integer."""
+    return type_coerce(column, BigInteger)
+
+
+_INVOICE_COLUMNS = (
+    Order.invoice_title,
+    Order.invoice_first_name,
+    Order.invoice_last_name,
+    Order.invoice_company,
+    Order.invoice_email,
+    Order.invoice_phone,
+    Order.invoice_line1,
+    Order.invoice_line2,
+    Order.invoice_postal_code,
+    Order.invoice_city,
+    Order.invoice_state,
+    Order.invoice_country,
+    Order.invoice_country_code,
+)
+
+_HEADER_COLUMNS = (
+    Order.id,
+    Order.document_no,
+    Order.status,
+    type_coerce(Order.created_at, DateTime),
+    Order.locale,
+    Order.currency,
+    Order.to_be_deleted,
+    Order.customer_no,
+    Order.user_id,
+    Order.customer_type,
+    Order.buyer_first_name,
+    Order.buyer_last_name,
+    Order.buyer_company,
+    Order.buyer_email,
+    Order.taxation_id,
+    *_INVOICE_COLUMNS,
+    _raw(Order.item_total),
+    _raw(Order.item_discount_total),
+    _raw(Order.shipping_total),
+    _raw(Order.payment_costs),
+    _raw(Order.tax_total),
+    _raw(Order.duties_total),
+    _raw(Order.net_total),
+    _raw(Order.gross_total),
+)
+_FIRST_INVOICE = 15
+_FIRST_TOTAL = _FIRST_INVOICE + len(_INVOICE_COLUMNS)
+
+
+def header_query(order_ids: Select) -> Select:
+    """The header columns of the orders whose ids ``order_ids`` selects, in file order."""
+    return (
+        select(*_HEADER_COLUMNS).where(Order.id.in_(order_ids)).order_by(Order.created_at, Order.id)
+    )
+
+
+def _line_items_query(ids: Sequence[int]) -> Select:
+    bucket = aliased(Bucket)
+    return (
+        select(
+            LineItem.order_id,
+            LineItem.position,
+            LineItem.status,
+            bucket.key,
+            LineItem.sku,
+            LineItem.product_name,
+            LineItem.supplier,
+            LineItem.quantity,
+            LineItem.unit,
+            LineItem.hidden,
+            _raw(LineItem.unit_price_net),
+            _raw(LineItem.unit_price_gross),
+            _raw(LineItem.net_total),
+            _raw(LineItem.gross_total),
+            _raw(LineItem.tax_rate),
+            _raw(LineItem.tax_amount),
+            _raw(LineItem.discount_amount),
+            LineItem.discount_description,
+        )
+        .outerjoin(bucket, bucket.id == LineItem.bucket_id)
+        .where(LineItem.order_id.in_(ids))
+        .order_by(LineItem.order_id, LineItem.position)
+    )
+
+
+def _buckets_query(ids: Sequence[int]) -> Select:
+    destination = aliased(Destination)
+    return (
+        select(
+            Bucket.order_id,
+            Bucket.key,
+            destination.key,
+            Bucket.shipping_method_id,
+            Bucket.shipping_method_name,
+            Bucket.ship_time_min_days,
+            Bucket.ship_time_max_days,
+            _raw(Bucket.shipping_net),
+            _raw(Bucket.shipping_gross),
+            _raw(Bucket.shipping_tax),
+            _raw(Bucket.shipping_tax_rate),
+        )
+        .outerjoin(destination, destination.id == Bucket.destination_id)
+        .where(Bucket.order_id.in_(ids))
+        .order_by(Bucket.order_id, Bucket.id)
+    )
+
+
+def _destinations_query(ids: Sequence[int]) -> Select:
+    return (
+        select(
+            Destination.order_id,
+            Destination.key,
+            Destination.title,
+            Destination.first_name,
+            Destination.last_name,
+            Destination.company,
+            Destination.email,
+            Destination.phone,
+            Destination.line1,
+            Destination.line2,
+            Destination.postal_code,
+            Destination.city,
+            Destination.state,
+            Destination.country,
+            Destination.country_code,
+        )
+        .where(Destination.order_id.in_(ids))
+        .order_by(Destination.order_id, Destination.id)
+    )
+
+
+def _payments_query(ids: Sequence[int]) -> Select:
+    return (
+        select(
+            PaymentTransaction.order_id,
+            PaymentTransaction.transaction_id,
+            PaymentTransaction.service_id,
+            _raw(PaymentTransaction.amount),
+            _raw(PaymentTransaction.cost),
+            PaymentTransaction.status,
+        )
+        .where(PaymentTransaction.order_id.in_(ids))
+        .order_by(PaymentTransaction.order_id, PaymentTransaction.id)
+    )
+
+
+def _grouped(connection: Connection, query: Select, make: Any) -> dict[int, list[Any]]:
+    groups: dict[int, list[Any]] = defaultdict(list)
+    for row in connection.execute(query):
+        groups[row[0]].append(make(row))
+    return groups
+
+
+def _make_destination(row: Any) -> ExportDestination:
+    return ExportDestination(row[1], ExportContact._make(row[2:]))
+
+
+def complete_orders(
+    connection: Connection, headers: Sequence[Any], store: str
+) -> list[ExportOrder]:
+    """Turn a batch of header rows into :class:`ExportOrder` values with all their children."""
+    ids = [row[0] for row in headers]
+    items = _grouped(connection, _line_items_query(ids), lambda r: ExportLineItem._make(r[1:]))
+    buckets = _grouped(connection, _buckets_query(ids), lambda r: ExportBucket._make(r[1:]))
+    destinations = _grouped(connection, _destinations_query(ids), _make_destination)
+    payments = _grouped(connection, _payments_query(ids), lambda r: ExportPayment._make(r[1:]))
+    empty: tuple[Any, ...] = ()
+    orders = []
+    for row in headers:
+        order_id = row[0]
+        orders.append(
+            ExportOrder(
+                order_id,
+                row[1],
+                store,
+                *row[2:_FIRST_INVOICE],
+                ExportContact._make(row[_FIRST_INVOICE:_FIRST_TOTAL]),
+                *row[_FIRST_TOTAL:],
+                tuple(items.get(order_id, empty)),
+                tuple(buckets.get(order_id, empty)),
+                tuple(destinations.get(order_id, empty)),
+                tuple(payments.get(order_id, empty)),
+            )
+        )
+    return orders
+
+
+def stream_orders(
+    headers_connection: Connection,
+    children_connection: Connection,
+    order_ids: Select,
+    store: str,
+    *,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[list[ExportOrder]]:
+    """Batches of the orders that ``order_ids`` selects, in file order.
+
+    Headers stream from ``headers_connection`` while the children are read through
+    ``children_connection``, so neither result is held in full.
+    """
+    result = headers_connection.execution_options(yield_per=batch_size).execute(
+        header_query(order_ids)
+    )
+    try:
+        for partition in result.partitions(batch_size):
+            yield complete_orders(children_connection, partition, store)
+    finally:
+        result.close()
