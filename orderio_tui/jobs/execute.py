@@ -1,17 +1,43 @@
 """The one way to run a configuration, whether the TUI, the scheduler or the command line asks.
 
-``run_configuration`` recovers abandoned runs first (SPEC §7.1, §7.2), then hands the run to the
-export or status import engine and returns the engine's :class:`RunOutcome`.
+``run_configuration``:
+
+1. recovers abandoned runs (SPEC §7.1, §7.2);
+2. takes the configuration's lease (:mod:`.leases`). When another process, or another thread of
+   this one, holds it, a SKIPPED run naming the holder is stored and returned instead;
+   when the lease was taken over from an expired or dead holder, that holder's run is recovered
+   first;
+3. hands the run to the export or status import engine while a background thread renews the
+   lease, and returns the engine's :class:`RunOutcome`;
+4. releases the lease.
+
+If the engine raises instead of returning, the run it left RUNNING is recovered at once (the
+engine is no longer touching it) and the exception goes on to the caller.
 """
 
 from __future__ import annotations
 
-from ..application.runs import RunEvents, RunOutcome
+import logging
+
+from ..application.runs import RunEvents, RunOutcome, RunStarted, record_failed_run
 from ..database import Database
-from ..domain.statuses import RunKind, Trigger
-from ..engines.export import run_export
-from ..engines.status_import import run_import
+from ..domain.models import ExportConfiguration, ImportConfiguration, Run
+from ..domain.statuses import RunKind, RunState, Trigger
+from ..engines.export import recover_export_run, run_export
+from ..engines.status_import import recover_import_run, run_import
+from ..errors import NotFound
+from .leases import (
+    DEFAULT_LEASE_SECONDS,
+    LeaseGrant,
+    LeaseHolder,
+    LeaseKeeper,
+    acquire_lease,
+    lease_key,
+    release_lease,
+)
 from .recovery import recover_abandoned_runs
+
+logger = logging.getLogger(__name__)
 
 
 def run_configuration(
@@ -22,8 +48,104 @@ def run_configuration(
     trigger: Trigger,
     dry_run: bool = False,
     events: RunEvents | None = None,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> RunOutcome:
-    """Run one export or import configuration now and return what it did."""
+    """Run one export or import configuration now and return what it did.
+
+    Listeners on ``events`` are called from the thread that calls this function.
+    """
     recover_abandoned_runs(db, events=events)
+    key = lease_key(kind, configuration_id, dry_run=dry_run)
+    lease = acquire_lease(db, key, ttl=lease_seconds)
+    if isinstance(lease, LeaseHolder):
+        return skip_run(
+            db,
+            kind,
+            configuration_id,
+            trigger=trigger,
+            message=f"skipped: {lease.describe()}",
+            dry_run=dry_run,
+            events=events,
+        )
+    try:
+        if lease.taken_over_from is not None:
+            recover_abandoned_runs(db, events=events, held={key})
+        return _run_engine(
+            db, kind, configuration_id, trigger, dry_run, events, lease_seconds, lease
+        )
+    finally:
+        release_lease(db, lease)
+
+
+def _run_engine(
+    db: Database,
+    kind: RunKind,
+    configuration_id: int,
+    trigger: Trigger,
+    dry_run: bool,
+    events: RunEvents | None,
+    lease_seconds: float,
+    lease: LeaseGrant,
+) -> RunOutcome:
+    bus = events if events is not None else RunEvents()
+    started: list[int] = []
     engine = run_export if kind is RunKind.EXPORT else run_import
-    return engine(db, configuration_id, trigger=trigger, dry_run=dry_run, events=events)
+    with LeaseKeeper(db, lease, ttl=lease_seconds) as keeper:
+
+        def note_run(event: object) -> None:
+            if isinstance(event, RunStarted) and not started:
+                started.append(event.run_id)
+                keeper.attach_run(event.run_id)
+
+        unsubscribe = bus.subscribe(note_run)
+        try:
+            return engine(db, configuration_id, trigger=trigger, dry_run=dry_run, events=bus)
+        except BaseException:
+            if started:
+                _recover_after_crash(db, kind, started[0], bus)
+            raise
+        finally:
+            unsubscribe()
+
+
+def _recover_after_crash(db: Database, kind: RunKind, run_id: int, events: RunEvents) -> None:
+    with db.read() as session:
+        run = session.get(Run, run_id)
+        running = run is not None and run.state == RunState.RUNNING.value
+    if not running:
+        return
+    recover = recover_export_run if kind is RunKind.EXPORT else recover_import_run
+    try:
+        logger.error("run %s ended with an exception; recovering it", run_id)
+        recover(db, run_id, events=events)
+    except Exception:
+        logger.exception("recovering run %s after its engine failed did not work either", run_id)
+
+
+def skip_run(
+    db: Database,
+    kind: RunKind,
+    configuration_id: int,
+    *,
+    trigger: Trigger,
+    message: str,
+    dry_run: bool = False,
+    events: RunEvents | None = None,
+) -> RunOutcome:
+    """Store and return a SKIPPED run whose one log line, ``message``, says who was first."""
+    model = ExportConfiguration if kind is RunKind.EXPORT else ImportConfiguration
+    with db.read() as session:
+        configuration = session.get(model, configuration_id)
+    if configuration is None:
+        label = "export" if kind is RunKind.EXPORT else "import"
+        raise NotFound(f"{label} configuration {configuration_id} does not exist: refresh the list")
+    return record_failed_run(
+        db,
+        kind=kind,
+        configuration=configuration,
+        trigger=trigger,
+        message=message,
+        dry_run=dry_run,
+        state=RunState.SKIPPED,
+        events=events,
+    )

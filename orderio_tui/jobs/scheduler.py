@@ -1,0 +1,659 @@
+"""The background scheduler (SPEC §8) and the headless ``orderio-tui scheduler`` command.
+
+:class:`BackgroundScheduler` runs these threads:
+
+- **the loop** owns a private :class:`schedule.Scheduler` with one job per configuration whose
+  interval schedule is enabled (and whose service is enabled). Every ``resync_seconds`` it
+  re-reads the configurations, so changes made by this process or by any other one take effect
+  without a restart; jobs whose schedule did not change keep their due times. A due job only
+  hands the run to the worker pool, so the loop is never busy for long;
+- **the workers** (``workers`` threads) run configurations through
+  :func:`~orderio_tui.jobs.execute.run_configuration`, which takes the configuration's lease,
+  so a configuration never runs twice at once, also across processes and hosts. A configuration
+  that falls due while its previous run is still going (or still waiting for a worker) gets a
+  SKIPPED run saying so;
+- **the heartbeat** writes this process's row in ``scheduler_heartbeats`` (process, host, last
+  tick of the loop, next due configuration) and emits a :class:`Heartbeat` event.
+
+Every exception is caught and logged; none ends a thread.
+
+Events go to the :class:`RunEvents` given to the scheduler: RunStarted, LogLine and RunOutcome
+from the worker threads, Heartbeat from the heartbeat thread. **Listeners are called from these
+threads, never from the caller's**: a UI must hand the event over to its own thread. A LogLine
+with ``run_id`` 0 is a message of the scheduler itself (a run that could not even be stored).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import TextIO
+
+import schedule
+from sqlalchemy import delete, select
+
+from ..application.runs import (
+    Heartbeat,
+    LogLine,
+    RunEvents,
+    RunOutcome,
+    RunStarted,
+    owner_is_gone,
+    process_owner,
+)
+from ..database import Database
+from ..domain.models import (
+    Channel,
+    ExportConfiguration,
+    ImportConfiguration,
+    SchedulerHeartbeat,
+    Service,
+    utcnow,
+)
+from ..domain.scheduling import Schedule, schedule_of
+from ..domain.statuses import RunKind, Trigger
+from ..errors import UserError
+from .execute import run_configuration, skip_run
+from .leases import DEFAULT_LEASE_SECONDS, current_lease, lease_key
+from .recovery import recover_abandoned_runs
+
+logger = logging.getLogger(__name__)
+
+#: How often the configurations are re-read (changes by other processes show within this).
+DEFAULT_RESYNC_SECONDS = 2.0
+DEFAULT_HEARTBEAT_SECONDS = 5.0
+#: Longest sleep of the loop; it wakes earlier for due jobs, re-syncs and stop requests.
+_MAX_LOOP_WAIT = 1.0
+#: Heartbeat rows of other hosts older than this are removed as leftovers.
+_STALE_HEARTBEAT = timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- configurations
+
+
+@dataclass(frozen=True)
+class ScheduledConfiguration:
+    """A configuration the scheduler runs, with what decides when."""
+
+    kind: RunKind
+    configuration_id: int
+    name: str
+    channel: str
+    schedule: Schedule
+
+    @property
+    def key(self) -> str:
+        return lease_key(self.kind, self.configuration_id)
+
+    @property
+    def label(self) -> str:
+        """``"export demo-b2c/erp-export"``: kind, channel and name."""
+        return f"{self.kind.value} {self.channel}/{self.name}"
+
+
+def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
+    """Every configuration with an enabled, valid interval schedule and an enabled service."""
+    found: list[ScheduledConfiguration] = []
+    with db.read() as session:
+        for kind, model in (
+            (RunKind.EXPORT, ExportConfiguration),
+            (RunKind.IMPORT, ImportConfiguration),
+        ):
+            rows = session.execute(
+                select(model, Channel.name)
+                .join(Channel, Channel.id == model.channel_id)
+                .join(Service, Service.id == model.service_id)
+                .where(Service.enabled.is_(True))
+                .order_by(model.id)
+            ).all()
+            for row, channel in rows:
+                value = schedule_of(row)
+                if value.is_active and not value.problems():
+                    found.append(ScheduledConfiguration(kind, row.id, row.name, channel, value))
+    return found
+
+
+# --------------------------------------------------------------------------- heartbeats
+
+
+@dataclass(frozen=True)
+class HeartbeatView:
+    """A scheduler process as its heartbeat row shows it."""
+
+    owner: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_tick: datetime
+    next_due_config: str | None
+    next_due_at: datetime | None
+
+
+def list_heartbeats(db: Database) -> list[HeartbeatView]:
+    """Heartbeats of the scheduler processes, most recent tick first."""
+    with db.read() as session:
+        rows = session.scalars(
+            select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_tick.desc())
+        ).all()
+        return [
+            HeartbeatView(
+                r.owner, r.host, r.pid, r.started_at, r.last_tick, r.next_due_config, r.next_due_at
+            )
+            for r in rows
+        ]
+
+
+def write_heartbeat(
+    db: Database,
+    *,
+    started_at: datetime,
+    last_tick: datetime,
+    next_due: tuple[str, datetime] | None,
+) -> None:
+    """Insert or update this process's heartbeat row."""
+    owner = process_owner()
+    with db.write() as session:
+        row = session.get(SchedulerHeartbeat, owner)
+        if row is None:
+            host, pid, _ = owner.rsplit(":", 2)
+            row = SchedulerHeartbeat(owner=owner, host=host, pid=int(pid), started_at=started_at)
+            session.add(row)
+        row.last_tick = last_tick
+        row.next_due_config = next_due[0] if next_due else None
+        row.next_due_at = next_due[1] if next_due else None
+
+
+def remove_heartbeat(db: Database, owner: str | None = None) -> None:
+    """Delete the heartbeat row of ``owner`` (default: this process)."""
+    with db.write() as session:
+        session.execute(
+            delete(SchedulerHeartbeat).where(SchedulerHeartbeat.owner == (owner or process_owner()))
+        )
+
+
+def prune_heartbeats(db: Database) -> int:
+    """Remove rows of schedulers that died without saying so; returns how many."""
+    now = utcnow()
+    leftovers = [
+        beat.owner
+        for beat in list_heartbeats(db)
+        if beat.owner != process_owner()
+        and (owner_is_gone(beat.owner) or now - beat.last_tick > _STALE_HEARTBEAT)
+    ]
+    for owner in leftovers:
+        remove_heartbeat(db, owner)
+    return len(leftovers)
+
+
+# --------------------------------------------------------------------------- the scheduler
+
+_Task = Callable[[], None]
+
+
+class BackgroundScheduler:
+    """Runs scheduled configurations in background threads until :meth:`stop`.
+
+    See the module documentation for the threads and where events are delivered.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        events: RunEvents,
+        *,
+        workers: int = 3,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        resync_seconds: float = DEFAULT_RESYNC_SECONDS,
+        heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("a scheduler needs at least one worker")
+        self.db = db
+        self.events = events
+        self.workers = workers
+        self.lease_seconds = lease_seconds
+        self.resync_seconds = resync_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._wake = threading.Event()
+        self._resync_now = threading.Event()
+        self._give_up_waiting = threading.Event()
+        self._schedule = schedule.Scheduler()
+        self._jobs: dict[str, tuple[ScheduledConfiguration, schedule.Job]] = {}
+        self._tasks: queue.Queue[_Task | None] = queue.Queue()
+        #: Configurations with a run queued or in progress, and those with a SKIPPED run queued.
+        self._pending: set[str] = set()
+        self._skip_queued: set[str] = set()
+        self._running: dict[str, ScheduledConfiguration] = {}
+        self._next_due: tuple[str, datetime] | None = None
+        self._threads: list[threading.Thread] = []
+        self._loop_thread: threading.Thread | None = None
+        self._started_at = utcnow()
+        self._last_tick = self._started_at
+
+    # ------------------------------------------------------------------ public interface
+
+    @property
+    def is_running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop` while the loop thread lives."""
+        thread = self._loop_thread
+        return thread is not None and thread.is_alive() and not self._cancel.is_set()
+
+    def start(self) -> None:
+        """Start the loop, the workers and the heartbeat (does nothing if already running)."""
+        if self.is_running:
+            return
+        self._cancel.clear()
+        self._give_up_waiting.clear()
+        self._started_at = utcnow()
+        self._last_tick = self._started_at
+        self._tasks = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"scheduler-worker-{n}", daemon=True)
+            for n in range(1, self.workers + 1)
+        ]
+        self._threads.append(
+            threading.Thread(target=self._beat, name="scheduler-heartbeat", daemon=True)
+        )
+        self._loop_thread = threading.Thread(target=self._loop, name="scheduler-loop", daemon=True)
+        self._threads.append(self._loop_thread)
+        self._tasks.put(self._recover_at_start)
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop cleanly: no new runs, wait up to ``timeout`` seconds for the current ones.
+
+        Each finished run has released its lease. A run still going after ``timeout`` keeps its
+        lease and goes on in its (daemon) thread; if the process ends first, the run is
+        recovered by the next run of any process (at once on this host, after the lease
+        expires on others) or by ``orderio-tui recover``.
+        """
+        if self._loop_thread is None:
+            return
+        self._cancel.set()
+        self._wake.set()
+        dropped = self._drop_queued_tasks()
+        if dropped:
+            logger.info("scheduler stopping: %d queued task(s) dropped", dropped)
+        for _ in range(self.workers):
+            self._tasks.put(None)
+        deadline = time.monotonic() + max(timeout, 0.0)
+        for thread in self._threads:
+            while thread.is_alive() and not self._give_up_waiting.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                thread.join(min(remaining, 0.2))
+        with self._lock:
+            unfinished = [c.label for c in self._running.values()]
+        if unfinished:
+            logger.warning(
+                "scheduler stopped while these runs were still going: %s; they keep their "
+                "leases until they end, and are recovered if this process exits first",
+                ", ".join(unfinished),
+            )
+        try:
+            remove_heartbeat(self.db)
+        except Exception:
+            logger.exception("removing the scheduler heartbeat failed")
+        self._schedule.clear()
+        self._jobs.clear()
+        self._next_due = None
+        self._loop_thread = None
+
+    def resync(self) -> None:
+        """Re-read the configurations now instead of at the next periodic re-sync."""
+        self._resync_now.set()
+        self._wake.set()
+
+    def next_due(self) -> tuple[str, datetime] | None:
+        """The configuration due next (label as in :attr:`ScheduledConfiguration.label`) and
+        when (aware UTC), or None when nothing is scheduled."""
+        with self._lock:
+            return self._next_due
+
+    def scheduled(self) -> list[tuple[ScheduledConfiguration, datetime | None]]:
+        """The configurations now scheduled, with their next due time (aware UTC)."""
+        with self._lock:
+            return [(config, _aware(job.next_run)) for config, job in self._jobs.values()]
+
+    def running(self) -> list[ScheduledConfiguration]:
+        """Configurations whose run is going on right now."""
+        with self._lock:
+            return list(self._running.values())
+
+    # ------------------------------------------------------------------ loop thread
+
+    def _loop(self) -> None:
+        last_sync: float | None = None
+        while not self._cancel.is_set():
+            try:
+                now = time.monotonic()
+                if (
+                    last_sync is None
+                    or self._resync_now.is_set()
+                    or now - last_sync >= self.resync_seconds
+                ):
+                    self._resync_now.clear()
+                    last_sync = now
+                    self._sync()
+                self._schedule.run_pending()
+                self._remember_next_due()
+                self._last_tick = utcnow()
+            except Exception:
+                logger.exception("scheduler loop: unexpected error; carrying on")
+            self._wake.wait(self._seconds_to_sleep(last_sync))
+            self._wake.clear()
+
+    def _seconds_to_sleep(self, last_sync: float | None) -> float:
+        wait = _MAX_LOOP_WAIT
+        if last_sync is not None:
+            wait = min(wait, last_sync + self.resync_seconds - time.monotonic())
+        idle = self._schedule.idle_seconds
+        if idle is not None:
+            wait = min(wait, idle)
+        return max(wait, 0.005)
+
+    def _sync(self) -> None:
+        current = {c.key: c for c in scheduled_configurations(self.db)}
+        changed = False
+        with self._lock:
+            for key, (old, job) in list(self._jobs.items()):
+                new = current.get(key)
+                if new is None or new.schedule != old.schedule:
+                    self._schedule.cancel_job(job)
+                    del self._jobs[key]
+                    changed = True
+                    logger.info("unscheduled %s (%s)", old.label, old.schedule.describe())
+                elif new != old:  # renamed: keep the job and its due time
+                    self._jobs[key] = (new, job)
+            for key, config in current.items():
+                if key in self._jobs:
+                    continue
+                try:
+                    job = config.schedule.add_to(self._schedule, self._due_callback(key))
+                except Exception:
+                    logger.exception("cannot schedule %s", config.label)
+                    continue
+                self._jobs[key] = (config, job)
+                changed = True
+                logger.info(
+                    "scheduled %s %s, next at %s",
+                    config.label,
+                    config.schedule.describe(),
+                    job.next_run,
+                )
+        if changed:
+            self._remember_next_due()
+
+    def _remember_next_due(self) -> None:
+        with self._lock:
+            upcoming = [
+                (job.next_run, config.label)
+                for config, job in self._jobs.values()
+                if job.next_run is not None
+            ]
+            if upcoming:
+                at, label = min(upcoming)
+                self._next_due = (label, _aware(at))  # type: ignore[assignment]
+            else:
+                self._next_due = None
+
+    def _due_callback(self, key: str) -> Callable[[], None]:
+        def due() -> None:
+            # Never raise into schedule: a raising job would not be rescheduled.
+            try:
+                self._dispatch(key)
+            except Exception:
+                logger.exception("dispatching %s failed", key)
+
+        return due
+
+    def _dispatch(self, key: str) -> None:
+        with self._lock:
+            entry = self._jobs.get(key)
+            if entry is None or self._cancel.is_set():
+                return
+            config = entry[0]
+            if key not in self._pending:
+                self._pending.add(key)
+                task: _Task = lambda: self._execute(config)  # noqa: E731
+            elif key in self._skip_queued:
+                return  # one SKIPPED run per busy configuration is enough until it gets a worker
+            else:
+                self._skip_queued.add(key)
+                task = lambda: self._record_skip(config)  # noqa: E731
+        self._tasks.put(task)
+
+    # ------------------------------------------------------------------ worker threads
+
+    def _work(self) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            try:
+                task()
+            except Exception:
+                logger.exception("scheduler task failed")
+
+    def _execute(self, config: ScheduledConfiguration) -> None:
+        with self._lock:
+            if self._cancel.is_set():  # picked up while stopping: do not start anything new
+                self._pending.discard(config.key)
+                return
+            self._running[config.key] = config
+        try:
+            run_configuration(
+                self.db,
+                config.kind,
+                config.configuration_id,
+                trigger=Trigger.SCHEDULE,
+                events=self.events,
+                lease_seconds=self.lease_seconds,
+            )
+        except UserError as exc:
+            self._report(config, f"{config.label}: not run: {exc}", "WARNING")
+        except Exception as exc:
+            logger.exception("run of %s failed", config.label)
+            self._report(config, f"{config.label}: run failed: {type(exc).__name__}: {exc}")
+        finally:
+            with self._lock:
+                self._running.pop(config.key, None)
+                self._pending.discard(config.key)
+
+    def _record_skip(self, config: ScheduledConfiguration) -> None:
+        with self._lock:
+            self._skip_queued.discard(config.key)
+            running = config.key in self._running
+        if running:
+            lease = current_lease(self.db, config.key)
+            run = f" (run {lease.run_id})" if lease and lease.run_id else ""
+            message = f"skipped: the previous run{run} of this configuration is still going"
+        else:
+            message = "skipped: the previous due run of this configuration still waits for a worker"
+        try:
+            skip_run(
+                self.db,
+                config.kind,
+                config.configuration_id,
+                trigger=Trigger.SCHEDULE,
+                message=message,
+                events=self.events,
+            )
+        except UserError as exc:
+            self._report(config, f"{config.label}: not run: {exc}", "WARNING")
+
+    def _recover_at_start(self) -> None:
+        for message in recover_abandoned_runs(self.db, events=self.events):
+            logger.warning("recovered at scheduler start: %s", message)
+
+    def _report(self, config: ScheduledConfiguration, message: str, level: str = "ERROR") -> None:
+        self.events.emit(LogLine(0, utcnow(), level, message, config.name))
+
+    # ------------------------------------------------------------------ heartbeat thread
+
+    def _beat(self) -> None:
+        try:
+            prune_heartbeats(self.db)
+        except Exception:
+            logger.exception("pruning old scheduler heartbeats failed")
+        while not self._cancel.is_set():
+            try:
+                self._beat_once()
+            except Exception:
+                logger.exception("writing the scheduler heartbeat failed; retrying")
+            self._cancel.wait(self.heartbeat_seconds)
+
+    def _beat_once(self) -> None:
+        next_due = self.next_due()
+        last_tick = self._last_tick
+        write_heartbeat(
+            self.db, started_at=self._started_at, last_tick=last_tick, next_due=next_due
+        )
+        with self._lock:
+            running = len(self._running)
+        self.events.emit(
+            Heartbeat(
+                owner=process_owner(),
+                at=last_tick,
+                next_due_config=next_due[0] if next_due else None,
+                next_due_at=next_due[1] if next_due else None,
+                running=running,
+            )
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _drop_queued_tasks(self) -> int:
+        dropped = 0
+        while True:
+            try:
+                task = self._tasks.get_nowait()
+            except queue.Empty:
+                break
+            if task is not None:
+                dropped += 1
+        with self._lock:
+            self._pending = set(self._running)
+            self._skip_queued.clear()
+        return dropped
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A naive local datetime of the ``schedule`` library as aware UTC."""
+    return None if value is None else value.astimezone().astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- headless
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class RunPrinter:
+    """Prints one line per run start and one per run end (with counts) to ``out``."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._lock = threading.Lock()
+        self._labels: dict[int, str] = {}
+
+    def __call__(self, event: object) -> None:
+        if isinstance(event, RunStarted):
+            label = f"{event.kind.value} {event.channel}/{event.config}"
+            self._labels[event.run_id] = label
+            at = _utc_text(event.started_at)
+            self._print(f"{at} start {label} run {event.run_id} ({event.trigger.value})")
+        elif isinstance(event, RunOutcome):
+            label = self._labels.pop(
+                event.run_id or 0, f"{event.kind.value} {event.channel}/{event.config}"
+            )
+            counts = " ".join(f"{name}={value}" for name, value in event.counts.items())
+            message = f" - {event.message}" if event.message else ""
+            self._print(
+                f"{_utc_text(utcnow())} end {label} run {event.run_id} {event.state.value} "
+                f"{counts}{message}"
+            )
+        elif isinstance(event, LogLine) and event.run_id == 0:
+            self._print(f"{_utc_text(event.at)} {event.level.lower()} {event.message}")
+
+    def _print(self, line: str) -> None:
+        with self._lock:
+            print(line, file=self.out, flush=True)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event, give_up: Callable[[], None]) -> Iterator[None]:
+    """First SIGTERM/SIGINT/SIGHUP: stop cleanly. Second: stop waiting for running runs."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            give_up()
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be handled in the main thread; the caller stops us
+        return
+    previous = {sig: signal.signal(sig, handle) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_headless(
+    db: Database,
+    duration: float | None = None,
+    *,
+    out: TextIO | None = None,
+    stop_timeout: float = 60.0,
+    stop: threading.Event | None = None,
+) -> int:
+    """Run the scheduler without the TUI until ``duration`` seconds pass or a signal arrives.
+
+    Prints one line per run start and end on ``out`` (stdout); returns the exit code (0).
+    On SIGTERM, SIGINT or SIGHUP it stops cleanly: no new runs, the current ones may finish
+    (up to ``stop_timeout`` seconds; a second signal stops waiting) and release their leases.
+    """
+    out = out if out is not None else sys.stdout
+    stop = stop if stop is not None else threading.Event()
+    events = RunEvents()
+    events.subscribe(RunPrinter(out))
+    scheduler = BackgroundScheduler(db, events)
+    with _stop_on_signals(stop, scheduler._give_up_waiting.set):
+        scheduler.start()
+        print(
+            f"scheduler started as {process_owner()} (pid {os.getpid()} on "
+            f"{socket.gethostname()}); stop with SIGTERM or Ctrl-C",
+            file=sys.stderr,
+            flush=True,
+        )
+        deadline = None if duration is None else time.monotonic() + duration
+        while not stop.is_set():
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                break
+            stop.wait(1.0 if remaining is None else min(remaining, 1.0))
+        print("scheduler stopping", file=sys.stderr, flush=True)
+        scheduler.stop(timeout=stop_timeout)
+    print("scheduler stopped", file=sys.stderr, flush=True)
+    return 0
