@@ -82,7 +82,7 @@ def validate_order(order: ExportOrder) -> ExportProblem | None:
                 )
             )
     for bucket in order.buckets:
-        if bucket.destination_key is None or bucket.destination_key not in destination_keys:
+        if _blank(bucket.destination_key) or bucket.destination_key not in destination_keys:
             problems.append(
                 ExportProblem(
                     UNKNOWN_DESTINATION, f"shipping bucket '{bucket.key}' has no ship-to address"

@@ -1,0 +1,229 @@
+"""Helpers of the export engine tests: a shop (channel, service, configuration) and orders."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import select
+
+from orderio_tui.database import Database
+from orderio_tui.domain.models import (
+    Bucket,
+    Channel,
+    Destination,
+    ExportConfiguration,
+    LineItem,
+    Order,
+    PaymentTransaction,
+    Service,
+)
+from orderio_tui.domain.statuses import ServiceKind
+
+PACKAGE_XSD = (
+    Path(__file__).resolve().parents[3]
+    / "orderio_tui"
+    / "engines"
+    / "export"
+    / "order-export-2.0.xsd"
+)
+REFERENCE_XSD = (
+    Path(__file__).resolve().parents[4]
+    / "shared"
+    / "reference"
+    / "icm-order-export"
+    / "order-export-2.0.xsd"
+)
+SAMPLE_STYLESHEET = Path(__file__).resolve().parents[3] / "sample_data" / "orders-to-csv.xsl"
+NS = {"o": "http://www.intershop.com/xml/ns/intershop/order/2.0"}
+BASE_TIME = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+_numbers = itertools.count(1)
+
+
+def package_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(PACKAGE_XSD)))
+
+
+def add_order(
+    session: Any,
+    channel: Channel,
+    *,
+    document_no: str | None = None,
+    status: str = "NEW",
+    created_at: datetime | None = None,
+    items: int = 2,
+    item_status: str = "NEW",
+    payment_status: str = "AUTHORIZED",
+    customer_type: str = "PRIVATE",
+    sku_prefix: str = "SKU",
+    supplier: str | None = "Acme Supplies",
+    **fields: Any,
+) -> Order:
+    """A complete order (buyer, invoice address, items, one bucket, destination and payment)."""
+    number = next(_numbers)
+    order = Order(
+        channel_id=channel.id,
+        document_no=document_no or f"{number:08d}",
+        status=status,
+        created_at=created_at or BASE_TIME + timedelta(minutes=number),
+        locale="de_DE",
+        currency="EUR",
+        customer_no=f"C{number:05d}",
+        user_id=f"U{number:05d}",
+        customer_type=customer_type,
+        buyer_first_name="Patricia",
+        buyer_last_name="Miller",
+        buyer_email="patricia@example.com",
+        invoice_title="Mrs.",
+        invoice_first_name="Patricia",
+        invoice_last_name="Miller",
+        invoice_email="patricia@example.com",
+        invoice_phone="+49 3641 0",
+        invoice_line1="Berliner Str. 20",
+        invoice_postal_code="14482",
+        invoice_city="Potsdam",
+        invoice_country="Germany",
+        invoice_country_code="DE",
+        item_total=Decimal("20.00") * items,
+        shipping_total=Decimal("4.90"),
+        tax_total=Decimal("4.58"),
+        net_total=Decimal("24.90") if items else Decimal("0"),
+        gross_total=Decimal("29.48"),
+    )
+    for key, value in fields.items():
+        setattr(order, key, value)
+    destination = Destination(
+        key="ADDRESS-1",
+        first_name="Patricia",
+        last_name="Miller",
+        line1="Intershop Tower",
+        postal_code="07740",
+        city="Jena",
+        country="Germany",
+        country_code="DE",
+    )
+    bucket = Bucket(
+        key="BUCKET-1",
+        destination=destination,
+        shipping_net=Decimal("4.12"),
+        shipping_gross=Decimal("4.90"),
+        shipping_tax=Decimal("0.78"),
+        shipping_tax_rate=Decimal("0.19"),
+    )
+    order.destinations.append(destination)
+    order.buckets.append(bucket)
+    for position in range(1, items + 1):
+        order.line_items.append(
+            LineItem(
+                position=position,
+                status=item_status,
+                bucket=bucket,
+                sku=f"{sku_prefix}-{position}",
+                product_name=f"Product {position}",
+                supplier=supplier,
+                quantity=position,
+                unit="pcs",
+                unit_price_net=Decimal("10.00"),
+                unit_price_gross=Decimal("11.90"),
+                net_total=Decimal("10.00") * position,
+                gross_total=Decimal("11.90") * position,
+                tax_rate=Decimal("0.19"),
+                tax_amount=Decimal("1.90") * position,
+                discount_amount=Decimal("1.00") if position == 1 else Decimal("0"),
+                discount_description="Welcome" if position == 1 else None,
+            )
+        )
+    order.payments.append(
+        PaymentTransaction(
+            transaction_id=f"BPS_INVOICE-{number}",
+            service_id="ISH_INVOICE",
+            amount=Decimal("29.48"),
+            status=payment_status,
+        )
+    )
+    session.add(order)
+    session.flush()
+    return order
+
+
+class Shop:
+    """A channel with an XML export service and an `erp-export` configuration."""
+
+    def __init__(self, db: Database, root: Path) -> None:
+        self.db = db
+        self.root = root
+        self.export_dir = root / "export"
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+        with db.write() as session:
+            channel = Channel(name="shop", store="Shop-Store", currency="EUR")
+            session.add(channel)
+            session.flush()
+            service = Service(
+                name="erp-xml",
+                kind=ServiceKind.EXPORT_XML.value,
+                directory=str(self.export_dir),
+                file_prefix="orders",
+            )
+            session.add(service)
+            session.flush()
+            configuration = ExportConfiguration(
+                channel_id=channel.id, name="erp-export", service_id=service.id
+            )
+            session.add(configuration)
+            session.flush()
+            self.channel_id = channel.id
+            self.service_id = service.id
+            self.configuration_id = configuration.id
+
+    def channel(self, session: Any) -> Channel:
+        return session.get_one(Channel, self.channel_id)
+
+    def add_orders(self, count: int, **fields: Any) -> list[int]:
+        with self.db.write() as session:
+            channel = self.channel(session)
+            return [add_order(session, channel, **fields).id for _ in range(count)]
+
+    def configure(self, configuration_id: int | None = None, **fields: Any) -> None:
+        with self.db.write() as session:
+            configuration = session.get_one(
+                ExportConfiguration, configuration_id or self.configuration_id
+            )
+            for key, value in fields.items():
+                setattr(configuration, key, value)
+
+    def add_configuration(self, name: str, service_id: int | None = None, **fields: Any) -> int:
+        with self.db.write() as session:
+            configuration = ExportConfiguration(
+                channel_id=self.channel_id,
+                name=name,
+                service_id=service_id or self.service_id,
+                **fields,
+            )
+            session.add(configuration)
+            session.flush()
+            return configuration.id
+
+    def add_service(self, name: str, **fields: Any) -> int:
+        with self.db.write() as session:
+            service = Service(name=name, **fields)
+            session.add(service)
+            session.flush()
+            return service.id
+
+    def set_service(self, service_id: int | None = None, **fields: Any) -> None:
+        with self.db.write() as session:
+            service = session.get_one(Service, service_id or self.service_id)
+            for key, value in fields.items():
+                setattr(service, key, value)
+
+    def statuses(self) -> dict[str, str]:
+        with self.db.read() as session:
+            return dict(session.execute(select(Order.document_no, Order.status)).all())
+
+    def files(self) -> list[Path]:
+        return sorted(self.export_dir.iterdir())
