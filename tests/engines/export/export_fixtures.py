@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from orderio_tui.database import Database
 from orderio_tui.domain.models import (
@@ -148,6 +148,11 @@ def add_order(
     )
     session.add(order)
     session.flush()
+    # Column defaults fill in None on INSERT; store the explicit Nones the test asked for.
+    nones = {key: None for key, value in fields.items() if value is None}
+    if nones:
+        session.execute(update(Order).where(Order.id == order.id).values(**nones))
+        session.refresh(order)
     return order
 
 
