@@ -1,0 +1,713 @@
+"""Running an order status import configuration (SPEC §4, §7, §7.2, §7.3).
+
+A run takes the ready files of the service's inbox in name order. For each file, exactly once:
+
+1. the run records the file's ``processing/`` path (``Run.temp_path``), then moves it there;
+2. a file whose SHA-256 is in the configuration's ledger is archived as a duplicate, unapplied;
+3. otherwise its entries are validated, checked and applied, the ledger row and the run's counts
+   written, all in one transaction; an invalid or unsafe file rolls that transaction back and goes
+   to the error directory with a ``.error.txt``;
+4. the file moves to the archive (with a ``.report.txt`` when entries were rejected) and the run
+   forgets the path.
+
+A crash anywhere leaves the run RUNNING with the path recorded; recovery (:mod:`.recovery`)
+archives the file when its SHA-256 is in the ledger and otherwise moves it back to the inbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...application.runs import (
+    IMPORT_COUNT_KEYS,
+    RunEvents,
+    RunJournal,
+    RunOutcome,
+    RunStarted,
+    create_run,
+    finish_run,
+    outcome_of,
+    owner_is_gone,
+    record_failed_run,
+)
+from ...database import Database
+from ...domain.models import ImportConfiguration, ImportedFile, Run, utcnow
+from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
+from ...errors import NotFound
+from .entries import EntryApplier, ImportScope, Rejection
+from .failpoints import failpoint
+from .inbox import (
+    ERROR_SUFFIX,
+    REPORT_SUFFIX,
+    InboxLayout,
+    free_destination,
+    move_file,
+    remove_if_present,
+    scan_inbox,
+    sha256_of,
+    write_text_durably,
+)
+from .reader import StatusFileError, iter_entry_batches
+
+logger = logging.getLogger(__name__)
+
+#: How many rejections of one file are copied into the run log; the report has all of them.
+LOGGED_REJECTIONS = 20
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """What a run needs of its configuration, channel and service, read once at the start."""
+
+    configuration_id: int
+    name: str
+    channel_id: int
+    channel_name: str
+    store: str
+    service_name: str
+    service_kind: str
+    service_enabled: bool
+    layout: InboxLayout
+    file_pattern: str
+    max_file_size: int
+    min_file_age_seconds: int
+
+
+def load_settings(session: Session, configuration_id: int) -> ImportSettings | None:
+    """The settings of an import configuration, or None when it does not exist."""
+    configuration = session.get(ImportConfiguration, configuration_id)
+    if configuration is None:
+        return None
+    service = configuration.service
+    channel = configuration.channel
+    return ImportSettings(
+        configuration_id=configuration.id,
+        name=configuration.name,
+        channel_id=channel.id,
+        channel_name=channel.name,
+        store=channel.store,
+        service_name=service.name,
+        service_kind=service.kind,
+        service_enabled=service.enabled,
+        layout=InboxLayout.of(
+            service.directory, service.archive_directory, service.error_directory
+        ),
+        file_pattern=service.file_pattern or "*.xml",
+        max_file_size=service.max_file_size,
+        min_file_age_seconds=service.min_file_age_seconds,
+    )
+
+
+@dataclass
+class ImportCounts:
+    """The counts of an import run (SPEC §10); applied/unchanged/rejected count order entries."""
+
+    files: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in IMPORT_COUNT_KEYS}
+
+
+def run_import(
+    db: Database,
+    configuration_id: int,
+    *,
+    trigger: Trigger,
+    dry_run: bool = False,
+    events: RunEvents | None = None,
+) -> RunOutcome:
+    """Import the ready status files of the configuration's inbox and return what the run did.
+
+    ``dry_run`` reads and checks every file and reports what would happen, but moves no file
+    and changes no order. Problems of files and entries end up in the run (its state, log and
+    results), never as exceptions; only an unknown configuration id raises :class:`NotFound`.
+    """
+    with db.read() as session:
+        settings = load_settings(session, configuration_id)
+        configuration = session.get(ImportConfiguration, configuration_id)
+    if settings is None or configuration is None:
+        raise NotFound(
+            f"import configuration with id {configuration_id} does not exist: "
+            "list them with `orderio-tui import list`"
+        )
+    problem = _configuration_problem(settings)
+    if problem is not None:
+        return record_failed_run(
+            db,
+            kind=RunKind.IMPORT,
+            configuration=configuration,
+            trigger=trigger,
+            message=problem,
+            dry_run=dry_run,
+            events=events,
+        )
+    from .recovery import recover_abandoned_import_runs
+
+    recover_abandoned_import_runs(db, configuration_id, events=events)
+    started = _start_run(db, settings, trigger, dry_run)
+    if isinstance(started, str):
+        return record_failed_run(
+            db,
+            kind=RunKind.IMPORT,
+            configuration=configuration,
+            trigger=trigger,
+            message=started,
+            dry_run=dry_run,
+            state=RunState.SKIPPED,
+            events=events,
+        )
+    if events is not None:
+        events.emit(started)
+    run = _ImportRun(db, settings, started.run_id, dry_run, events)
+    try:
+        outcome = run.execute()
+    except Exception as exc:
+        logger.exception("import run %s stopped by an unexpected error", started.run_id)
+        outcome = run.abort(f"the import stopped on an unexpected error: {exc}")
+    if events is not None:
+        events.emit(outcome)
+    return outcome
+
+
+def _configuration_problem(settings: ImportSettings) -> str | None:
+    if settings.service_kind != ServiceKind.STATUS_IMPORT_XML.value:
+        return (
+            f"service {settings.service_name} is a {settings.service_kind} service; an import "
+            f"configuration needs an {ServiceKind.STATUS_IMPORT_XML.value} service"
+        )
+    if not settings.service_enabled:
+        return (
+            f"service {settings.service_name} is disabled: enable it (services screen) "
+            f"to run import configuration {settings.name}"
+        )
+    return None
+
+
+def _start_run(
+    db: Database, settings: ImportSettings, trigger: Trigger, dry_run: bool
+) -> RunStarted | str:
+    """A new RUNNING run, or why it may not start (another run of it is active)."""
+    with db.write() as session:
+        active = session.execute(
+            select(Run.id, Run.owner).where(
+                Run.kind == RunKind.IMPORT.value,
+                Run.configuration_id == settings.configuration_id,
+                Run.state == RunState.RUNNING.value,
+            )
+        ).all()
+        alive = [run_id for run_id, owner in active if not owner_is_gone(owner)]
+        if alive:
+            return (
+                f"import configuration {settings.name} is already running (run {alive[0]}); "
+                "this run was skipped"
+            )
+        run = create_run(
+            session,
+            kind=RunKind.IMPORT,
+            configuration_id=settings.configuration_id,
+            config_name=settings.name,
+            channel_id=settings.channel_id,
+            trigger=trigger,
+            dry_run=dry_run,
+        )
+        return RunStarted(
+            run.id, RunKind.IMPORT, settings.name, settings.channel_name, trigger, run.started_at
+        )
+
+
+class _DryRunRollback(Exception):
+    """Ends a dry run's transaction without committing it."""
+
+
+class _ResultSpool:
+    """Run results of a dry run, kept in a temporary file until its transaction is rolled back."""
+
+    def __init__(self) -> None:
+        # Closed by close(), when the run ends.
+        self._file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._file.write(json.dumps(row) + "\n")
+
+    def mark(self) -> int:
+        return self._file.tell()
+
+    def forget_since(self, mark: int) -> None:
+        """Drop what was added after ``mark`` (the results of a file that proved invalid)."""
+        self._file.seek(mark)
+        self._file.truncate()
+
+    def batches(self, size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+        self._file.flush()
+        self._file.seek(0)
+        batch: list[dict[str, Any]] = []
+        for line in self._file:
+            batch.append(json.loads(line))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _RejectionReport:
+    """The ``.report.txt`` of a file, written only once the file has a rejected entry."""
+
+    def __init__(self, path: Path, header: str) -> None:
+        self.path = path
+        self._header = header
+        self._file: IO[str] | None = None
+
+    def add(self, rejections: list[Rejection]) -> None:
+        if not rejections:
+            return
+        if self._file is None:
+            self._file = self.path.open("w", encoding="utf-8")
+            self._file.write(self._header)
+        for rejection in rejections:
+            self._file.write(rejection.report_line() + "\n")
+
+    def complete(self, summary: str) -> None:
+        """Write the summary and make the report durable (before the file's commit)."""
+        if self._file is None:
+            return
+        self._file.write(f"\n{summary}\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@dataclass
+class _FileOutcome:
+    """What importing one file did (counted only when its transaction committed)."""
+
+    applied: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+class _ImportRun:
+    """One run of one import configuration."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: ImportSettings,
+        run_id: int,
+        dry_run: bool,
+        events: RunEvents | None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.layout = settings.layout
+        self.run_id = run_id
+        self.dry_run = dry_run
+        self.journal = RunJournal(db, run_id, settings.name, events)
+        self.counts = ImportCounts()
+        self.files: list[str] = []
+        self.invalid_files = 0
+        self.stuck_files = 0
+        self._dry_run_hashes: set[str] = set()
+        self._spool = _ResultSpool() if dry_run else None
+
+    # ------------------------------------------------------------------ run
+
+    def execute(self) -> RunOutcome:
+        layout = self.layout
+        prefix = "dry run: " if self.dry_run else ""
+        if not layout.inbox.is_dir():
+            return self._finish(
+                RunState.FAILED,
+                f"inbox directory {layout.inbox} does not exist: create it or correct the "
+                f"directory of service {self.settings.service_name}",
+            )
+        if not self.dry_run:
+            try:
+                layout.create_work_directories()
+            except OSError as exc:
+                return self._finish(
+                    RunState.FAILED,
+                    f"cannot create the processing, archive or error directory of "
+                    f"{layout.inbox}: {exc.strerror or exc}",
+                )
+        try:
+            scan = scan_inbox(
+                layout.inbox, self.settings.file_pattern, self.settings.min_file_age_seconds
+            )
+        except OSError as exc:
+            return self._finish(
+                RunState.FAILED, f"cannot read inbox directory {layout.inbox}: {exc.strerror}"
+            )
+        for line in scan.left:
+            self.journal.log(line)
+        if not scan.ready:
+            self.journal.log(
+                f"{prefix}no files matching {self.settings.file_pattern} ready in {layout.inbox}"
+            )
+            return self._finish(RunState.SUCCEEDED, "no files to import")
+        self.journal.log(f"{prefix}{len(scan.ready)} file(s) to import from {layout.inbox}")
+        for path in scan.ready:
+            if self.dry_run:
+                self._dry_run_file(path)
+            else:
+                self._import_file(path)
+        return self._finish(self._final_state(), self._summary())
+
+    def abort(self, message: str) -> RunOutcome:
+        """End the run after an unexpected error; a file it held is settled like in recovery."""
+        from .recovery import settle_processing_file
+
+        self.journal.log(message, "ERROR")
+        with self.db.read() as session:
+            run = session.get(Run, self.run_id)
+            processing_path = run.temp_path if run else None
+            final_path = run.final_path if run else None
+        if processing_path and not self.dry_run:
+            settled = settle_processing_file(
+                self.db,
+                self.settings.configuration_id,
+                self.layout,
+                self.run_id,
+                Path(processing_path),
+                Path(final_path) if final_path else None,
+            )
+            self.journal.log(settled.message)
+        return self._finish(RunState.FAILED, message)
+
+    def _final_state(self) -> RunState:
+        troubled = self.invalid_files + self.stuck_files
+        done = self.counts.files - self.invalid_files
+        if troubled and done <= 0:
+            return RunState.FAILED
+        if troubled or self.counts.rejected:
+            return RunState.PARTIAL
+        return RunState.SUCCEEDED
+
+    def _summary(self) -> str:
+        counts = self.counts
+        parts = [
+            f"{counts.files} file(s)",
+            f"{counts.applied} applied",
+            f"{counts.unchanged} unchanged",
+            f"{counts.rejected} rejected",
+            f"{counts.duplicates} duplicate file(s)",
+        ]
+        if self.invalid_files:
+            parts.append(f"{self.invalid_files} invalid file(s) moved to {self.layout.error}")
+        if self.stuck_files:
+            parts.append(f"{self.stuck_files} file(s) could not be taken")
+        text = ", ".join(parts)
+        return f"dry run, nothing changed: {text}" if self.dry_run else text
+
+    def _finish(self, state: RunState, message: str) -> RunOutcome:
+        if self._spool is not None:
+            self._store_spooled_results()
+        level = {RunState.FAILED: "ERROR", RunState.PARTIAL: "WARNING"}.get(state, "INFO")
+        self.journal.log(f"{state.value}: {message}", level)
+        with self.db.write() as session:
+            run = session.get(Run, self.run_id)
+            assert run is not None
+            finish_run(
+                run, state=state, counts=self.counts.as_dict(), files=self.files, message=message
+            )
+            run.final_path = None
+            return outcome_of(session, run)
+
+    def _store_spooled_results(self) -> None:
+        assert self._spool is not None
+        try:
+            for batch in self._spool.batches():
+                with self.db.write() as session:
+                    self.journal.add_results(session, batch)
+        finally:
+            self._spool.close()
+            self._spool = None
+
+    # ------------------------------------------------------------------ one file
+
+    def _set_current_file(self, processing_path: Path | None) -> None:
+        with self.db.write() as session:
+            run = session.get(Run, self.run_id)
+            assert run is not None
+            run.temp_path = str(processing_path) if processing_path else None
+            run.final_path = None
+            run.counts = self.counts.as_dict()
+            run.files = list(self.files)
+
+    def _import_file(self, path: Path) -> None:
+        name = path.name
+        processing_path = self.layout.processing / name
+        if os.path.lexists(processing_path):
+            self.stuck_files += 1
+            self.journal.log(
+                f"{name} left in the inbox: a file of that name is in {self.layout.processing} "
+                "(another run is importing it, or recovery has yet to return it)",
+                "WARNING",
+            )
+            return
+        self._set_current_file(processing_path)
+        failpoint("after_intent")
+        try:
+            move_file(path, processing_path)
+        except FileNotFoundError:
+            self._set_current_file(None)
+            self.journal.log(f"{name} was taken by another run before this one could take it")
+            return
+        except OSError as exc:
+            self._set_current_file(None)
+            self.stuck_files += 1
+            self.journal.log(
+                f"{name} left in the inbox: cannot move it to {self.layout.processing}: "
+                f"{exc.strerror or exc}",
+                "ERROR",
+            )
+            return
+        failpoint("after_move")
+        self.counts.files += 1
+        if processing_path.is_symlink():
+            self._move_to_error(processing_path, "the file is a symbolic link; links are not read")
+            return
+        try:
+            sha256 = sha256_of(processing_path)
+        except OSError as exc:
+            self._move_to_error(processing_path, f"cannot read the file: {exc.strerror or exc}")
+            return
+        earlier = self._ledger_entry(sha256)
+        if earlier is not None:
+            self._archive_duplicate(processing_path, earlier)
+            return
+        self._apply_file(processing_path, sha256)
+
+    def _ledger_entry(self, sha256: str) -> ImportedFile | None:
+        with self.db.read() as session:
+            return session.scalars(
+                select(ImportedFile).where(
+                    ImportedFile.configuration_id == self.settings.configuration_id,
+                    ImportedFile.sha256 == sha256,
+                )
+            ).first()
+
+    def _archive_duplicate(self, processing_path: Path, earlier: ImportedFile) -> None:
+        name = processing_path.name
+        target = free_destination(self.layout.archive, name, self.run_id)
+        move_file(processing_path, target)
+        self.counts.duplicates += 1
+        self.files.append(str(target))
+        self._set_current_file(None)
+        self.journal.log(
+            f"{name} is a duplicate: the same bytes were imported as {earlier.file_name} "
+            f"(run {earlier.run_id}); nothing applied, archived as {target.name}",
+            "WARNING",
+        )
+
+    def _apply_file(self, processing_path: Path, sha256: str) -> None:
+        name = processing_path.name
+        target = free_destination(self.layout.archive, name, self.run_id)
+        report_part = self.layout.report_part(name)
+        try:
+            outcome = self._apply_in_transaction(processing_path, sha256, target, report_part)
+        except StatusFileError as exc:
+            remove_if_present(report_part)
+            self._move_to_error(processing_path, str(exc))
+            return
+        failpoint("after_commit")
+        if outcome.rejected:
+            move_file(report_part, target.with_name(target.name + REPORT_SUFFIX))
+        else:
+            remove_if_present(report_part)
+        move_file(processing_path, target)
+        failpoint("after_archive")
+        self._set_current_file(None)
+        self.journal.log(
+            f"{name}: {outcome.applied} applied, {outcome.unchanged} unchanged, "
+            f"{outcome.rejected} rejected; archived as {target}"
+            + (f" with report {target.name}{REPORT_SUFFIX}" if outcome.rejected else "")
+        )
+        self._log_rejections(name, outcome.rejections, outcome.rejected)
+
+    def _apply_in_transaction(
+        self, processing_path: Path, sha256: str, target: Path, report_part: Path
+    ) -> _FileOutcome:
+        """Apply the file's entries and record it in the ledger, in one transaction."""
+        name = processing_path.name
+        outcome = _FileOutcome()
+        scope = self._scope(name)
+        report = _RejectionReport(report_part, self._report_header(name))
+        try:
+            with self.db.write() as session:
+                applier = EntryApplier(session, scope)
+                for number, batch in enumerate(
+                    iter_entry_batches(processing_path, max_size=self.settings.max_file_size)
+                ):
+                    self._apply_batch(applier, session, batch, outcome, report)
+                    if number == 0:
+                        failpoint("mid_apply")
+                session.add(
+                    ImportedFile(
+                        configuration_id=self.settings.configuration_id,
+                        sha256=sha256,
+                        file_name=name,
+                        run_id=self.run_id,
+                    )
+                )
+                counts = self._counts_with(outcome)
+                run = session.get(Run, self.run_id)
+                assert run is not None
+                run.counts = counts.as_dict()
+                run.files = [*self.files, str(target)]
+                run.final_path = str(target)
+                run.file_sha256 = sha256
+                session.flush()
+                report.complete(
+                    f"{outcome.applied} applied, {outcome.unchanged} unchanged, "
+                    f"{outcome.rejected} rejected"
+                )
+                failpoint("before_commit")
+        finally:
+            report.close()
+        self.counts = self._counts_with(outcome)
+        self.files.append(str(target))
+        return outcome
+
+    def _apply_batch(
+        self,
+        applier: EntryApplier,
+        session: Session,
+        batch: list[Any],
+        outcome: _FileOutcome,
+        report: _RejectionReport | None,
+    ) -> None:
+        result = applier.apply(batch)
+        outcome.applied += result.applied
+        outcome.unchanged += result.unchanged
+        outcome.rejected += result.rejected
+        room = LOGGED_REJECTIONS - len(outcome.rejections)
+        if room > 0:
+            outcome.rejections.extend(result.rejections[:room])
+        if report is not None:
+            report.add(result.rejections)
+        if self._spool is not None:
+            self._spool.add(result.results)
+        else:
+            self.journal.add_results(session, result.results)
+
+    def _counts_with(self, outcome: _FileOutcome) -> ImportCounts:
+        counts = self.counts
+        return ImportCounts(
+            files=counts.files,
+            applied=counts.applied + outcome.applied,
+            unchanged=counts.unchanged + outcome.unchanged,
+            rejected=counts.rejected + outcome.rejected,
+            duplicates=counts.duplicates,
+        )
+
+    def _scope(self, name: str) -> ImportScope:
+        return ImportScope(
+            channel_id=self.settings.channel_id,
+            channel_name=self.settings.channel_name,
+            store=self.settings.store,
+            run_id=self.run_id,
+            file_name=name,
+        )
+
+    def _report_header(self, name: str) -> str:
+        return (
+            f"Status file {name}: rejected entries\n"
+            f"Import configuration {self.settings.name}, channel {self.settings.channel_name}, "
+            f"run {self.run_id}, {utcnow().isoformat(timespec='seconds')}\n"
+            "The other entries of the file were applied; these were not.\n\n"
+        )
+
+    def _move_to_error(self, processing_path: Path, problem: str) -> None:
+        name = processing_path.name
+        target = free_destination(self.layout.error, name, self.run_id)
+        write_text_durably(
+            target.with_name(target.name + ERROR_SUFFIX),
+            f"Status file {name} was not imported; nothing of it was applied.\n"
+            f"Import configuration {self.settings.name}, channel {self.settings.channel_name}, "
+            f"run {self.run_id}, {utcnow().isoformat(timespec='seconds')}\n\n"
+            f"Problem: {problem}\n\n"
+            f"Correct the file and deliver it to {self.layout.inbox} again.\n",
+        )
+        failpoint("after_error_report")
+        move_file(processing_path, target)
+        self.invalid_files += 1
+        self.files.append(str(target))
+        self._set_current_file(None)
+        self.journal.log(
+            f"{name} not imported: {problem}; moved to {target} (see {target.name}{ERROR_SUFFIX})",
+            "ERROR",
+        )
+
+    def _log_rejections(self, name: str, shown: list[Rejection], total: int) -> None:
+        for rejection in shown:
+            self.journal.log(f"{name} {rejection.report_line()}", "WARNING")
+        if total > len(shown):
+            self.journal.log(f"{name}: {total - len(shown)} more rejected entries in the report")
+
+    # ------------------------------------------------------------------ dry run
+
+    def _dry_run_file(self, path: Path) -> None:
+        name = path.name
+        self.counts.files += 1
+        self.files.append(str(path))
+        try:
+            sha256 = sha256_of(path)
+        except OSError as exc:
+            self.invalid_files += 1
+            self.journal.log(f"dry run: {name} cannot be read: {exc.strerror or exc}", "ERROR")
+            return
+        earlier = self._ledger_entry(sha256)
+        if earlier is not None or sha256 in self._dry_run_hashes:
+            self.counts.duplicates += 1
+            self.journal.log(f"dry run: {name} is a duplicate and would be archived unapplied")
+            return
+        self._dry_run_hashes.add(sha256)
+        outcome = _FileOutcome()
+        assert self._spool is not None
+        mark = self._spool.mark()
+        try:
+            with self.db.write() as session:
+                applier = EntryApplier(session, self._scope(name))
+                for batch in iter_entry_batches(path, max_size=self.settings.max_file_size):
+                    self._apply_batch(applier, session, batch, outcome, None)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        except StatusFileError as exc:
+            self._spool.forget_since(mark)
+            self.invalid_files += 1
+            self.journal.log(
+                f"dry run: {name} would go to {self.layout.error}: {exc}; nothing applied",
+                "ERROR",
+            )
+            return
+        self.counts = self._counts_with(outcome)
+        self.journal.log(
+            f"dry run: {name} would give {outcome.applied} applied, {outcome.unchanged} "
+            f"unchanged, {outcome.rejected} rejected"
+        )
+        self._log_rejections(name, outcome.rejections, outcome.rejected)

@@ -1,0 +1,201 @@
+"""The folders of a status import and moving files between them (SPEC §4, §7.2).
+
+``<inbox>`` receives files; a file being imported sits in ``<inbox>/processing/``; afterwards it is
+in the archive directory (with ``<name>.report.txt`` when entries were rejected) or in the error
+directory (with ``<name>.error.txt``). Moves never overwrite: a name already taken gets the run id
+added. Files still being written are left alone: names ending in ``.part`` or ``.tmp``, hidden
+files, and files younger than the service's minimum age.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fnmatch
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROCESSING_DIR = "processing"
+ARCHIVE_DIR = "archive"
+ERROR_DIR = "error"
+REPORT_SUFFIX = ".report.txt"
+ERROR_SUFFIX = ".error.txt"
+IN_PROGRESS_SUFFIXES = (".part", ".tmp")
+_HASH_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InboxLayout:
+    """The four directories of one import service."""
+
+    inbox: Path
+    processing: Path
+    archive: Path
+    error: Path
+
+    @classmethod
+    def of(
+        cls, inbox: str | Path, archive: str | Path | None, error: str | Path | None
+    ) -> InboxLayout:
+        """The layout of an inbox; archive and error default to sub-directories of the inbox."""
+        root = Path(inbox).expanduser()
+        return cls(
+            inbox=root,
+            processing=root / PROCESSING_DIR,
+            archive=Path(archive).expanduser() if archive else root / ARCHIVE_DIR,
+            error=Path(error).expanduser() if error else root / ERROR_DIR,
+        )
+
+    def create_work_directories(self) -> None:
+        """Create processing, archive and error directories (the inbox itself must exist)."""
+        for directory in (self.processing, self.archive, self.error):
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def report_part(self, name: str) -> Path:
+        """Where the rejection report of a file is written until the file's updates commit."""
+        return self.processing / f".{name}.report.part"
+
+
+@dataclass(frozen=True)
+class InboxScan:
+    """Files to import now, in name order, and why others were left where they are."""
+
+    ready: list[Path]
+    left: list[str]
+
+
+def scan_inbox(inbox: Path, pattern: str, min_age_seconds: float) -> InboxScan:
+    """The files of ``inbox`` matching ``pattern`` that are ready to import, in name order."""
+    ready: list[Path] = []
+    left: list[str] = []
+    now = time.time()
+    with os.scandir(inbox) as entries:
+        names = sorted(
+            (entry.name, entry)
+            for entry in entries
+            if not entry.name.startswith(".") and _wanted(entry.name, pattern)
+        )
+    for name, entry in names:
+        if entry.is_dir(follow_symlinks=False):
+            continue
+        if name.endswith(IN_PROGRESS_SUFFIXES):
+            left.append(f"{name} left in the inbox: a .part or .tmp file is still being written")
+            continue
+        try:
+            modified = entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:
+            continue
+        age = now - modified
+        if age < min_age_seconds:
+            left.append(
+                f"{name} left in the inbox: changed {max(age, 0):.1f} s ago, younger than the "
+                f"minimum age of {min_age_seconds:g} s"
+            )
+            continue
+        ready.append(Path(entry.path))
+    return InboxScan(ready=ready, left=left)
+
+
+def _wanted(name: str, pattern: str) -> bool:
+    """Matches the pattern, or will once it is completely written (``x.xml.part``)."""
+    if fnmatch.fnmatch(name, pattern):
+        return True
+    return any(
+        name.endswith(suffix) and fnmatch.fnmatch(name[: -len(suffix)], pattern)
+        for suffix in IN_PROGRESS_SUFFIXES
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def free_destination(directory: Path, name: str, run_id: int) -> Path:
+    """``directory/name``, or with the run id (and a counter) added when that name is taken."""
+    candidate = directory / name
+    if not _taken(candidate):
+        return candidate
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem:
+        stem, suffix = name, ""
+    else:
+        suffix = "." + suffix
+    counter = 0
+    while True:
+        extra = f"-run{run_id}" + (f"-{counter}" if counter else "")
+        candidate = directory / f"{stem}{extra}{suffix}"
+        if not _taken(candidate):
+            return candidate
+        counter += 1
+
+
+def _taken(path: Path) -> bool:
+    return (
+        os.path.lexists(path)
+        or os.path.lexists(path.with_name(path.name + REPORT_SUFFIX))
+        or os.path.lexists(path.with_name(path.name + ERROR_SUFFIX))
+    )
+
+
+def move_file(source: Path, target: Path) -> None:
+    """Move ``source`` to ``target`` (which must not exist), across file systems if need be."""
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, "target exists", str(target))
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        partial = target.with_name(f".{target.name}.part")
+        shutil.copy2(source, partial)
+        _fsync_file(partial)
+        os.rename(partial, target)
+        os.unlink(source)
+        _fsync_directory(source.parent)
+    _fsync_directory(target.parent)
+
+
+def write_text_durably(path: Path, text: str) -> None:
+    """Write a small text file completely (temporary name, fsync, rename)."""
+    partial = path.with_name(f".{path.name}.part")
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+    _fsync_directory(path.parent)
+
+
+def remove_if_present(path: Path) -> None:
+    """Delete a file that may or may not exist."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_directory(directory: Path) -> None:
+    if os.name != "posix":
+        return  # directories can not be opened for fsync there
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

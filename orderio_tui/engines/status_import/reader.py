@@ -1,0 +1,348 @@
+"""Secure streaming reader of order status files (SPEC §6.2, §7.3).
+
+A status file is untrusted input. It is parsed with entity resolution, DTD loading and network
+access off and libxml2's size limits on (no ``huge_tree``); a file with any DOCTYPE is refused
+before anything of it is used; the file size is capped. The file is read as a stream: order
+entries are handed out in batches and their elements are deleted from the tree, so memory does
+not grow with the file.
+
+Every batch is validated against the shipped XSD before its entries are handed out. The
+validation runs on the partly built document itself: everything the parser has built so far
+(the root, the entries of the batch, possibly the start of the next entry) is validated. The
+format's content models accept every prefix of valid content, so a part that is not valid means
+the file is not valid, and each entry is complete in at least one validation. Elements are
+removed only once a later sibling has begun, so the parser never appends to a removed node.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/status/1.0"
+SCHEMA_PATH = Path(__file__).with_name("order-status-1.0.xsd")
+ROOT_TAG = f"{{{NAMESPACE}}}orders"
+ORDER_TAG = f"{{{NAMESPACE}}}order"
+LINE_ITEM_TAG = f"{{{NAMESPACE}}}line-item"
+PAYMENT_TAG = f"{{{NAMESPACE}}}payment-transaction"
+
+DEFAULT_BATCH_SIZE = 500
+#: An entry with more child elements than this is refused before it is complete, so that one
+#: enormous element cannot make the tree (and memory) grow with the file.
+MAX_ELEMENTS_PER_ENTRY = 10_000
+_SNIFF_BYTES = 4096
+_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_LINE_COLUMN_SUFFIX = re.compile(r",\s*line (\d+), column (\d+)\s*$")
+
+
+class StatusFileError(Exception):
+    """The file as a whole can not be imported: not well-formed, not valid, unsafe, too big."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line or None
+        self.column = column or None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class StatusEntry:
+    """One `order` element of a status file, as written (validated against the XSD)."""
+
+    line: int
+    order_ref: str
+    status: str | None = None
+    to_be_deleted: bool | None = None
+    changed: str | None = None
+    #: (position, status) in file order.
+    line_items: list[tuple[int, str]] = field(default_factory=list)
+    #: (transaction id, status) in file order.
+    payments: list[tuple[str, str]] = field(default_factory=list)
+
+
+@functools.cache
+def status_schema() -> etree.XMLSchema:
+    """The shipped XSD of the status format (parsed once per process)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser))
+
+
+def describe_size(size: int) -> str:
+    """A byte count for people (``1.5 MB``)."""
+    if size < 1024:
+        return f"{size} bytes"
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f} {unit}"
+    return f"{size} bytes"  # pragma: no cover
+
+
+class _CappedReader:
+    """Hands the file to the parser and refuses to read past the size limit.
+
+    The size is checked before parsing too; this covers a file that grows while it is read.
+    """
+
+    def __init__(self, raw: BinaryIO, limit: int) -> None:
+        self._raw = raw
+        self._limit = limit
+        self._read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._read += len(data)
+        if self._read > self._limit:
+            raise StatusFileError(
+                f"the file grew past the size limit of {describe_size(self._limit)} "
+                "while it was read"
+            )
+        return data
+
+
+def iter_entry_batches(
+    path: Path, *, max_size: int, batch_size: int = DEFAULT_BATCH_SIZE
+) -> Iterator[list[StatusEntry]]:
+    """Validated entries of the status file at ``path``, in batches of at most ``batch_size``.
+
+    Raises :class:`StatusFileError` (possibly after some batches were handed out) when the file
+    is empty, too big, binary, not well-formed, not valid against the XSD or unsafe; callers
+    apply batches in one transaction and roll it back on that error.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise StatusFileError("the file is empty; expected an order status XML document")
+    if size > max_size:
+        raise StatusFileError(
+            f"the file is {describe_size(size)}, more than the size limit of "
+            f"{describe_size(max_size)} set on the service (max file size)"
+        )
+    with path.open("rb") as raw:
+        _refuse_binary(raw.read(_SNIFF_BYTES))
+        raw.seek(0)
+        yield from _parse(_CappedReader(raw, max_size), batch_size)
+
+
+def _refuse_binary(head: bytes) -> None:
+    if head.startswith(_TEXT_BOMS) or head[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+        return  # UTF-8 with BOM or UTF-16: let the parser decide
+    offset = head.find(b"\x00")
+    if offset >= 0:
+        raise StatusFileError(
+            f"the file is not text (it has a NUL byte at offset {offset}); "
+            "expected an order status XML document"
+        )
+
+
+#: What the stream collects of one `order` element before its batch is validated: its line, the
+#: attributes id, status, toBeDeleted, changed, and per child (is line item, position/id, status).
+_RawEntry = tuple[
+    int, str | None, str | None, str | None, str | None, list[tuple[bool, str | None, str | None]]
+]
+
+
+def _parse(source: _CappedReader, batch_size: int) -> Iterator[list[StatusEntry]]:
+    schema = status_schema()
+    context = etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    root: etree._Element | None = None
+    pending: list[etree._Element] = []
+    raw_entries: list[_RawEntry] = []
+    children: list[tuple[bool, str | None, str | None]] = []
+    depth = 0
+    try:
+        for event, element in context:
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = element
+                    _check_root(element)
+                continue
+            depth -= 1
+            if depth == 2:
+                # A child of an entry: read it now, while iterparse hands it out anyway.
+                get = element.get
+                if element.tag == LINE_ITEM_TAG:
+                    children.append((True, get("position"), get("status")))
+                else:
+                    children.append((False, get("id"), get("status")))
+                if len(children) > MAX_ELEMENTS_PER_ENTRY:
+                    raise StatusFileError(
+                        f"an order entry has more than {MAX_ELEMENTS_PER_ENTRY} child elements",
+                        element.sourceline,
+                    )
+            elif depth == 1:
+                get = element.get
+                raw_entries.append(
+                    (
+                        element.sourceline or 0,
+                        get("id"),
+                        get("status"),
+                        get("toBeDeleted"),
+                        get("changed"),
+                        children,
+                    )
+                )
+                children = []
+                pending.append(element)
+                if len(pending) >= batch_size:
+                    yield _take_batch(root, pending, raw_entries, schema)
+                    pending = []
+                    raw_entries = []
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc) from None
+    if root is None:  # pragma: no cover - libxml2 reports a document without root itself
+        raise StatusFileError("the file has no root element")
+    yield _take_batch(root, pending, raw_entries, schema, final=True)
+
+
+def _check_root(root: etree._Element) -> None:
+    docinfo = root.getroottree().docinfo
+    if (
+        docinfo.doctype
+        or docinfo.internalDTD is not None
+        or docinfo.externalDTD is not None
+        or docinfo.system_url
+        or docinfo.public_id
+    ):
+        raise StatusFileError(
+            "the file has a DOCTYPE declaration (before the root element); status files may not "
+            "declare a DTD or entities, so it is refused unread",
+            root.sourceline,
+        )
+    if root.tag != ROOT_TAG:
+        qname = etree.QName(root)
+        namespace = f"namespace '{qname.namespace}'" if qname.namespace else "no namespace"
+        raise StatusFileError(
+            f"the root element is '{qname.localname}' in {namespace}; an order status file has "
+            f"the root element 'orders' in namespace '{NAMESPACE}'",
+            root.sourceline,
+        )
+
+
+def _take_batch(
+    root: etree._Element,
+    pending: list[etree._Element],
+    raw_entries: list[_RawEntry],
+    schema: etree.XMLSchema,
+    *,
+    final: bool = False,
+) -> list[StatusEntry]:
+    if not schema.validate(root.getroottree()):
+        raise _schema_error(schema.error_log)
+    if pending:
+        last = pending[-1]
+        # Remove what was handed out except the newest element: its tail may still be growing.
+        previous = last.getprevious()
+        while previous is not None:
+            root.remove(previous)
+            previous = last.getprevious()
+        if final:
+            root.remove(last)
+    return [_entry(raw) for raw in raw_entries]
+
+
+def _entry(raw: _RawEntry) -> StatusEntry:
+    """A validated raw entry as typed values (the schema guarantees the attributes)."""
+    line, order_ref, status, to_be_deleted, changed, children = raw
+    entry = StatusEntry(
+        line=line,
+        order_ref=_collapse(order_ref or ""),
+        status=_collapse_optional(status),
+        to_be_deleted=None if to_be_deleted is None else to_be_deleted.strip() in ("true", "1"),
+        changed=_collapse_optional(changed),
+    )
+    for is_line_item, key, child_status in children:
+        if is_line_item:
+            entry.line_items.append((int(key or 0), _collapse(child_status or "")))
+        else:
+            entry.payments.append((_collapse(key or ""), _collapse(child_status or "")))
+    return entry
+
+
+def _collapse(value: str) -> str:
+    """xs:token whitespace collapsing, as the schema validated it."""
+    if " " not in value and value.isprintable():
+        return value  # nothing to collapse: the common case
+    return " ".join(value.split())
+
+
+def _collapse_optional(value: str | None) -> str | None:
+    return None if value is None else _collapse(value)
+
+
+def _syntax_error(exc: etree.XMLSyntaxError) -> StatusFileError:
+    message = exc.msg or str(exc)
+    line, column = (exc.position if exc.position else (exc.lineno, 0)) or (None, None)
+    match = _LINE_COLUMN_SUFFIX.search(message)
+    if match:
+        message = message[: match.start()]
+        line, column = int(match.group(1)), int(match.group(2))
+    return StatusFileError(f"not well-formed XML: {message.strip()}", line, column)
+
+
+def _schema_error(error_log: etree._ListErrorLog) -> StatusFileError:
+    errors = list(error_log)
+    if not errors:  # pragma: no cover - libxml2 always logs why
+        return StatusFileError("not valid against the order status schema")
+    first = errors[0]
+    message = first.message.replace(f"{{{NAMESPACE}}}", "")
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return StatusFileError(
+        f"not valid against the order status schema: {message}{more}", first.line
+    )
+
+
+_DATETIME = re.compile(
+    r"^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$"
+)
+
+
+def parse_changed(text: str) -> datetime:
+    """An xs:dateTime as an aware UTC datetime; without a time zone it is read as UTC.
+
+    Raises ValueError for values Python can not represent (years outside 1–9999).
+    """
+    match = _DATETIME.match(text)
+    if match is None:
+        raise ValueError(f"'{text}' is not an xs:dateTime")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    tz = UTC
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        tz = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
+    end_of_day = hour == "24"
+    value = datetime(
+        int(year),
+        int(month),
+        int(day),
+        0 if end_of_day else int(hour),
+        int(minute),
+        int(second),
+        int((fraction or "0")[:6].ljust(6, "0")),
+        tzinfo=tz,
+    )
+    if end_of_day:
+        value += timedelta(days=1)
+    return value.astimezone(UTC)

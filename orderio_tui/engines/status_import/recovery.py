@@ -1,0 +1,182 @@
+"""Recovery of import runs whose process died (SPEC §7.2).
+
+A run records the ``processing/`` path of the file it works on before it moves the file there,
+and commits the file's SHA-256 to the ledger in the transaction that applies its entries. So the
+ledger alone says what happened to a file left in ``processing/``: in the ledger, its updates are
+committed and it is archived (with its report, if it has one); not in the ledger, nothing of it
+was applied and it goes back to the inbox to be imported again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ...application.runs import (
+    RunEvents,
+    RunJournal,
+    finish_run,
+    outcome_of,
+    owner_is_gone,
+    process_owner,
+)
+from ...database import Database
+from ...domain.models import ImportedFile, Run
+from ...domain.statuses import RunKind, RunState
+from .inbox import (
+    REPORT_SUFFIX,
+    InboxLayout,
+    free_destination,
+    move_file,
+    remove_if_present,
+    sha256_of,
+)
+
+
+@dataclass(frozen=True)
+class SettledFile:
+    """What became of a file left in ``processing/``."""
+
+    message: str
+    archived_as: Path | None = None
+
+
+def settle_processing_file(
+    db: Database,
+    configuration_id: int,
+    layout: InboxLayout,
+    run_id: int,
+    processing_path: Path,
+    final_path: Path | None,
+) -> SettledFile:
+    """Archive a file a run left in ``processing/`` if it was applied, else return it."""
+    name = processing_path.name
+    report_part = layout.report_part(name)
+    if not os.path.lexists(processing_path):
+        remove_if_present(report_part)
+        return SettledFile(f"{name} is no longer in {layout.processing}; nothing to move")
+    if processing_path.is_symlink() or not processing_path.is_file():
+        applied = False
+    else:
+        sha256 = sha256_of(processing_path)
+        with db.read() as session:
+            applied = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(ImportedFile)
+                    .where(
+                        ImportedFile.configuration_id == configuration_id,
+                        ImportedFile.sha256 == sha256,
+                    )
+                )
+                or 0
+            ) > 0
+    if applied:
+        layout.archive.mkdir(parents=True, exist_ok=True)
+        target = final_path
+        if target is None or os.path.lexists(target):
+            target = free_destination(layout.archive, name, run_id)
+        if os.path.lexists(report_part):
+            move_file(report_part, target.with_name(target.name + REPORT_SUFFIX))
+        move_file(processing_path, target)
+        return SettledFile(
+            f"{name} was applied before the interruption; archived as {target}", target
+        )
+    remove_if_present(report_part)
+    target = free_destination(layout.inbox, name, run_id)
+    move_file(processing_path, target)
+    renamed = f" as {target.name}" if target.name != name else ""
+    return SettledFile(
+        f"{name} was not applied; moved back to the inbox{renamed} to be imported again"
+    )
+
+
+def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = None) -> str:
+    """Finish an abandoned RUNNING import run (SPEC §7.2); returns a one-line message.
+
+    The file the run held in ``processing/`` is archived when its SHA-256 is in the ledger and
+    moved back to the inbox otherwise; the run ends PARTIAL when it had committed files, else
+    FAILED. A run whose process is still alive is left alone.
+    """
+    from .engine import load_settings
+
+    with db.write() as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            return f"run {run_id} does not exist"
+        if run.kind != RunKind.IMPORT.value:
+            return f"run {run_id} is not an import run"
+        if run.state != RunState.RUNNING.value:
+            return f"import run {run_id} already ended ({run.state}); nothing to recover"
+        if not owner_is_gone(run.owner):
+            return f"import run {run_id} is still active in process {run.owner}; left alone"
+        former_owner = run.owner
+        run.owner = process_owner()  # claim it: a second recoverer now sees a live owner
+        configuration_id = run.configuration_id
+        config_name = run.config_name
+        processing_path = Path(run.temp_path) if run.temp_path else None
+        final_path = Path(run.final_path) if run.final_path else None
+        settings = load_settings(session, configuration_id)
+    journal = RunJournal(db, run_id, config_name, events)
+    notes: list[str] = []
+    archived: str | None = None
+    if processing_path is not None:
+        if settings is not None:
+            layout = settings.layout
+        else:  # the configuration was deleted: the inbox is the parent of processing/
+            layout = InboxLayout.of(processing_path.parent.parent, None, None)
+        settled = settle_processing_file(
+            db, configuration_id, layout, run_id, processing_path, final_path
+        )
+        notes.append(settled.message)
+        if settled.archived_as is not None:
+            archived = str(settled.archived_as)
+    else:
+        notes.append("it held no file")
+    with db.read() as session:
+        committed = (
+            session.scalar(
+                select(func.count()).select_from(ImportedFile).where(ImportedFile.run_id == run_id)
+            )
+            or 0
+        )
+    state = RunState.PARTIAL if committed else RunState.FAILED
+    message = (
+        f"interrupted: its process ({former_owner}) is gone; recovered: {'; '.join(notes)}"
+        + (f"; {committed} file(s) had been applied" if committed else "; nothing was applied")
+    )
+    journal.log(message, "WARNING" if committed else "ERROR")
+    with db.write() as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        files = list(run.files or [])
+        if archived and archived not in files:
+            files.append(archived)
+        finish_run(run, state=state, counts=dict(run.counts or {}), files=files, message=message)
+        run.final_path = None
+        outcome = outcome_of(session, run)
+    if events is not None:
+        events.emit(outcome)
+    return f"import run {run_id} ({config_name}): {state.value}, {message}"
+
+
+def recover_abandoned_import_runs(
+    db: Database, configuration_id: int, *, events: RunEvents | None = None
+) -> list[str]:
+    """Recover the abandoned RUNNING runs of one import configuration (before a new run)."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Run.id, Run.owner).where(
+                Run.kind == RunKind.IMPORT.value,
+                Run.configuration_id == configuration_id,
+                Run.state == RunState.RUNNING.value,
+            )
+        ).all()
+    return [
+        recover_import_run(db, run_id, events=events)
+        for run_id, owner in rows
+        if owner_is_gone(owner)
+    ]
