@@ -227,8 +227,8 @@ def _check_root(root: etree._Element) -> None:
         or docinfo.public_id
     ):
         raise StatusFileError(
-            "the file has a DOCTYPE declaration (before the root element); status files may not "
-            "declare a DTD or entities, so it is refused unread",
+            "a DOCTYPE declaration precedes the root element; status files may not declare a "
+            "DTD or entities, so the file is refused unread",
             root.sourceline,
         )
     if root.tag != ROOT_TAG:
@@ -307,7 +307,7 @@ def _schema_error(error_log: etree._ListErrorLog) -> StatusFileError:
     if not errors:  # pragma: no cover - libxml2 always logs why
         return StatusFileError("not valid against the order status schema")
     first = errors[0]
-    message = first.message.replace(f"{{{NAMESPACE}}}", "")
+    message = first.message.replace(f"{{{NAMESPACE}}}", "").strip().rstrip(".")
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     return StatusFileError(
         f"not valid against the order status schema: {message}{more}", first.line
