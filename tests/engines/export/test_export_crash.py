@@ -191,4 +191,6 @@ def test_kills_at_random_moments_keep_exports_exactly_once(shop: Shop) -> None:
             select(func.count()).select_from(Order).where(Order.status == "NEW")
         )
     assert still_new == 0
-    assert sum(len(n) for n in published.values()) == 400
+    assert (
+        sum(len(n) for n in published.values()) == 300
+    )  # round 1 orders lack a city: EXPORTFAILED
