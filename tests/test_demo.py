@@ -551,3 +551,42 @@ def test_sample_file_names_new_b2c_orders_of_the_seed_1_demo(tmp_path: Path) -> 
     assert [o.document_no for o in status_file_orders()] == [
         e.get("id").partition("@")[0] for e in entries
     ]
+
+
+# --------------------------------------------------------------------------- any database
+
+
+def test_demo_on_the_test_database_links_children_and_keeps_ids_in_step(
+    db: Database, tmp_path: Path
+) -> None:
+    """Runs on PostgreSQL too when the suite is pointed at one (see tests/conftest.py)."""
+    plan = demo_orders(orders=120, seed=4)
+    create_demo(db, tmp_path / "root", orders=120, seed=4, now=NOW)
+    orders = load_orders(db)
+    assert [o.document_no for o in orders] == [p.document_no for p in plan]
+    for stored, planned in zip(orders, plan, strict=True):
+        assert stored.channel.name == planned.channel
+        assert stored.gross_total == planned.gross_total == sum(p.amount for p in stored.payments)
+        assert [li.sku for li in stored.line_items] == [li.product.sku for li in planned.line_items]
+        buckets = {b.id: b.key for b in stored.buckets}
+        assert [buckets[li.bucket_id] for li in stored.line_items] == [
+            planned.buckets[li.bucket].key for li in planned.line_items
+        ]
+        assert stored.created_at == NOW - planned.age
+    # Rows added after the bulk inserts get fresh ids from the database.
+    with db.write() as session:
+        first = orders[0]
+        session.add(
+            Order(
+                channel_id=first.channel_id,
+                document_no="99999999",
+                created_at=NOW,
+                customer_no="C999999",
+            )
+        )
+        session.add(
+            StatusHistory(order_id=first.id, entity="order", to_status="NEW", source="manual")
+        )
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Order)) == 121
+        assert session.scalar(select(func.count()).select_from(StatusHistory)) == 121
