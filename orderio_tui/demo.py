@@ -76,7 +76,7 @@ INVALID_GUARANTEED_FROM = 200
 #: Orders are between 5 minutes and 60 days old.
 MIN_AGE_SECONDS = 5 * 60
 MAX_AGE_SECONDS = 60 * 24 * 3600
-#: Rows per bulk INSERT round.
+#: Orders per round of bulk INSERTs.
 BATCH_ORDERS = 1000
 
 STATUS_NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/status/1.0"
@@ -827,10 +827,7 @@ class _OrderFactory:
         street = rng.choice(country.streets)
         number = rng.randint(1, 160)
         line2 = _fill(rng, rng.choice(country.line2)) if rng.random() < 0.15 else None
-        if company:
-            domain = f"{_ascii_slug(company.split()[0])}.example"
-        else:
-            domain = rng.choice(_EMAIL_DOMAINS)
+        domain = f"{_ascii_slug(company)[:30]}.example" if company else rng.choice(_EMAIL_DOMAINS)
         return DemoAddress(
             title=title,
             first_name=first,
@@ -858,9 +855,9 @@ class _OrderFactory:
             return rng.choice(known)
         name: tuple[str, str, str] | None = None
         if self.featured[channel]:
-            _, country_code, *given = self.featured[channel].pop(0)
+            _, country_code, title, first, last = self.featured[channel].pop(0)
             country = _COUNTRY_BY_CODE[country_code]
-            name = (given[0], given[1], given[2])
+            name = (title, first, last)
             business = channel == B2B
         else:
             country = rng.choices(COUNTRIES, _COUNTRY_WEIGHTS)[0]
