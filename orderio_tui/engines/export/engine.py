@@ -603,7 +603,11 @@ class _ExportRun:
         return self._finished(outcome)
 
     def _finish_without_file(self, failed: int) -> RunOutcome:
-        """Every selected order failed validation: no file; the failures are still applied."""
+        """Every selected order failed validation: no file; the failures are still applied.
+
+        The state is PARTIAL, not FAILED: the run itself worked, its orders did not (SPEC §7
+        keeps FAILED for runs that could apply nothing, such as a missing directory).
+        """
         assert self.paths is not None
         self.paths.remove_temporary()
         with self.db.write() as session:
@@ -612,9 +616,9 @@ class _ExportRun:
             message = f"all {failed} selected orders failed validation: no file written" + (
                 "; they are now EXPORTFAILED" if self.settings.status_updates else ""
             )
-            finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
+            finish_run(run, state=RunState.PARTIAL, counts=counts, files=[], message=message)
             run.final_path = None
-            session.add(RunLogLine(run_id=run.id, level="ERROR", message=message))
+            session.add(RunLogLine(run_id=run.id, level="WARNING", message=message))
             outcome = outcome_of(session, run)
         return self._finished(outcome)
 
@@ -731,9 +735,7 @@ def _dry_run(
             + ("" if valid else "; no file would be written")
             + ("" if settings.status_updates else "; status updates are off")
         )
-        state = (
-            RunState.FAILED if valid == 0 else RunState.PARTIAL if failed else RunState.SUCCEEDED
-        )
+        state = RunState.PARTIAL if failed else RunState.SUCCEEDED
     with db.write() as session:
         run = session.get_one(Run, run_id)
         finish_run(run, state=state, counts=counts, files=[], message=message)
