@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from ..application.runs import RunEvents, owner_is_gone, process_owner
 from ..database import Database
-from ..domain.models import Run
+from ..domain.models import Run, RunLogLine
 from ..domain.statuses import RunKind, RunState
 from ..engines.export import recover_export_run
 from ..engines.status_import import recover_import_run
@@ -94,6 +94,22 @@ def _still_abandoned(db: Database, run_id: int, key: str) -> bool:
 
 
 def _recover_one(db: Database, run_id: int, kind: RunKind, events: RunEvents | None) -> str:
+    """Recover one abandoned run; the caller holds its configuration's lease."""
+    with db.write() as session:
+        run = session.get(Run, run_id)
+        if run is not None and run.owner is not None and not owner_is_gone(run.owner):
+            # Its owner is elsewhere and let the lease expire. Disown the run (under the lease)
+            # so that the engines' recovery, which only takes over runs of vanished owners,
+            # takes it; the log says whose it was.
+            session.add(
+                RunLogLine(
+                    run_id=run_id,
+                    level="WARNING",
+                    message=f"process {run.owner} stopped renewing its lease on this "
+                    f"configuration: the run is recovered by {process_owner()}",
+                )
+            )
+            run.owner = None
     recover = recover_export_run if kind is RunKind.EXPORT else recover_import_run
     return recover(db, run_id, events=events)
 
