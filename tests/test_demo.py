@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from orderio_tui.domain.models import (
     ImportConfiguration,
     LineItem,
     Order,
+    PaymentTransaction,
     Service,
     StatusHistory,
 )
@@ -42,10 +44,15 @@ from orderio_tui.domain.statuses import (
     LineItemStatus,
     OrderStatus,
     PaymentStatus,
+    RunKind,
+    RunState,
     ScheduleMode,
     ServiceKind,
+    Trigger,
 )
+from orderio_tui.engines.status_import.reader import status_schema
 from orderio_tui.errors import UserError
+from orderio_tui.jobs.execute import run_configuration
 
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "sample_data" / "status-demo-seed1.xml"
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
@@ -509,6 +516,11 @@ def test_committed_sample_file_matches_the_seed_1_demo() -> None:
     assert SAMPLE_FILE.read_bytes() == status_file_for(orders=500, seed=1)
 
 
+def test_sample_file_is_valid_against_the_shipped_status_schema() -> None:
+    schema = status_schema()
+    assert schema.validate(etree.parse(str(SAMPLE_FILE))), schema.error_log
+
+
 def test_sample_file_names_new_b2c_orders_of_the_seed_1_demo(tmp_path: Path) -> None:
     db = new_database(tmp_path)
     summary = create_demo(db, tmp_path / "root", orders=500, seed=1)
@@ -590,3 +602,58 @@ def test_demo_on_the_test_database_links_children_and_keeps_ids_in_step(
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Order)) == 121
         assert session.scalar(select(func.count()).select_from(StatusHistory)) == 121
+
+
+def configuration_id(db: Database, model: Any, channel: str, name: str) -> int:
+    with db.read() as session:
+        return session.scalar(
+            select(model.id).join(Channel).where(Channel.name == channel, model.name == name)
+        )
+
+
+def test_walk_through_export_then_import_the_sample_file(tmp_path: Path) -> None:
+    """sample_data/README.md: the erp-export run hands the orders over, the file delivers them."""
+    db = new_database(tmp_path)
+    summary = create_demo(db, tmp_path / "root", orders=500, seed=1)
+    export = run_configuration(
+        db,
+        RunKind.EXPORT,
+        configuration_id(db, ExportConfiguration, B2C, "erp-export"),
+        trigger=Trigger.CLI,
+    )
+    with db.read() as session:
+        invalid_in_b2c = session.scalars(
+            select(Order.document_no)
+            .join(Channel)
+            .where(Channel.name == B2C, Order.document_no.in_(summary.invalid_orders))
+        ).all()
+    assert export.state is RunState.PARTIAL
+    assert export.counts["failed"] == len(invalid_in_b2c) >= 1
+
+    copy = summary.inbox_directory / SAMPLE_FILE.name
+    copy.write_bytes(SAMPLE_FILE.read_bytes())
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).timestamp()
+    os.utime(copy, (an_hour_ago, an_hour_ago))  # older than the service's minimum file age
+    status_import = run_configuration(
+        db,
+        RunKind.IMPORT,
+        configuration_id(db, ImportConfiguration, B2C, "erp-status"),
+        trigger=Trigger.CLI,
+    )
+    assert status_import.state is RunState.SUCCEEDED, status_import.message
+    assert status_import.counts["applied"] == len(status_file_orders()) == 10
+    assert status_import.counts["rejected"] == 0
+    delivered = {o.document_no for o in status_file_orders()}
+    with db.read() as session:
+        statuses = dict(
+            session.execute(
+                select(Order.document_no, Order.status)
+                .join(Channel)
+                .where(Channel.name == B2C, Order.document_no.in_(delivered))
+            ).all()
+        )
+        captured = session.scalars(
+            select(PaymentTransaction.status).join(Order).where(Order.document_no.in_(delivered))
+        ).all()
+    assert statuses == dict.fromkeys(delivered, OrderStatus.DELIVERED.value)
+    assert set(captured) == {PaymentStatus.CAPTURED.value}
