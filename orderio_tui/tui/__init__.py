@@ -1,0 +1,1 @@
+"""The Textual user interface. The only package of orderio that imports ``textual``."""

@@ -1,0 +1,382 @@
+"""The orderio TUI application: run it with :func:`run_tui`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_log_dir
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..application.runs import Heartbeat, RunEvents, RunOutcome
+from ..database import Database
+from ..domain.statuses import RunKind, Trigger
+from ..errors import UserError
+from .display import local_clock, local_short
+from .messages import RunEnded, RunsChanged
+from .run_feed import FeedBatch, RunFeed
+from .widgets.confirm import ConfirmScreen
+from .widgets.help import HelpScreen, key_rows
+from .widgets.run_log import RunLogPanel
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two drains of the run feed into the log panel.
+FEED_INTERVAL = 0.1
+#: A scheduler without a heartbeat for this long is shown as silent.
+HEARTBEAT_SILENT_SECONDS = 30.0
+
+
+class OrderioApp(App[None]):
+    """Order Import & Export manager."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "orderio"
+    SUB_TITLE = "Order Import & Export"
+    BINDINGS = [
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            id="app.help",
+            key_display="?",
+            tooltip="Keys of this screen",
+        ),
+        Binding("q", "quit_app", "Quit", id="app.quit", tooltip="Quit orderio"),
+    ]
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        scheduler: bool = True,
+        channel: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.channel: str | None = channel
+        self.events = RunEvents()
+        self.feed = RunFeed()
+        self._unsubscribe = self.events.subscribe(self.feed)
+        self.scheduler_wanted = scheduler
+        self.scheduler: Any = None
+        self.scheduler_state = "off (--no-scheduler)" if not scheduler else "starting…"
+        self.last_heartbeat: Heartbeat | None = None
+        #: Runs started from this TUI that have not come back yet: (kind, id) → name.
+        self.active_runs: dict[tuple[RunKind, int], str] = {}
+        self._announced_runs: set[int] = set()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        from .main.screen import MainScreen
+
+        self.push_screen(MainScreen())
+        self.set_interval(FEED_INTERVAL, self.drain_feed)
+        self.set_interval(1.0, self._tick_status)
+        if self.scheduler_wanted:
+            self._start_scheduler()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+        self.stop_scheduler()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="scheduler")
+    def _start_scheduler(self) -> None:
+        try:
+            from ..jobs.scheduler import BackgroundScheduler
+        except ImportError as exc:
+            logger.warning("background scheduler not available: %s", exc)
+            self.scheduler_state = "unavailable"
+            return
+        try:
+            scheduler = BackgroundScheduler(self.db, self.events, workers=3)
+            scheduler.start()
+        except UserError as exc:
+            self.scheduler_state = f"unavailable ({exc})"
+            return
+        except Exception as exc:
+            logger.exception("background scheduler did not start")
+            self.scheduler_state = f"unavailable ({type(exc).__name__}: {exc})"
+            return
+        self.scheduler = scheduler
+        self.scheduler_state = "running"
+        self.feed.note(f"{local_clock(datetime.now(UTC))} scheduler started")
+
+    def stop_scheduler(self) -> None:
+        """Stop the background scheduler (waits for its running jobs a bounded time)."""
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is None:
+            return
+        try:
+            scheduler.stop(timeout=10.0)
+        except Exception:
+            logger.exception("background scheduler did not stop cleanly")
+        self.scheduler_state = "stopped"
+
+    def configurations_changed(self) -> None:
+        """Tell the scheduler that configurations changed (it re-reads them)."""
+        if self.scheduler is None:
+            return
+        try:
+            self.scheduler.resync()
+        except Exception:
+            logger.exception("scheduler resync failed")
+
+    # ------------------------------------------------------------------ status line
+
+    def status_text(self) -> str:
+        """The status line: scheduler state, heartbeat, next due run, active runs."""
+        parts = [f"scheduler: {self.scheduler_state}"]
+        if self.scheduler is not None:
+            beat = self.last_heartbeat
+            if beat is None:
+                parts.append("no heartbeat yet")
+            else:
+                age = (datetime.now(UTC) - beat.at).total_seconds()
+                silent = " (silent!)" if age > HEARTBEAT_SILENT_SECONDS else ""
+                parts.append(f"heartbeat {local_clock(beat.at)}{silent}")
+            due = self._next_due()
+            parts.append(f"next: {due[0]} {local_short(due[1])}" if due else "next: none due")
+        if self.active_runs:
+            names = ", ".join(sorted(self.active_runs.values()))
+            parts.append(f"running: {names}")
+        return " · ".join(parts)
+
+    def _next_due(self) -> tuple[str, datetime] | None:
+        beat = self.last_heartbeat
+        if beat is not None and beat.next_due_config and beat.next_due_at:
+            return beat.next_due_config, beat.next_due_at
+        if self.scheduler is not None:
+            try:
+                due = self.scheduler.next_due()
+            except Exception:
+                logger.exception("scheduler.next_due failed")
+                return None
+            if due:
+                return str(due[0]), due[1]
+        return None
+
+    def _tick_status(self) -> None:
+        from .main.screen import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.update_status_line()
+
+    # ------------------------------------------------------------------ run events
+
+    def drain_feed(self) -> None:
+        """Move what the worker threads reported into the log panel and the screens."""
+        batch = self.feed.drain()
+        if batch.heartbeat is not None:
+            self.last_heartbeat = batch.heartbeat
+        if batch.lines or batch.dropped_lines:
+            for panel in self._log_panels():
+                panel.add_batch(batch.lines, batch.dropped_lines)
+        if batch.runs_changed:
+            self._announce(batch)
+            message_screens = {id(s): s for s in self.screen_stack}
+            for screen in message_screens.values():
+                screen.post_message(RunsChanged(batch.started, batch.finished))
+
+    def _log_panels(self) -> list[RunLogPanel]:
+        panels: list[RunLogPanel] = []
+        for screen in self.screen_stack:
+            panels.extend(screen.query(RunLogPanel))
+        return panels
+
+    def _announce(self, batch: FeedBatch) -> None:
+        for outcome in batch.finished:
+            self._notify_outcome(outcome)
+
+    def _notify_outcome(self, outcome: RunOutcome) -> None:
+        if outcome.run_id is not None:
+            if outcome.run_id in self._announced_runs:
+                return
+            self._announced_runs.add(outcome.run_id)
+        counts = ", ".join(f"{key} {value}" for key, value in outcome.counts.items())
+        text = f"{outcome.kind.value} '{outcome.config}': {outcome.state.value}"
+        if counts:
+            text += f" ({counts})"
+        if outcome.message:
+            text += f"\n{outcome.message}"
+        severity = {"FAILED": "error", "PARTIAL": "warning"}.get(outcome.state.value, "information")
+        self.notify(text, severity=severity)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, kind: RunKind, configuration_id: int, name: str) -> bool:
+        """Run a configuration in a thread worker; False if this TUI is already running it."""
+        key = (kind, configuration_id)
+        if key in self.active_runs:
+            self.notify(f"'{name}' is already running", severity="warning")
+            return False
+        self.active_runs[key] = name
+        self.feed.note(f"{local_clock(datetime.now(UTC))} starting {kind.value} '{name}'")
+        self._run_in_thread(kind, configuration_id, name)
+        return True
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="runs")
+    def _run_in_thread(self, kind: RunKind, configuration_id: int, name: str) -> None:
+        outcome: RunOutcome | None = None
+        try:
+            from ..jobs.execute import run_configuration
+
+            outcome = run_configuration(
+                self.db, kind, configuration_id, trigger=Trigger.MANUAL, events=self.events
+            )
+        except ImportError as exc:
+            self.feed.note(f"{self._now()} ERROR   {name}: the run engine is not available: {exc}")
+        except UserError as exc:
+            self.feed.note(f"{self._now()} ERROR   {name}: {exc}")
+        except Exception as exc:
+            logger.exception("run of %s configuration %s failed", kind.value, configuration_id)
+            self.feed.note(
+                f"{self._now()} ERROR   {name}: unexpected {type(exc).__name__}: {exc} "
+                f"(details in the application log)"
+            )
+        finally:
+            self.post_message(RunEnded(kind, configuration_id, outcome))
+
+    @staticmethod
+    def _now() -> str:
+        return local_clock(datetime.now(UTC))
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self.active_runs.pop((message.kind, message.configuration_id), None)
+        self.drain_feed()
+        if message.outcome is not None:
+            self._notify_outcome(message.outcome)
+        else:
+            self.notify("The run did not finish: see the log panel", severity="error")
+        for screen in self.screen_stack:
+            screen.post_message(RunEnded(message.kind, message.configuration_id, message.outcome))
+        self._tick_status()
+
+    # ------------------------------------------------------------------ navigation
+
+    def open_configuration(self, kind: RunKind, configuration_id: int | None) -> None:
+        """Open the detail screen of a configuration (None: a new one in the channel)."""
+        if self.channel is None:
+            self.notify("There is no channel to create a configuration in", severity="warning")
+            return
+        if kind is RunKind.EXPORT:
+            from .configuration.export_screen import ExportConfigurationScreen
+
+            self.push_screen(ExportConfigurationScreen(self.channel, configuration_id))
+        else:
+            from .configuration.import_screen import ImportConfigurationScreen
+
+            self.push_screen(ImportConfigurationScreen(self.channel, configuration_id))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = self.screen.sub_title or self.screen.title or "orderio"
+        self.push_screen(HelpScreen(str(title), key_rows(self.screen)))
+
+    def action_quit_app(self) -> None:
+        if not self.active_runs:
+            self.exit()
+            return
+        names = ", ".join(sorted(self.active_runs.values()))
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                f"{names} is still running. Quit anyway? orderio waits for the run to end "
+                f"before it closes.",
+                confirm_label="Quit",
+            ),
+            answered,
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        """The command palette offers every key of the current screen, then the system ones."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.system or binding.action in seen:
+                continue
+            if binding.action.startswith("app.") or binding.action in ("help", "quit_app"):
+                continue
+            seen.add(binding.action)
+            key = self.get_key_display(binding)
+            node = active.node
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip or binding.description} ({key})",
+                lambda node=node, action=binding.action: self.call_later(
+                    self.run_action, action, node
+                ),
+            )
+        yield SystemCommand("Help", "Keys of this screen (?)", self.action_help)
+        yield SystemCommand("Quit", "Quit orderio (q)", self.action_quit_app)
+        yield from (
+            command
+            for command in super().get_system_commands(screen)
+            if command.title not in ("Quit",)
+        )
+
+
+def log_file_path() -> Path:
+    """Where the TUI writes the application log while it owns the terminal."""
+    return Path(user_log_dir("orderio", appauthor=False)) / "orderio-tui.log"
+
+
+@contextmanager
+def logging_to_file(path: Path) -> Iterator[Path | None]:
+    """Send log records to ``path`` instead of the terminal while the TUI draws on it.
+
+    Handlers writing to stdout / stderr would scribble over the screen; they are put back when
+    the TUI ends. Yields the log file, or None when it cannot be opened (records are dropped).
+    """
+    root = logging.getLogger()
+    terminal_streams = {sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__}
+    terminal_handlers = [
+        h
+        for h in root.handlers
+        if type(h) is logging.StreamHandler and getattr(h, "stream", None) in terminal_streams
+    ]
+    handler: logging.Handler
+    opened: Path | None = path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler, opened = logging.NullHandler(), None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for terminal_handler in terminal_handlers:
+        root.removeHandler(terminal_handler)
+    root.addHandler(handler)
+    try:
+        yield opened
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        for terminal_handler in terminal_handlers:
+            root.addHandler(terminal_handler)
+
+
+def run_tui(db: Database, *, scheduler: bool = True) -> None:
+    """Start the TUI on ``db``; with ``scheduler`` the background scheduler runs inside it."""
+    with logging_to_file(log_file_path()) as log_file:
+        app = OrderioApp(db, scheduler=scheduler)
+        if log_file is not None:
+            app.feed.note(f"application log: {log_file}")
+        try:
+            app.run()
+        finally:
+            app.stop_scheduler()

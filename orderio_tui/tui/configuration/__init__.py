@@ -1,0 +1,1 @@
+"""Detail screens of export and import configurations (tabs, Apply, Reset, validation)."""

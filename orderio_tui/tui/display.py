@@ -1,0 +1,61 @@
+"""How values look on screen: local times, durations, counts, states."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+#: Shown for a value that is not set.
+NOTHING = "–"
+
+_STATE_STYLES = {
+    "RUNNING": "bold",
+    "SUCCEEDED": "green",
+    "PARTIAL": "yellow",
+    "FAILED": "bold red",
+    "SKIPPED": "dim",
+}
+
+
+def local_short(value: datetime | None) -> str:
+    """An aware datetime as local "09 May 12:05" for lists."""
+    if value is None:
+        return NOTHING
+    return value.astimezone().strftime("%d %b %H:%M")
+
+
+def local_full(value: datetime | None) -> str:
+    """An aware datetime as local "2026-05-09 12:05:03" for details and history."""
+    if value is None:
+        return NOTHING
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_clock(value: datetime) -> str:
+    """An aware datetime as local "12:05:03" for log lines and the status line."""
+    return value.astimezone().strftime("%H:%M:%S")
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as "0.4 s", "12 s" or "3 min 05 s"."""
+    if seconds is None:
+        return NOTHING
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def counts(values: dict[str, int]) -> str:
+    """Run counts as "selected 12 · exported 11 · failed 1"."""
+    return " · ".join(f"{key} {number}" for key, number in values.items()) or NOTHING
+
+
+def state(value: str | None) -> Text:
+    """A run state, styled so that failures stand out (also without colour: bold)."""
+    if not value:
+        return Text(NOTHING)
+    return Text(value, style=_STATE_STYLES.get(value, ""))

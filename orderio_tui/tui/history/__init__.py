@@ -1,0 +1,1 @@
+"""Run history of a configuration and the detail of one run (log, per-order results)."""

@@ -1,0 +1,112 @@
+"""One run: its summary, per-order results and log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
+
+from ...application.runs import RunDetail, run_detail
+from ...errors import UserError
+from ..display import NOTHING, counts, duration, local_clock, local_full
+from ..messages import RunEnded, RunsChanged
+
+if TYPE_CHECKING:
+    from ..app import OrderioApp
+
+
+def summary_text(detail: RunDetail) -> str:
+    """The header of the run detail screen."""
+    run = detail.run
+    lines = [
+        f"Run {run.run_id} · {run.kind} '{run.config}' · channel '{run.channel}' · "
+        f"{run.state}{' (dry run)' if run.dry_run else ''} · trigger {run.trigger}",
+        f"Started {local_full(run.started_at)} · finished {local_full(run.finished_at)} · "
+        f"{'running' if run.finished_at is None else duration(run.duration_seconds)}",
+        f"Counts: {counts(run.counts)}",
+    ]
+    for path in run.files or []:
+        lines.append(f"File: {path}")
+    if run.message:
+        lines.append(f"Message: {run.message}")
+    return "\n".join(lines)
+
+
+class RunDetailScreen(Screen[None]):
+    """Summary, per-order results (first tab) and the stored log of one run."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="run.back"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="run.refresh", key_display="f5"),
+        Binding("f6", "switch_tab", "Results/Log", id="run.switch_tab"),
+    ]
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+    @property
+    def orderio(self) -> OrderioApp:
+        return cast("OrderioApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="run-summary", markup=False)
+        with TabbedContent(id="run-tabs"):
+            with TabPane("Per-order results", id="tab-results"):
+                yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            with TabPane("Log", id="tab-log"):
+                yield Log(id="run-log", auto_scroll=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Run {self.run_id}"
+        results = self.query_one("#results", DataTable)
+        results.add_columns("Order", "Outcome", "Reason", "File")
+        self.load()
+        results.focus()
+
+    def load(self) -> None:
+        try:
+            detail = run_detail(self.orderio.db, self.run_id)
+        except UserError as exc:
+            self.query_one("#run-summary", Static).update(str(exc))
+            return
+        self.query_one("#run-summary", Static).update(summary_text(detail))
+        results = self.query_one("#results", DataTable)
+        results.clear()
+        for result in detail.results:
+            reason = ": ".join(p for p in (result.reason_code, result.reason_text) if p)
+            results.add_row(
+                result.document_no, result.outcome, reason or NOTHING, result.file_name or NOTHING
+            )
+        results.border_subtitle = (
+            f"{len(detail.results)} orders" if detail.results else ("no per-order results")
+        )
+        log = self.query_one("#run-log", Log)
+        log.clear()
+        log.write_lines(
+            f"{local_clock(line.at)} {line.level:<7} {line.message}" for line in detail.log
+        )
+
+    def on_runs_changed(self, message: RunsChanged) -> None:
+        if any(outcome.run_id == self.run_id for outcome in message.finished):
+            self.load()
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        if message.outcome is not None and message.outcome.run_id == self.run_id:
+            self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_switch_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-log" if tabs.active == "tab-results" else "tab-results"
+        target = "#run-log" if tabs.active == "tab-log" else "#results"
+        self.query_one(target).focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

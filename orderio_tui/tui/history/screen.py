@@ -1,0 +1,118 @@
+"""Run history of one configuration: state, trigger, start, duration, counts, file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...application.runs import RunView, list_runs
+from ...domain.statuses import RunKind
+from ..display import counts, duration, local_full, state
+from ..messages import RunEnded, RunsChanged
+
+if TYPE_CHECKING:
+    from ..app import OrderioApp
+
+#: Runs listed (newest first).
+HISTORY_LIMIT = 200
+
+
+def files_text(files: list[str]) -> str:
+    """The first file's name, and how many more there are."""
+    if not files:
+        return "–"
+    first = Path(files[0]).name
+    return first if len(files) == 1 else f"{first} (+{len(files) - 1})"
+
+
+class RunHistoryScreen(Screen[None]):
+    """Runs of one configuration, newest first; enter opens a run."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="history.back"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="history.refresh", key_display="f5"),
+    ]
+
+    def __init__(self, kind: RunKind, configuration_id: int, name: str, channel: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.configuration_id = configuration_id
+        self.config_name = name
+        self.channel = channel
+        self.runs: dict[int, RunView] = {}
+
+    @property
+    def orderio(self) -> OrderioApp:
+        return cast("OrderioApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="history-title")
+        table: DataTable[object] = DataTable(id="runs", cursor_type="row")
+        table.border_title = "Runs (enter: log and per-order results)"
+        yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Run history of {self.kind.value} configuration '{self.config_name}'"
+        self.query_one("#history-title", Static).update(
+            f"{self.sub_title} · channel '{self.channel}'"
+        )
+        table = self.query_one("#runs", DataTable)
+        table.add_columns("Run", "State", "Trigger", "Started", "Duration", "Counts", "File")
+        self.load()
+        table.focus()
+
+    def load(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        cursor = table.cursor_row
+        runs = list_runs(
+            self.orderio.db,
+            kind=self.kind,
+            configuration_id=self.configuration_id,
+            limit=HISTORY_LIMIT,
+        )
+        self.runs = {run.run_id: run for run in runs}
+        table.clear()
+        for run in runs:
+            table.add_row(
+                str(run.run_id),
+                state(run.state + (" (dry run)" if run.dry_run else "")),
+                run.trigger,
+                local_full(run.started_at),
+                "running" if run.finished_at is None else duration(run.duration_seconds),
+                counts(run.counts),
+                files_text(run.files),
+                key=str(run.run_id),
+            )
+        table.border_subtitle = (
+            f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+            if runs
+            else "no runs yet: press r on the main screen to run it"
+        )
+        if runs:
+            table.move_cursor(row=min(cursor, len(runs) - 1), animate=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is None:
+            return
+        from .run_detail import RunDetailScreen
+
+        self.app.push_screen(RunDetailScreen(int(event.row_key.value)))
+
+    def on_runs_changed(self, message: RunsChanged) -> None:
+        self.load()
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""The main screen: Order Export and Order Status Import lists, the log panel, the status line."""

@@ -1,0 +1,242 @@
+"""Main screen "Order Import & Export" of the selected channel (SPEC §9)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Select, Static
+
+from ...application.channels import list_channels
+from ...application.configurations import delete_configuration, list_configurations
+from ...domain.statuses import RunKind
+from ...errors import UserError
+from ..messages import RunEnded, RunsChanged
+from ..widgets.confirm import ConfirmScreen
+from ..widgets.run_log import RunLogPanel
+from .configuration_table import ConfigurationTable
+
+if TYPE_CHECKING:
+    from ..app import OrderioApp
+
+#: Seconds between two reloads of the lists (runs of other processes, next run times).
+AUTO_REFRESH_SECONDS = 30.0
+
+
+class MainScreen(Screen[None]):
+    """The two configuration lists, the live log panel and the scheduler status line."""
+
+    BINDINGS = [
+        Binding("n", "new", "New", id="main.new", tooltip="New configuration in this list"),
+        Binding("r", "run", "Run", id="main.run", tooltip="Run the selected configuration now"),
+        Binding(
+            "f5,ctrl+r",
+            "refresh",
+            "Refresh",
+            id="main.refresh",
+            key_display="f5",
+            tooltip="Reload from the database",
+        ),
+        Binding("d", "delete", "Delete", id="main.delete", tooltip="Delete (asks first)"),
+        Binding("h", "history", "History", id="main.history", tooltip="Run history"),
+        Binding("c", "channel", "Channel", id="main.channel", tooltip="Choose the channel"),
+        Binding("o", "orders", "Orders", id="main.orders", tooltip="Browse the orders"),
+        Binding("s", "services", "Services", id="main.services", tooltip="Services"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self._table_in_use: RunKind = RunKind.EXPORT
+
+    @property
+    def orderio(self) -> OrderioApp:
+        return cast("OrderioApp", self.app)
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="channel-bar"):
+            yield Static("Order Import & Export", id="app-title")
+            yield Label("Channel", id="channel-label")
+            yield Select[str]([], id="channel", allow_blank=True, prompt="no channel", compact=True)
+        yield ConfigurationTable(RunKind.EXPORT, "Order Export", id="export-table")
+        yield ConfigurationTable(RunKind.IMPORT, "Order Status Import", id="import-table")
+        yield RunLogPanel(id="log")
+        yield Static("", id="status-line", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.load_channels()
+        self.refresh_lists()
+        table = self.query_one("#export-table", ConfigurationTable)
+        table.focus()
+        if table.row_count:
+            table.move_cursor(row=0, animate=False)
+        self.set_interval(AUTO_REFRESH_SECONDS, self.refresh_lists)
+        self.update_status_line()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_lists()
+
+    # ------------------------------------------------------------------ data
+
+    def load_channels(self) -> None:
+        """Fill the channel selector; keeps the selected channel when it still exists."""
+        channels = list_channels(self.orderio.db)
+        names = [c.name for c in channels]
+        select = self.query_one("#channel", Select)
+        with self.prevent(Select.Changed):
+            select.set_options(
+                (f"{c.name} ({c.display_name})" if c.display_name else c.name, c.name)
+                for c in channels
+            )
+            if self.orderio.channel not in names:
+                self.orderio.channel = names[0] if names else None
+            if self.orderio.channel is not None:
+                select.value = self.orderio.channel
+        if not channels:
+            self.query_one("#log", RunLogPanel).add_batch(
+                [
+                    "There are no channels yet. Create the demo with "
+                    "`orderio-tui demo --root DIR`, then press f5."
+                ]
+            )
+
+    def refresh_lists(self) -> None:
+        """Reload both lists of the selected channel from the database."""
+        channel = self.orderio.channel
+        for kind, table_id in (
+            (RunKind.EXPORT, "#export-table"),
+            (RunKind.IMPORT, "#import-table"),
+        ):
+            rows = [] if channel is None else list_configurations(self.orderio.db, kind, channel)
+            running = {cid for k, cid in self.orderio.active_runs if k is kind}
+            self.query_one(table_id, ConfigurationTable).show(rows, running)
+
+    def update_status_line(self) -> None:
+        for line in self.query("#status-line").results(Static):  # none while shutting down
+            line.update(self.orderio.status_text())
+
+    # ------------------------------------------------------------------ events
+
+    @on(Select.Changed, "#channel")
+    def channel_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or event.value == self.orderio.channel:
+            return
+        self.orderio.channel = str(event.value)
+        self.refresh_lists()
+        self.query_one("#export-table", ConfigurationTable).focus()
+
+    def on_descendant_focus(self, event: object) -> None:
+        focused = self.focused
+        if isinstance(focused, ConfigurationTable):
+            self._table_in_use = focused.kind
+
+    @on(ConfigurationTable.RowSelected)
+    def row_chosen(self, event: ConfigurationTable.RowSelected) -> None:
+        event.stop()
+        table = event.data_table
+        if isinstance(table, ConfigurationTable):
+            self._table_in_use = table.kind
+            self.action_open()
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self.refresh_lists()
+
+    def on_runs_changed(self, message: RunsChanged) -> None:
+        self.refresh_lists()
+
+    # ------------------------------------------------------------------ actions
+
+    def _table(self) -> ConfigurationTable:
+        table_id = "#export-table" if self._table_in_use is RunKind.EXPORT else "#import-table"
+        return self.query_one(table_id, ConfigurationTable)
+
+    def _need_channel(self) -> str | None:
+        if self.orderio.channel is None:
+            self.notify("There is no channel: create the demo first", severity="warning")
+        return self.orderio.channel
+
+    def _need_selection(self, doing: str):  # type: ignore[no-untyped-def]
+        row = self._table().selected
+        if row is None:
+            what = "export" if self._table_in_use is RunKind.EXPORT else "import"
+            self.notify(f"Select an {what} configuration to {doing}", severity="warning")
+        return row
+
+    def action_new(self) -> None:
+        channel = self._need_channel()
+        if channel is not None:
+            self.orderio.open_configuration(self._table_in_use, None)
+
+    def action_open(self) -> None:
+        row = self._need_selection("open")
+        if row is not None:
+            self.orderio.open_configuration(row.kind, row.id)
+
+    def action_run(self) -> None:
+        row = self._need_selection("run")
+        if row is not None:
+            self.orderio.start_run(row.kind, row.id, row.name)
+            self.refresh_lists()
+
+    def action_refresh(self) -> None:
+        self.load_channels()
+        self.refresh_lists()
+        self.notify("Reloaded from the database", timeout=2)
+
+    def action_delete(self) -> None:
+        row = self._need_selection("delete")
+        if row is None:
+            return
+        what = "export" if row.kind is RunKind.EXPORT else "import"
+
+        def answered(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                delete_configuration(self.orderio.db, row.kind, row.id)
+            except UserError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.orderio.configurations_changed()
+            self.refresh_lists()
+            self.notify(f"Deleted {what} configuration '{row.name}'")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete {what} configuration '{row.name}' of channel '{row.channel}'?\n"
+                f"Its run history stays.",
+                confirm_label="Delete",
+                destructive=True,
+            ),
+            answered,
+        )
+
+    def action_history(self) -> None:
+        row = self._need_selection("show the history of")
+        if row is not None:
+            from ..history.screen import RunHistoryScreen
+
+            self.app.push_screen(RunHistoryScreen(row.kind, row.id, row.name, row.channel))
+
+    def action_channel(self) -> None:
+        select = self.query_one("#channel", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_orders(self) -> None:
+        channel = self._need_channel()
+        if channel is not None:
+            from ..orders.screen import OrdersScreen
+
+            self.app.push_screen(OrdersScreen(channel))
+
+    def action_services(self) -> None:
+        from ..services.screen import ServicesScreen
+
+        self.app.push_screen(ServicesScreen())

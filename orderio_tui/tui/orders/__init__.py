@@ -1,0 +1,1 @@
+"""The orders browser and the order detail screen."""

@@ -1,0 +1,125 @@
+"""Orders of the selected channel, filtered by status and document number."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Label, Select
+
+from ...application.orders import list_orders
+from ...domain.statuses import OrderStatus
+from ..display import local_short
+
+if TYPE_CHECKING:
+    from ..app import OrderioApp
+
+#: Orders listed at most; the filters narrow the list down.
+ORDERS_SHOWN = 500
+
+
+class OrdersScreen(Screen[None]):
+    """The orders browser: a status filter, a document-number search and the list."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="orders.back"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="orders.refresh", key_display="f5"),
+        Binding("ctrl+f", "search", "Search", id="orders.search", tooltip="Document number"),
+    ]
+
+    def __init__(self, channel: str) -> None:
+        super().__init__()
+        self.channel = channel
+        self._search_timer: Timer | None = None
+
+    @property
+    def orderio(self) -> OrderioApp:
+        return cast("OrderioApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="orders-filter"):
+            yield Label("Status", classes="filter-label")
+            yield Select(
+                [(s.value, s.value) for s in OrderStatus],
+                id="status-filter",
+                prompt="all statuses",
+                compact=True,
+            )
+            yield Label("Document no.", classes="filter-label")
+            yield Input(id="order-search", placeholder="starts with…", compact=True)
+        table: DataTable[object] = DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+        table.border_title = f"Orders of channel '{self.channel}' (enter: detail)"
+        yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Orders of channel '{self.channel}'"
+        table = self.query_one("#orders", DataTable)
+        table.add_columns("Document", "Status", "Created", "Customer", "Type", "Gross", "Items")
+        self.load()
+        table.focus()
+
+    def load(self) -> None:
+        status = self.query_one("#status-filter", Select).value
+        search = self.query_one("#order-search", Input).value.strip()
+        orders = list_orders(
+            self.orderio.db,
+            channel=self.channel,
+            status=None if status is Select.NULL else str(status),
+            search=search or None,
+            limit=ORDERS_SHOWN,
+        )
+        table = self.query_one("#orders", DataTable)
+        table.clear()
+        for order in orders:
+            table.add_row(
+                order.document_no,
+                order.status,
+                local_short(order.created_at),
+                order.customer,
+                order.customer_type,
+                f"{order.gross_total} {order.currency}",
+                str(len(order.line_items)),
+                key=order.document_no,
+            )
+        if len(orders) >= ORDERS_SHOWN:
+            table.border_subtitle = f"first {ORDERS_SHOWN} shown: filter to narrow down"
+        else:
+            table.border_subtitle = f"{len(orders)} order{'s' if len(orders) != 1 else ''}"
+
+    @on(Select.Changed, "#status-filter")
+    def status_chosen(self) -> None:
+        self.load()
+
+    @on(Input.Changed, "#order-search")
+    def search_typed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.3, self.load)
+
+    @on(Input.Submitted, "#order-search")
+    def search_submitted(self) -> None:
+        self.load()
+        self.query_one("#orders", DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is None:
+            return
+        from .detail import OrderDetailScreen
+
+        self.app.push_screen(OrderDetailScreen(event.row_key.value, self.channel))
+
+    def action_search(self) -> None:
+        self.query_one("#order-search", Input).focus()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

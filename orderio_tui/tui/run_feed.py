@@ -1,0 +1,97 @@
+"""Hand-over of run events from worker threads to the event loop.
+
+Listeners on :class:`~orderio_tui.application.runs.RunEvents` are called from the thread doing
+the work (a TUI thread worker, a scheduler worker). :class:`RunFeed` is such a listener: it only
+appends to bounded buffers under a lock, and the app drains it on a timer, so a run that logs
+thousands of lines costs the event loop one batch write per tick and never more memory than the
+buffers hold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+from ..application.runs import Heartbeat, LogLine, RunOutcome, RunStarted
+from .display import local_clock
+
+#: Log lines kept between two drains; older ones are dropped (and counted) if the UI lags.
+MAX_PENDING_LINES = 5000
+#: Started / finished runs kept between two drains.
+MAX_PENDING_RUNS = 200
+
+
+@dataclass
+class FeedBatch:
+    """Everything that arrived since the previous drain."""
+
+    lines: list[str] = field(default_factory=list)
+    dropped_lines: int = 0
+    started: list[RunStarted] = field(default_factory=list)
+    finished: list[RunOutcome] = field(default_factory=list)
+    heartbeat: Heartbeat | None = None
+
+    @property
+    def runs_changed(self) -> bool:
+        return bool(self.started or self.finished)
+
+
+def log_text(event: LogLine) -> str:
+    """One log line as the log panel shows it."""
+    config = f"{event.config} " if event.config else ""
+    return f"{local_clock(event.at)} {event.level:<7} {config}#{event.run_id}  {event.message}"
+
+
+class RunFeed:
+    """A thread-safe, bounded inbox of run events (a ``RunEvents`` listener)."""
+
+    def __init__(
+        self, max_lines: int = MAX_PENDING_LINES, max_runs: int = MAX_PENDING_RUNS
+    ) -> None:
+        self._lock = threading.Lock()
+        self._lines: deque[str] = deque(maxlen=max_lines)
+        self._dropped = 0
+        self._started: deque[RunStarted] = deque(maxlen=max_runs)
+        self._finished: deque[RunOutcome] = deque(maxlen=max_runs)
+        self._heartbeat: Heartbeat | None = None
+
+    def __call__(self, event: RunStarted | LogLine | RunOutcome | Heartbeat) -> None:
+        """Accept one event (from any thread); never blocks for longer than an append."""
+        if isinstance(event, LogLine):
+            text = log_text(event)
+            with self._lock:
+                if len(self._lines) == self._lines.maxlen:
+                    self._dropped += 1
+                self._lines.append(text)
+        elif isinstance(event, RunStarted):
+            with self._lock:
+                self._started.append(event)
+        elif isinstance(event, RunOutcome):
+            with self._lock:
+                self._finished.append(event)
+        elif isinstance(event, Heartbeat):
+            with self._lock:
+                self._heartbeat = event
+
+    def note(self, text: str) -> None:
+        """Add a line of the TUI's own to the log panel (from any thread)."""
+        with self._lock:
+            self._lines.append(text)
+
+    def drain(self) -> FeedBatch:
+        """Take everything that arrived since the last drain."""
+        with self._lock:
+            batch = FeedBatch(
+                lines=list(self._lines),
+                dropped_lines=self._dropped,
+                started=list(self._started),
+                finished=list(self._finished),
+                heartbeat=self._heartbeat,
+            )
+            self._lines.clear()
+            self._started.clear()
+            self._finished.clear()
+            self._dropped = 0
+            self._heartbeat = None
+        return batch

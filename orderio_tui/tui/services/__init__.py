@@ -1,0 +1,1 @@
+"""The services screen: list, create, edit and delete services."""

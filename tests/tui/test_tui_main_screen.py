@@ -1,0 +1,115 @@
+"""Main screen: the lists of the selected channel, channel switch, refresh, help, palette."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from textual.widgets import Static
+from tui_fixtures import wait_for
+
+from orderio_tui.database import Database
+from orderio_tui.tui.app import OrderioApp
+from orderio_tui.tui.main.configuration_table import ConfigurationTable
+from orderio_tui.tui.main.screen import MainScreen
+from orderio_tui.tui.widgets.help import HelpScreen
+
+
+def names(table: ConfigurationTable) -> list[str]:
+    return sorted(row.name for row in table.rows_by_id.values())
+
+
+async def test_export_list_has_the_focus_with_its_first_row_selected(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        exports = screen.query_one("#export-table", ConfigurationTable)
+        imports = screen.query_one("#import-table", ConfigurationTable)
+        assert app.focused is exports
+        assert exports.cursor_row == 0
+        assert exports.selected is not None and exports.selected.name == "bi-export"
+        assert names(exports) == ["bi-export", "erp-export"]
+        assert names(imports) == ["erp-status"]
+
+
+async def test_status_line_says_the_scheduler_is_off_with_no_scheduler(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one("#status-line", Static).render())
+        assert "scheduler: off" in text
+
+
+async def test_tab_moves_between_the_sections(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "import-table"
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "log"
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "channel"
+
+
+async def test_c_switches_the_channel_and_the_lists_follow(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        # the channels are listed by name: demo-b2b comes before demo-b2c
+        await pilot.press("up", "enter")
+        await wait_for(pilot, lambda: app.channel == "demo-b2b", what="channel switch")
+        exports = app.screen.query_one("#export-table", ConfigurationTable)
+        assert {row.channel for row in exports.rows_by_id.values()} == {"demo-b2b"}
+        assert names(exports) == ["bi-export", "erp-export"]
+        assert app.focused is exports
+
+
+async def test_refresh_shows_a_run_made_by_another_process(app: OrderioApp, db: Database) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        exports = app.screen.query_one("#export-table", ConfigurationTable)
+        assert exports.selected is not None and exports.selected.last_run_state is None
+        done = subprocess.run(
+            [sys.executable, "-m", "orderio_tui", "--db", db.url, "export", "run", "bi-export"]
+            + ["--channel", "demo-b2c", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode in (0, 3), done.stderr
+        await pilot.press("f5")
+        await pilot.pause()
+        row = exports.selected
+        assert row is not None and row.name == "bi-export"
+        assert row.last_run_state in ("SUCCEEDED", "PARTIAL")
+        assert exports.get_row_at(0)[4].plain == row.last_run_state
+
+
+async def test_question_mark_lists_the_keys_of_the_screen(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        described = {description for _, description in app.screen.rows}
+        assert {"New", "Open", "Run", "Refresh", "Delete", "History", "Channel", "Quit"} <= (
+            described
+        )
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_command_palette_offers_the_keys_of_the_screen(app: OrderioApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"New", "Open", "Run", "Refresh", "Delete", "History", "Channel"} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"History")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "RunHistoryScreen", what="history"
+        )
