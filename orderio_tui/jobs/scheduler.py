@@ -77,6 +77,8 @@ DEFAULT_HEARTBEAT_SECONDS = 5.0
 _MAX_LOOP_WAIT = 1.0
 #: Heartbeat rows of other hosts older than this are removed as leftovers.
 _STALE_HEARTBEAT = timedelta(days=1)
+#: How often the heartbeat rows of vanished schedulers are looked for.
+_PRUNE_SECONDS = 60.0
 
 
 # --------------------------------------------------------------------------- configurations
@@ -507,11 +509,14 @@ class BackgroundScheduler:
     # ------------------------------------------------------------------ heartbeat thread
 
     def _beat(self) -> None:
-        try:
-            prune_heartbeats(self.db)
-        except Exception:
-            logger.exception("pruning old scheduler heartbeats failed")
+        last_prune: float | None = None
         while not self._cancel.is_set():
+            if last_prune is None or time.monotonic() - last_prune >= _PRUNE_SECONDS:
+                last_prune = time.monotonic()
+                try:
+                    prune_heartbeats(self.db)
+                except Exception:
+                    logger.exception("pruning old scheduler heartbeats failed")
             try:
                 self._beat_once()
             except Exception:
