@@ -177,21 +177,32 @@ def _acquire_in_database(
 ) -> LeaseGrant | LeaseHolder:
     with db.write() as session:
         now = database_now(session)
-        if _insert_if_missing(session, key, owner, now, ttl):
-            return LeaseGrant(key, owner, now + timedelta(seconds=ttl))
-        row = session.scalars(select(Lease).where(Lease.key == key).with_for_update()).one()
+        expires_at = now + timedelta(seconds=ttl)
+        row = None
+        # On PostgreSQL the row can be deleted between the insert and the locking select (its
+        # holder released it); then the insert is tried again.
+        for _ in range(3):
+            if _insert_if_missing(session, key, owner, now, ttl):
+                return LeaseGrant(key, owner, expires_at)
+            row = session.scalars(
+                select(Lease).where(Lease.key == key).with_for_update()
+            ).one_or_none()
+            if row is not None:
+                break
+        if row is None:
+            raise RuntimeError(f"lease {key} keeps disappearing; try again")
         if not _is_free(row, owner, now):
             return _holder(row)
         previous = None if row.owner == owner else _holder(row)
         row.owner = owner
         row.run_id = None
         row.acquired_at = now
-        row.expires_at = now + timedelta(seconds=ttl)
+        row.expires_at = expires_at
     if previous is not None:
         logger.info(
             "lease %s taken over from %s (expired %s)", key, previous.owner, previous.expires_at
         )
-    return LeaseGrant(key, owner, now + timedelta(seconds=ttl), taken_over_from=previous)
+    return LeaseGrant(key, owner, expires_at, taken_over_from=previous)
 
 
 def renew_lease(

@@ -263,7 +263,9 @@ class BackgroundScheduler:
         self._last_tick = self._started_at
         self._tasks = queue.Queue()
         self._threads = [
-            threading.Thread(target=self._work, name=f"scheduler-worker-{n}", daemon=True)
+            threading.Thread(
+                target=self._work, args=(self._tasks,), name=f"scheduler-worker-{n}", daemon=True
+            )
             for n in range(1, self.workers + 1)
         ]
         self._threads.append(
@@ -341,6 +343,7 @@ class BackgroundScheduler:
 
     def _loop(self) -> None:
         last_sync: float | None = None
+        last_error: str | None = None
         while not self._cancel.is_set():
             try:
                 now = time.monotonic()
@@ -355,8 +358,13 @@ class BackgroundScheduler:
                 self._schedule.run_pending()
                 self._remember_next_due()
                 self._last_tick = utcnow()
-            except Exception:
-                logger.exception("scheduler loop: unexpected error; carrying on")
+                last_error = None
+            except Exception as exc:
+                # The same error again (say, the database is down) is logged once, not every tick.
+                text = f"{type(exc).__name__}: {exc}"
+                if text != last_error:
+                    logger.exception("scheduler loop: unexpected error; carrying on")
+                last_error = text
             self._wake.wait(self._seconds_to_sleep(last_sync))
             self._wake.clear()
 
@@ -442,9 +450,11 @@ class BackgroundScheduler:
 
     # ------------------------------------------------------------------ worker threads
 
-    def _work(self) -> None:
+    def _work(self, tasks: queue.Queue[_Task | None]) -> None:
+        # Each worker keeps the queue it was started with: after a stop and a new start, a worker
+        # still finishing an old run ends there instead of joining the new pool.
         while True:
-            task = self._tasks.get()
+            task = tasks.get()
             if task is None:
                 return
             try:
