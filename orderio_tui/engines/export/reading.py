@@ -8,11 +8,20 @@ writer formats them directly.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, DateTime, Select, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Select,
+    bindparam,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import aliased
 
 from ...domain.models import Bucket, Destination, LineItem, Order, PaymentTransaction
@@ -87,7 +96,11 @@ def header_query(order_ids: Select) -> Select:
     )
 
 
-def _line_items_query(ids: Sequence[int]) -> Select:
+#: The order ids of a batch; the child statements are built once and reused for every batch.
+_IDS = bindparam("order_ids", expanding=True)
+
+
+def _line_items_query() -> Select:
     bucket = aliased(Bucket)
     return (
         select(
@@ -111,12 +124,12 @@ def _line_items_query(ids: Sequence[int]) -> Select:
             LineItem.discount_description,
         )
         .outerjoin(bucket, bucket.id == LineItem.bucket_id)
-        .where(LineItem.order_id.in_(ids))
+        .where(LineItem.order_id.in_(_IDS))
         .order_by(LineItem.order_id, LineItem.position)
     )
 
 
-def _buckets_query(ids: Sequence[int]) -> Select:
+def _buckets_query() -> Select:
     destination = aliased(Destination)
     return (
         select(
@@ -133,12 +146,12 @@ def _buckets_query(ids: Sequence[int]) -> Select:
             _raw(Bucket.shipping_tax_rate),
         )
         .outerjoin(destination, destination.id == Bucket.destination_id)
-        .where(Bucket.order_id.in_(ids))
+        .where(Bucket.order_id.in_(_IDS))
         .order_by(Bucket.order_id, Bucket.id)
     )
 
 
-def _destinations_query(ids: Sequence[int]) -> Select:
+def _destinations_query() -> Select:
     return (
         select(
             Destination.order_id,
@@ -157,12 +170,12 @@ def _destinations_query(ids: Sequence[int]) -> Select:
             Destination.country,
             Destination.country_code,
         )
-        .where(Destination.order_id.in_(ids))
+        .where(Destination.order_id.in_(_IDS))
         .order_by(Destination.order_id, Destination.id)
     )
 
 
-def _payments_query(ids: Sequence[int]) -> Select:
+def _payments_query() -> Select:
     return (
         select(
             PaymentTransaction.order_id,
@@ -172,20 +185,30 @@ def _payments_query(ids: Sequence[int]) -> Select:
             _raw(PaymentTransaction.cost),
             PaymentTransaction.status,
         )
-        .where(PaymentTransaction.order_id.in_(ids))
+        .where(PaymentTransaction.order_id.in_(_IDS))
         .order_by(PaymentTransaction.order_id, PaymentTransaction.id)
     )
 
 
-def _grouped(connection: Connection, query: Select, make: Any) -> dict[int, list[Any]]:
-    groups: dict[int, list[Any]] = defaultdict(list)
-    for row in connection.execute(query):
-        groups[row[0]].append(make(row))
-    return groups
+_LINE_ITEMS = _line_items_query()
+_BUCKETS = _buckets_query()
+_DESTINATIONS = _destinations_query()
+_PAYMENTS = _payments_query()
 
 
-def _make_destination(row: Any) -> ExportDestination:
-    return ExportDestination(row[1], ExportContact._make(row[2:]))
+def _grouped(
+    connection: Connection, query: Select, ids: list[int], make: Any
+) -> dict[int, tuple[Any, ...]]:
+    """Rows ordered by order id (first column) as ``{order id: (make(rest of row), ...)}``."""
+    rows = connection.execute(query, {"order_ids": ids}).all()
+    return {
+        order_id: tuple(make(row[1:]) for row in group)
+        for order_id, group in groupby(rows, key=itemgetter(0))
+    }
+
+
+def _make_destination(values: Sequence[Any]) -> ExportDestination:
+    return ExportDestination(values[0], ExportContact._make(values[1:]))
 
 
 def complete_orders(
@@ -193,29 +216,27 @@ def complete_orders(
 ) -> list[ExportOrder]:
     """Turn a batch of header rows into :class:`ExportOrder` values with all their children."""
     ids = [row[0] for row in headers]
-    items = _grouped(connection, _line_items_query(ids), lambda r: ExportLineItem._make(r[1:]))
-    buckets = _grouped(connection, _buckets_query(ids), lambda r: ExportBucket._make(r[1:]))
-    destinations = _grouped(connection, _destinations_query(ids), _make_destination)
-    payments = _grouped(connection, _payments_query(ids), lambda r: ExportPayment._make(r[1:]))
+    items = _grouped(connection, _LINE_ITEMS, ids, ExportLineItem._make)
+    buckets = _grouped(connection, _BUCKETS, ids, ExportBucket._make)
+    destinations = _grouped(connection, _DESTINATIONS, ids, _make_destination)
+    payments = _grouped(connection, _PAYMENTS, ids, ExportPayment._make)
     empty: tuple[Any, ...] = ()
-    orders = []
-    for row in headers:
-        order_id = row[0]
-        orders.append(
-            ExportOrder(
-                order_id,
-                row[1],
-                store,
-                *row[2:_FIRST_INVOICE],
-                ExportContact._make(row[_FIRST_INVOICE:_FIRST_TOTAL]),
-                *row[_FIRST_TOTAL:],
-                tuple(items.get(order_id, empty)),
-                tuple(buckets.get(order_id, empty)),
-                tuple(destinations.get(order_id, empty)),
-                tuple(payments.get(order_id, empty)),
-            )
+    make_contact = ExportContact._make
+    return [
+        ExportOrder(
+            row[0],
+            row[1],
+            store,
+            *row[2:_FIRST_INVOICE],
+            make_contact(row[_FIRST_INVOICE:_FIRST_TOTAL]),
+            *row[_FIRST_TOTAL:],
+            items.get(row[0], empty),
+            buckets.get(row[0], empty),
+            destinations.get(row[0], empty),
+            payments.get(row[0], empty),
         )
-    return orders
+        for row in headers
+    ]
 
 
 def stream_orders(
