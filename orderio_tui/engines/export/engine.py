@@ -219,11 +219,11 @@ def run_export(
 ) -> RunOutcome:
     """Run one export configuration now (SPEC §7.1) and return what it did.
 
-    Abandoned export runs are recovered first. A run that cannot start (disabled service, missing
-    or unwritable directory, bad stylesheet) is recorded as FAILED and changes nothing. With
-    ``dry_run`` the orders are selected and validated, and nothing else changes.
+    Abandoned runs of this configuration are recovered first. A run that cannot start (disabled
+    service, missing or unwritable directory, bad stylesheet) is recorded as FAILED and changes
+    nothing. With ``dry_run`` the orders are selected and validated, and nothing else changes.
     """
-    recover_abandoned_export_runs(db, events=events)
+    recover_abandoned_export_runs(db, events=events, configuration_id=configuration_id)
     settings = _load_settings(db, configuration_id)
     problem, transform = _preflight(settings)
     if problem:
@@ -241,14 +241,22 @@ def run_export(
     return _ExportRun(db, settings, trigger, transform, events).run()
 
 
-def recover_abandoned_export_runs(db: Database, events: RunEvents | None = None) -> list[str]:
-    """Recover every RUNNING export run whose process is gone; one message per run."""
+def recover_abandoned_export_runs(
+    db: Database, events: RunEvents | None = None, *, configuration_id: int | None = None
+) -> list[str]:
+    """Recover RUNNING export runs whose process on this host is gone; one message per run.
+
+    With ``configuration_id`` only that configuration's runs (``run_export`` does this for its
+    own configuration, whose lease its caller holds). Runs of other hosts are left to the jobs
+    layer, which decides by their leases.
+    """
+    query = select(Run.id, Run.owner).where(
+        Run.kind == RunKind.EXPORT.value, Run.state == RunState.RUNNING.value
+    )
+    if configuration_id is not None:
+        query = query.where(Run.configuration_id == configuration_id)
     with db.read() as session:
-        rows = session.execute(
-            select(Run.id, Run.owner).where(
-                Run.kind == RunKind.EXPORT.value, Run.state == RunState.RUNNING.value
-            )
-        ).all()
+        rows = session.execute(query.order_by(Run.id)).all()
     return [
         recover_export_run(db, run_id, events=events)
         for run_id, owner in rows
@@ -287,7 +295,7 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
         if expected_sha and _sha256_of(final) != expected_sha:
             note = " (the file has changed since it was written)"
         with db.write() as session:
-            run = session.get_one(Run, run_id)
+            run = session.get_one(Run, run_id, with_for_update=True)
             if run.state != RunState.RUNNING.value:
                 return f"run {run_id} was finished meanwhile: nothing to recover"
             counts = _complete(session, run, settings, paths.final.name)
@@ -303,7 +311,7 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
         if final is not None and part is not None:
             ExportPaths.from_part(final, part).remove_temporary()
         with db.write() as session:
-            run = session.get_one(Run, run_id)
+            run = session.get_one(Run, run_id, with_for_update=True)
             if run.state != RunState.RUNNING.value:
                 return f"run {run_id} was finished meanwhile: nothing to recover"
             released = _release_claims(session, run_id)
