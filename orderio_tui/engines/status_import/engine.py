@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ...application.runs import (
@@ -44,7 +45,7 @@ from ...database import Database
 from ...domain.models import ImportConfiguration, ImportedFile, Run, utcnow
 from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from ...errors import NotFound
-from .entries import EntryApplier, ImportScope, Rejection
+from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection
 from .failpoints import failpoint
 from .inbox import (
     ERROR_SUFFIX,
@@ -181,6 +182,13 @@ def run_import(
     if events is not None:
         events.emit(outcome)
     return outcome
+
+
+def _unexpected(exc: Exception) -> str:
+    return (
+        f"the file could not be processed ({type(exc).__name__}: {exc}); this is a fault of "
+        "orderio, please report it with the file"
+    )
 
 
 def _configuration_problem(settings: ImportSettings) -> str | None:
@@ -533,6 +541,14 @@ class _ImportRun:
             remove_if_present(report_part)
             self._move_to_error(processing_path, str(exc))
             return
+        except (SQLAlchemyError, OSError):
+            raise  # the database or the file system: the run stops, the file is kept for later
+        except Exception as exc:
+            # Something in this file's content trips a bug: keep the file out of the inbox.
+            logger.exception("import run %s: %s could not be processed", self.run_id, name)
+            remove_if_present(report_part)
+            self._move_to_error(processing_path, _unexpected(exc))
+            return
         failpoint("after_commit")
         if outcome.rejected:
             move_file(report_part, target.with_name(target.name + REPORT_SUFFIX))
@@ -610,9 +626,15 @@ class _ImportRun:
         if report is not None:
             report.add(result.rejections)
         if self._spool is not None:
-            self._spool.add(result.results)
+            file_name = applier.scope.file_name
+            self._spool.add(
+                [
+                    {**dict(zip(RESULT_FIELDS, row, strict=True)), "file_name": file_name}
+                    for row in result.results
+                ]
+            )
         else:
-            self.journal.add_results(session, result.results)
+            applier.write_results(result.results)
 
     def _counts_with(self, outcome: _FileOutcome) -> ImportCounts:
         counts = self.counts
@@ -697,11 +719,14 @@ class _ImportRun:
                 raise _DryRunRollback
         except _DryRunRollback:
             pass
-        except StatusFileError as exc:
+        except (SQLAlchemyError, OSError):
+            raise
+        except Exception as exc:
             self._spool.forget_since(mark)
             self.invalid_files += 1
+            problem = str(exc) if isinstance(exc, StatusFileError) else _unexpected(exc)
             self.journal.log(
-                f"dry run: {name} would go to {self.layout.error}: {exc}; nothing applied",
+                f"dry run: {name} would go to {self.layout.error}: {problem}; nothing applied",
                 "ERROR",
             )
             return

@@ -6,16 +6,21 @@ table does not allow, an unknown line-item position or payment id, or a stale ``
 rejects that entry only. Which statuses may change is decided by :mod:`orderio_tui.domain.statuses`
 alone. Entries are handled in batches with a few set-based statements each, inside the caller's
 transaction; an order that appears twice sees the effect of its earlier entry.
+
+The bulk statements of a batch (status updates, history rows, run results: several rows per
+entry) go to the DB-API cursor of the session's connection with ``executemany``, in the same
+transaction: building SQLAlchemy parameters row by row would cost more than the database work.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...domain.models import (
@@ -23,7 +28,9 @@ from ...domain.models import (
     LineItem,
     Order,
     PaymentTransaction,
+    RunResultRow,
     StatusHistory,
+    UTCDateTime,
     utcnow,
 )
 from ...domain.statuses import (
@@ -48,6 +55,30 @@ _line_items = LineItem.__table__
 _payments = PaymentTransaction.__table__
 _channels = Channel.__table__
 _history = StatusHistory.__table__
+_results = RunResultRow.__table__
+_HISTORY_COLUMNS = (
+    "order_id",
+    "at",
+    "entity",
+    "entity_ref",
+    "from_status",
+    "to_status",
+    "reason_code",
+    "reason_text",
+    "run_id",
+    "source",
+)
+#: The fields of BatchResult.results rows (RunResultRow columns).
+RESULT_FIELDS = ("order_id", "document_no", "outcome", "reason_code", "reason_text")
+_RESULT_COLUMNS = (
+    "run_id",
+    "order_id",
+    "document_no",
+    "outcome",
+    "reason_code",
+    "reason_text",
+    "file_name",
+)
 
 
 class RejectReason(StrEnum):
@@ -104,8 +135,8 @@ class BatchResult:
     unchanged: int = 0
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
-    #: Dicts for RunJournal.add_results.
-    results: list[dict[str, Any]] = field(default_factory=list)
+    #: One row per entry, as in RESULT_FIELDS.
+    results: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -140,26 +171,67 @@ class EntryApplier:
         self.session = session
         self.scope = scope
         self._history_text = f"status file {scope.file_name}"
-        self._update_order = (
-            update(_orders)
-            .where(_orders.c.id == bindparam("b_id"))
-            .values(
-                status=bindparam("b_status"),
-                to_be_deleted=bindparam("b_to_be_deleted"),
-                last_import_change_at=bindparam("b_changed"),
-                updated_at=bindparam("b_now"),
-            )
+        connection = session.connection()
+        self._raw = connection.connection
+        dialect = connection.dialect
+        to_database = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+        self._datetime = to_database or (lambda value: value)
+        self._to_be_deleted = {
+            True: self._bool(dialect, True),
+            False: self._bool(dialect, False),
+        }
+        from_database = _orders.c.last_import_change_at.type.dialect_impl(dialect).result_processor(
+            dialect, None
         )
-        self._update_line_item = (
-            update(_line_items)
-            .where(_line_items.c.id == bindparam("b_id"))
-            .values(status=bindparam("b_status"))
+        self._datetime_result = from_database or (lambda value: value)
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._mark = mark
+        self._sql_find_orders = (
+            f"SELECT id, document_no, status, to_be_deleted, last_import_change_at "
+            f"FROM {_orders.name} WHERE channel_id = {mark} AND document_no IN (#)"
         )
-        self._update_payment = (
-            update(_payments)
-            .where(_payments.c.id == bindparam("b_id"))
-            .values(status=bindparam("b_status"))
+        self._sql_find_line_items = (
+            f"SELECT order_id, position, id, status FROM {_line_items.name} WHERE order_id IN (#)"
         )
+        self._sql_find_payments = (
+            f"SELECT order_id, transaction_id, id, status FROM {_payments.name} "
+            f"WHERE order_id IN (#)"
+        )
+        self._sql_order = (
+            f"UPDATE {_orders.name} SET status = {mark}, to_be_deleted = {mark}, "
+            f"last_import_change_at = {mark}, updated_at = {mark} WHERE id = {mark}"
+        )
+        self._sql_line_item = f"UPDATE {_line_items.name} SET status = {mark} WHERE id = {mark}"
+        self._sql_payment = f"UPDATE {_payments.name} SET status = {mark} WHERE id = {mark}"
+        self._sql_history = (
+            f"INSERT INTO {_history.name} ({', '.join(_HISTORY_COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(_HISTORY_COLUMNS))})"
+        )
+        self._sql_results = (
+            f"INSERT INTO {_results.name} ({', '.join(_RESULT_COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(_RESULT_COLUMNS))})"
+        )
+        self._decisions: dict[tuple[Entity, str, str], _Rejected | None] = {}
+
+    @staticmethod
+    def _bool(dialect: Any, value: bool) -> Any:
+        processor = _orders.c.to_be_deleted.type.dialect_impl(dialect).bind_processor(dialect)
+        return processor(value) if processor else value
+
+    def _executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        cursor = self._raw.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
+
+    def write_results(self, results: list[tuple[Any, ...]]) -> None:
+        """Insert run results (rows of BatchResult.results) in the caller's transaction."""
+        run_id = self.scope.run_id
+        file_name = self.scope.file_name
+        self._executemany(self._sql_results, [(run_id, *row, file_name) for row in results])
 
     # ------------------------------------------------------------------ batch
 
@@ -168,14 +240,16 @@ class EntryApplier:
         result = BatchResult()
         if not entries:
             return result
-        now = utcnow()
-        states = self._load_orders(entries)
-        foreign = self._foreign_orders(entries, states)
-        history: list[dict[str, Any]] = []
+        now = self._datetime(utcnow())
+        states, resolved = self._load_orders(entries)
+        foreign = self._foreign_orders(entries, resolved)
+        history: list[tuple[Any, ...]] = []
         line_item_updates: dict[int, str] = {}
         payment_updates: dict[int, str] = {}
-        for entry in entries:
-            state = self._resolve(entry.order_ref, states)
+        results = result.results
+        applied = EntryOutcome.APPLIED.value
+        unchanged = EntryOutcome.UNCHANGED.value
+        for entry, state in zip(entries, resolved, strict=True):
             try:
                 if state is None:
                     raise self._not_found(entry.order_ref, foreign)
@@ -184,38 +258,25 @@ class EntryApplier:
                 rejection = Rejection(entry.line, entry.order_ref, rejected.code, rejected.text)
                 result.rejected += 1
                 result.rejections.append(rejection)
-                result.results.append(
-                    {
-                        "order_id": state.id if state else None,
-                        "document_no": state.document_no
-                        if state
-                        else entry.order_ref[:_RESULT_REF_LENGTH],
-                        "outcome": EntryOutcome.REJECTED.value,
-                        "reason_code": rejection.reason_code.value,
-                        "reason_text": rejection.reason_text,
-                        "file_name": self.scope.file_name,
-                    }
+                results.append(
+                    (
+                        state.id if state else None,
+                        state.document_no if state else entry.order_ref[:_RESULT_REF_LENGTH],
+                        EntryOutcome.REJECTED.value,
+                        rejection.reason_code.value,
+                        rejection.reason_text,
+                    )
                 )
                 continue
             if changes:
                 self._commit_changes(
                     entry, state, changes, now, history, line_item_updates, payment_updates
                 )
-                outcome = EntryOutcome.APPLIED
                 result.applied += 1
+                results.append((state.id, state.document_no, applied, None, None))
             else:
-                outcome = EntryOutcome.UNCHANGED
                 result.unchanged += 1
-            result.results.append(
-                {
-                    "order_id": state.id,
-                    "document_no": state.document_no,
-                    "outcome": outcome.value,
-                    "reason_code": None,
-                    "reason_text": None,
-                    "file_name": self.scope.file_name,
-                }
-            )
+                results.append((state.id, state.document_no, unchanged, None, None))
         self._write(states, now, history, line_item_updates, payment_updates)
         return result
 
@@ -238,56 +299,56 @@ class EntryApplier:
                 wanted.add(entry.order_ref)  # a document number that itself contains '@'
         return wanted
 
-    def _load_orders(self, entries: list[StatusEntry]) -> dict[str, _OrderState]:
+    def _fetch(self, sql: str, first: list[Any], values: Iterable[Any]) -> list[Any]:
+        """Rows of ``sql`` whose last condition is ``IN (<values>)``, on the DB-API cursor."""
+        values = list(values)
+        statement = sql.replace("(#)", "(" + ", ".join([self._mark] * len(values)) + ")")
+        cursor = self._raw.cursor()
+        try:
+            cursor.execute(statement, (*first, *values))
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def _load_orders(
+        self, entries: list[StatusEntry]
+    ) -> tuple[dict[str, _OrderState], list[_OrderState | None]]:
+        """The batch's orders of this channel by document number, and each entry's order."""
         wanted = self._own_document_numbers(entries)
-        rows = self.session.execute(
-            select(
-                _orders.c.id,
-                _orders.c.document_no,
-                _orders.c.status,
-                _orders.c.to_be_deleted,
-                _orders.c.last_import_change_at,
-            ).where(
-                _orders.c.channel_id == self.scope.channel_id,
-                _orders.c.document_no.in_(wanted),
-            )
-        )
+        from_database = self._datetime_result
         states = {
-            document_no: _OrderState(order_id, document_no, status, bool(flag), last_change)
-            for order_id, document_no, status, flag, last_change in rows
+            document_no: _OrderState(
+                order_id,
+                document_no,
+                status,
+                bool(flag),
+                from_database(last_change) if last_change is not None else None,
+            )
+            for order_id, document_no, status, flag, last_change in self._fetch(
+                self._sql_find_orders, [self.scope.channel_id], wanted
+            )
         }
         by_id = {state.id: state for state in states.values()}
-        needs_items = {
-            state.id
-            for entry in entries
-            if entry.line_items and (state := self._resolve(entry.order_ref, states))
-        }
-        needs_payments = {
-            state.id
-            for entry in entries
-            if entry.payments and (state := self._resolve(entry.order_ref, states))
-        }
+        resolved = [self._resolve(entry.order_ref, states) for entry in entries]
+        needs_items = set()
+        needs_payments = set()
+        for entry, state in zip(entries, resolved, strict=True):
+            if state is not None:
+                if entry.line_items:
+                    needs_items.add(state.id)
+                if entry.payments:
+                    needs_payments.add(state.id)
         if needs_items:
-            for order_id, position, item_id, status in self.session.execute(
-                select(
-                    _line_items.c.order_id,
-                    _line_items.c.position,
-                    _line_items.c.id,
-                    _line_items.c.status,
-                ).where(_line_items.c.order_id.in_(needs_items))
+            for order_id, position, item_id, status in self._fetch(
+                self._sql_find_line_items, [], needs_items
             ):
                 by_id[order_id].line_items[position] = [item_id, status]
         if needs_payments:
-            for order_id, transaction_id, payment_id, status in self.session.execute(
-                select(
-                    _payments.c.order_id,
-                    _payments.c.transaction_id,
-                    _payments.c.id,
-                    _payments.c.status,
-                ).where(_payments.c.order_id.in_(needs_payments))
+            for order_id, transaction_id, payment_id, status in self._fetch(
+                self._sql_find_payments, [], needs_payments
             ):
                 by_id[order_id].payments[transaction_id] = [payment_id, status]
-        return states
+        return states, resolved
 
     def _resolve(self, order_ref: str, states: dict[str, _OrderState]) -> _OrderState | None:
         document_no, store = self._split(order_ref)
@@ -298,13 +359,13 @@ class EntryApplier:
         return states.get(order_ref) if store is not None else None
 
     def _foreign_orders(
-        self, entries: list[StatusEntry], states: dict[str, _OrderState]
+        self, entries: list[StatusEntry], resolved: list[_OrderState | None]
     ) -> dict[str, list[tuple[str, str]]]:
         """Document number -> [(channel, store)] of other channels, for unresolved entries."""
         missing = {
             self._split(entry.order_ref)[0]
-            for entry in entries
-            if self._resolve(entry.order_ref, states) is None
+            for entry, state in zip(entries, resolved, strict=True)
+            if state is None
         }
         if not missing:
             return {}
@@ -316,7 +377,7 @@ class EntryApplier:
                 _orders.c.channel_id != self.scope.channel_id,
                 _orders.c.document_no.in_(missing),
             )
-        ):
+        ).all():
             found.setdefault(document_no, []).append((channel_name, store))
         return found
 
@@ -410,19 +471,28 @@ class EntryApplier:
                     current_payments[transaction_id] = target
         return changes
 
+    def _check_transition(self, entity: Entity, what: str, source: str, target: str) -> None:
+        key = (entity, source, target)
+        if key not in self._decisions:
+            self._decisions[key] = self._decide(entity, source, target)
+        problem = self._decisions[key]
+        if problem is not None:
+            raise _Rejected(problem.code, f"{what}: {problem.text}")
+
     @staticmethod
-    def _check_transition(entity: Entity, what: str, source: str, target: str) -> None:
+    def _decide(entity: Entity, source: str, target: str) -> _Rejected | None:
+        """What the transition table says about one change (the same for every entry)."""
         if not is_settable(Actor.IMPORT, entity, target):
-            raise _Rejected(
+            return _Rejected(
                 RejectReason.STATUS_NOT_SETTABLE,
-                f"{what}: a status import may not set {target} "
-                f"(it may set {_settable_text(entity)})",
+                f"a status import may not set {target} (it may set {_settable_text(entity)})",
             )
         if not transition_allowed(Actor.IMPORT, entity, source, target):
-            raise _Rejected(
+            return _Rejected(
                 RejectReason.TRANSITION_NOT_ALLOWED,
-                f"{what}: {source} to {target} is not an allowed transition",
+                f"{source} to {target} is not an allowed transition",
             )
+        return None
 
     # ------------------------------------------------------------------ writing
 
@@ -431,12 +501,15 @@ class EntryApplier:
         entry: StatusEntry,
         state: _OrderState,
         changes: list[tuple[str, Any, Any, Any]],
-        now: datetime,
-        history: list[dict[str, Any]],
+        now: Any,
+        history: list[tuple[Any, ...]],
         line_item_updates: dict[int, str],
         payment_updates: dict[int, str],
     ) -> None:
         order_id = state.id
+        run_id = self.scope.run_id
+        text = self._history_text
+        source_name = HISTORY_SOURCE
         for entity, reference, source, target in changes:
             if entity == Entity.ORDER:
                 state.status = target
@@ -454,18 +527,7 @@ class EntryApplier:
                 payment[1] = target
                 payment_updates[payment[0]] = target
             history.append(
-                {
-                    "order_id": order_id,
-                    "at": now,
-                    "entity": entity,
-                    "entity_ref": reference,
-                    "from_status": source,
-                    "to_status": target,
-                    "reason_code": None,
-                    "reason_text": self._history_text,
-                    "run_id": self.scope.run_id,
-                    "source": HISTORY_SOURCE,
-                }
+                (order_id, now, entity, reference, source, target, None, text, run_id, source_name)
             )
         if entry.changed is not None:
             changed_at = parse_changed(entry.changed)
@@ -476,34 +538,31 @@ class EntryApplier:
     def _write(
         self,
         states: dict[str, _OrderState],
-        now: datetime,
-        history: list[dict[str, Any]],
+        now: Any,
+        history: list[tuple[Any, ...]],
         line_item_updates: dict[int, str],
         payment_updates: dict[int, str],
     ) -> None:
-        execute = self.session.execute
-        order_rows = [
-            {
-                "b_id": state.id,
-                "b_status": state.status,
-                "b_to_be_deleted": state.to_be_deleted,
-                "b_changed": state.last_change,
-                "b_now": now,
-            }
-            for state in states.values()
-            if state.changed
-        ]
-        if order_rows:
-            execute(self._update_order, order_rows)
-        if line_item_updates:
-            execute(
-                self._update_line_item,
-                [{"b_id": key, "b_status": value} for key, value in line_item_updates.items()],
-            )
-        if payment_updates:
-            execute(
-                self._update_payment,
-                [{"b_id": key, "b_status": value} for key, value in payment_updates.items()],
-            )
-        if history:
-            execute(_history.insert(), history)
+        to_database = self._datetime
+        flags = self._to_be_deleted
+        self._executemany(
+            self._sql_order,
+            [
+                (
+                    state.status,
+                    flags[state.to_be_deleted],
+                    to_database(state.last_change) if state.last_change else None,
+                    now,
+                    state.id,
+                )
+                for state in states.values()
+                if state.changed
+            ],
+        )
+        self._executemany(
+            self._sql_line_item, [(status, key) for key, status in line_item_updates.items()]
+        )
+        self._executemany(
+            self._sql_payment, [(status, key) for key, status in payment_updates.items()]
+        )
+        self._executemany(self._sql_history, history)

@@ -212,6 +212,8 @@ def _parse(source: _CappedReader, batch_size: int) -> Iterator[list[StatusEntry]
                     raw_entries = []
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc) from None
+    except etree.LxmlError as exc:
+        raise StatusFileError(f"the file can not be read as XML: {exc}") from None
     if root is None:  # pragma: no cover - libxml2 reports a document without root itself
         raise StatusFileError("the file has no root element")
     yield _take_batch(root, pending, raw_entries, schema, final=True)
@@ -232,10 +234,12 @@ def _check_root(root: etree._Element) -> None:
             root.sourceline,
         )
     if root.tag != ROOT_TAG:
-        qname = etree.QName(root)
-        namespace = f"namespace '{qname.namespace}'" if qname.namespace else "no namespace"
+        namespace, localname = "", root.tag
+        if root.tag.startswith("{"):
+            namespace, _, localname = root.tag[1:].partition("}")
+        where = f"namespace '{namespace}'" if namespace else "no namespace"
         raise StatusFileError(
-            f"the root element is '{qname.localname}' in {namespace}; an order status file has "
+            f"the root element is '{localname}' in {where}; an order status file has "
             f"the root element 'orders' in namespace '{NAMESPACE}'",
             root.sourceline,
         )

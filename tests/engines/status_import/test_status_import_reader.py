@@ -119,6 +119,14 @@ def test_a_utf16_file_is_read(tmp_path: Path) -> None:
     assert [entry.order_ref for entry in batch] == ["Ä-1"]
 
 
+@pytest.mark.parametrize("content", [b"<orders:", b"<:orders/>", b"<a:orders xmlns:a=''/>"])
+def test_odd_root_names_are_refused_as_file_errors(tmp_path: Path, content: bytes) -> None:
+    path = _write(tmp_path, content)
+
+    with pytest.raises(StatusFileError):
+        list(iter_entry_batches(path, max_size=10_000))
+
+
 def test_the_size_limit_is_checked_before_reading(tmp_path: Path) -> None:
     path = _write(tmp_path, status_xml([Entry(id="1")]))
 
