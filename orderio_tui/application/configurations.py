@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -330,62 +331,59 @@ def transient_export_configuration(
     return row
 
 
-def create_export_configuration(db: Database, channel: str, form: ExportConfigurationForm) -> int:
-    """Validate and store a new export configuration; returns its id."""
+# How each kind of form is checked and stored: (problems, store).
+_FORM_HANDLERS: dict[RunKind, tuple[Callable[..., list[FieldProblem]], Callable[..., None]]] = {
+    RunKind.EXPORT: (export_form_problems, _store_export),
+    RunKind.IMPORT: (import_form_problems, _store_import),
+}
+
+
+def _create(db: Database, kind: RunKind, channel: str, form: object) -> int:
+    problems_of, store = _FORM_HANDLERS[kind]
     with db.write() as session:
         channel_id = channel_by_name(session, channel).id
-        problems = export_form_problems(session, channel_id, form)
+        problems = problems_of(session, channel_id, form)
         if problems:
             raise ValidationFailed(problems)
-        row = ExportConfiguration(channel_id=channel_id)
-        _store_export(session, row, form)
+        row = _model(kind)(channel_id=channel_id)
+        store(session, row, form)
         session.add(row)
         session.flush()
         return row.id
+
+
+def _update(db: Database, kind: RunKind, configuration_id: int, form: object) -> None:
+    problems_of, store = _FORM_HANDLERS[kind]
+    with db.write() as session:
+        row = _get(session, kind, configuration_id)
+        problems = problems_of(session, row.channel_id, form, configuration_id=configuration_id)
+        if problems:
+            raise ValidationFailed(problems)
+        store(session, row, form)
+
+
+def create_export_configuration(db: Database, channel: str, form: ExportConfigurationForm) -> int:
+    """Validate and store a new export configuration; returns its id."""
+    return _create(db, RunKind.EXPORT, channel, form)
 
 
 def update_export_configuration(
     db: Database, configuration_id: int, form: ExportConfigurationForm
 ) -> None:
     """Validate and store changes to an export configuration."""
-    with db.write() as session:
-        row = _get(session, RunKind.EXPORT, configuration_id)
-        assert isinstance(row, ExportConfiguration)
-        problems = export_form_problems(
-            session, row.channel_id, form, configuration_id=configuration_id
-        )
-        if problems:
-            raise ValidationFailed(problems)
-        _store_export(session, row, form)
+    _update(db, RunKind.EXPORT, configuration_id, form)
 
 
 def create_import_configuration(db: Database, channel: str, form: ImportConfigurationForm) -> int:
     """Validate and store a new import configuration; returns its id."""
-    with db.write() as session:
-        channel_id = channel_by_name(session, channel).id
-        problems = import_form_problems(session, channel_id, form)
-        if problems:
-            raise ValidationFailed(problems)
-        row = ImportConfiguration(channel_id=channel_id)
-        _store_import(session, row, form)
-        session.add(row)
-        session.flush()
-        return row.id
+    return _create(db, RunKind.IMPORT, channel, form)
 
 
 def update_import_configuration(
     db: Database, configuration_id: int, form: ImportConfigurationForm
 ) -> None:
     """Validate and store changes to an import configuration."""
-    with db.write() as session:
-        row = _get(session, RunKind.IMPORT, configuration_id)
-        assert isinstance(row, ImportConfiguration)
-        problems = import_form_problems(
-            session, row.channel_id, form, configuration_id=configuration_id
-        )
-        if problems:
-            raise ValidationFailed(problems)
-        _store_import(session, row, form)
+    _update(db, RunKind.IMPORT, configuration_id, form)
 
 
 def delete_configuration(db: Database, kind: RunKind, configuration_id: int) -> None:
