@@ -47,6 +47,10 @@ from .reader import StatusEntry, parse_changed
 #: StatusHistory.entity of a change of the to-be-deleted flag.
 TO_BE_DELETED_ENTITY = "to_be_deleted"
 HISTORY_SOURCE = "import"
+_SOURCE = HISTORY_SOURCE
+_ORDER, _LINE_ITEM, _PAYMENT = Entity.ORDER, Entity.LINE_ITEM, Entity.PAYMENT
+_ORDER_VALUE, _LINE_ITEM_VALUE, _PAYMENT_VALUE = _ORDER.value, _LINE_ITEM.value, _PAYMENT.value
+_UNDECIDED = object()
 #: Longest document number a run result stores (RunResultRow.document_no).
 _RESULT_REF_LENGTH = 100
 
@@ -153,6 +157,75 @@ class _OrderState:
     changed: bool = False
 
 
+class _MultiRowInsert:
+    """INSERT of many rows with one statement per chunk (cheaper than a row-wise executemany)."""
+
+    #: Bound parameters per statement, under SQLite's oldest limit of 999.
+    MAX_PARAMETERS = 990
+
+    def __init__(self, table: str, columns: tuple[str, ...], mark: str) -> None:
+        self._head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        self._row = "(" + ", ".join([mark] * len(columns)) + ")"
+        self.chunk = self.MAX_PARAMETERS // len(columns)
+        self._full = self._statement(self.chunk)
+
+    def _statement(self, rows: int) -> str:
+        return self._head + ", ".join([self._row] * rows)
+
+    def run(self, raw_connection: Any, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        cursor = raw_connection.cursor()
+        try:
+            chunk = self.chunk
+            for start in range(0, len(rows), chunk):
+                part = rows[start : start + chunk]
+                sql = self._full if len(part) == chunk else self._statement(len(part))
+                cursor.execute(sql, [value for row in part for value in row])
+        finally:
+            cursor.close()
+
+
+class _Changes:
+    """What an accepted entry changes, collected before anything of it is applied."""
+
+    __slots__ = ("changed_at", "history", "line_items", "payments", "status", "to_be_deleted")
+
+    def __init__(self) -> None:
+        self.history: list[tuple[Any, ...]] = []
+        self.status: str | None = None
+        self.to_be_deleted: bool | None = None
+        self.changed_at: datetime | None = None
+        #: ([line item id, status], new status)
+        self.line_items: list[tuple[list[Any], str]] = []
+        #: ([payment id, status], new status)
+        self.payments: list[tuple[list[Any], str]] = []
+
+    def apply(
+        self,
+        state: _OrderState,
+        history: list[tuple[Any, ...]],
+        line_item_updates: dict[int, str],
+        payment_updates: dict[int, str],
+    ) -> None:
+        """Make the changes on the batch's view of the order and queue their statements."""
+        history.extend(self.history)
+        if self.status is not None:
+            state.status = self.status
+        if self.to_be_deleted is not None:
+            state.to_be_deleted = self.to_be_deleted
+        for item, target in self.line_items:
+            item[1] = target
+            line_item_updates[item[0]] = target
+        for payment, target in self.payments:
+            payment[1] = target
+            payment_updates[payment[0]] = target
+        changed_at = self.changed_at
+        if changed_at is not None and (state.last_change is None or changed_at > state.last_change):
+            state.last_change = changed_at
+        state.changed = True
+
+
 class _Rejected(Exception):
     def __init__(self, code: RejectReason, text: str) -> None:
         super().__init__(text)
@@ -203,15 +276,9 @@ class EntryApplier:
         )
         self._sql_line_item = f"UPDATE {_line_items.name} SET status = {mark} WHERE id = {mark}"
         self._sql_payment = f"UPDATE {_payments.name} SET status = {mark} WHERE id = {mark}"
-        self._sql_history = (
-            f"INSERT INTO {_history.name} ({', '.join(_HISTORY_COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(_HISTORY_COLUMNS))})"
-        )
-        self._sql_results = (
-            f"INSERT INTO {_results.name} ({', '.join(_RESULT_COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(_RESULT_COLUMNS))})"
-        )
-        self._decisions: dict[tuple[Entity, str, str], _Rejected | None] = {}
+        self._insert_history = _MultiRowInsert(_history.name, _HISTORY_COLUMNS, mark)
+        self._insert_results = _MultiRowInsert(_results.name, _RESULT_COLUMNS, mark)
+        self._decisions: dict[tuple[Entity, str, str], Any] = {}
 
     @staticmethod
     def _bool(dialect: Any, value: bool) -> Any:
@@ -231,7 +298,7 @@ class EntryApplier:
         """Insert run results (rows of BatchResult.results) in the caller's transaction."""
         run_id = self.scope.run_id
         file_name = self.scope.file_name
-        self._executemany(self._sql_results, [(run_id, *row, file_name) for row in results])
+        self._insert_results.run(self._raw, [(run_id, *row, file_name) for row in results])
 
     # ------------------------------------------------------------------ batch
 
@@ -253,7 +320,7 @@ class EntryApplier:
             try:
                 if state is None:
                     raise self._not_found(entry.order_ref, foreign)
-                changes = self._check(entry, state)
+                changes = self._check(entry, state, now)
             except _Rejected as rejected:
                 rejection = Rejection(entry.line, entry.order_ref, rejected.code, rejected.text)
                 result.rejected += 1
@@ -268,10 +335,8 @@ class EntryApplier:
                     )
                 )
                 continue
-            if changes:
-                self._commit_changes(
-                    entry, state, changes, now, history, line_item_updates, payment_updates
-                )
+            if changes.history:
+                changes.apply(state, history, line_item_updates, payment_updates)
                 result.applied += 1
                 results.append((state.id, state.document_no, applied, None, None))
             else:
@@ -407,40 +472,65 @@ class EntryApplier:
 
     # ------------------------------------------------------------------ checks
 
-    def _check(self, entry: StatusEntry, state: _OrderState) -> list[tuple[str, Any, Any, Any]]:
-        """The changes of an acceptable entry as (entity, reference, from, to); else _Rejected."""
-        if not import_accepts_order(state.status):
+    def _check(self, entry: StatusEntry, state: _OrderState, now: Any) -> _Changes:
+        """The changes an acceptable entry makes (maybe none); raises _Rejected otherwise."""
+        status = state.status
+        if not import_accepts_order(status):
             raise _Rejected(
                 RejectReason.NOT_HANDED_OVER,
-                f"order is {state.status}: a status import changes only orders that were handed "
+                f"order is {status}: a status import changes only orders that were handed "
                 f"over ({', '.join(sorted(HANDED_OVER))}) or have a status set by an import",
             )
+        changes = _Changes()
         if entry.changed is not None:
             try:
-                changed_at = parse_changed(entry.changed)
+                changes.changed_at = parse_changed(entry.changed)
             except ValueError:
                 raise _Rejected(
                     RejectReason.INVALID_CHANGED,
                     f"changed '{entry.changed}' is not a date and time between the years "
                     f"1 and 9999",
                 ) from None
-            if state.last_change is not None and changed_at < state.last_change:
+            if state.last_change is not None and changes.changed_at < state.last_change:
                 raise _Rejected(
                     RejectReason.STALE,
                     f"changed {entry.changed} is older than the last imported change of this "
                     f"order ({state.last_change.isoformat().replace('+00:00', 'Z')}): stale update "
                     f"skipped",
                 )
-        changes: list[tuple[str, Any, Any, Any]] = []
-        if entry.status is not None and entry.status != state.status:
-            self._check_transition(Entity.ORDER, "order", state.status, entry.status)
-            changes.append((Entity.ORDER.value, None, state.status, entry.status))
-        if entry.to_be_deleted is not None and entry.to_be_deleted != state.to_be_deleted:
-            changes.append((TO_BE_DELETED_ENTITY, None, state.to_be_deleted, entry.to_be_deleted))
+        order_id = state.id
+        run_id = self.scope.run_id
+        text = self._history_text
+        history = changes.history
+        target = entry.status
+        if target is not None and target != status:
+            self._check_transition(_ORDER, status, target, "order")
+            history.append(
+                (order_id, now, _ORDER_VALUE, None, status, target, None, text, run_id, _SOURCE)
+            )
+            changes.status = target
+        flag = entry.to_be_deleted
+        if flag is not None and flag != state.to_be_deleted:
+            history.append(
+                (
+                    order_id,
+                    now,
+                    TO_BE_DELETED_ENTITY,
+                    None,
+                    "true" if state.to_be_deleted else "false",
+                    "true" if flag else "false",
+                    None,
+                    text,
+                    run_id,
+                    _SOURCE,
+                )
+            )
+            changes.to_be_deleted = flag
         if entry.line_items:
+            items = state.line_items
             current: dict[int, str] = {}
             for position, target in entry.line_items:
-                item = state.line_items.get(position)
+                item = items.get(position)
                 if item is None:
                     raise _Rejected(
                         RejectReason.UNKNOWN_LINE_ITEM,
@@ -448,15 +538,28 @@ class EntryApplier:
                     )
                 source = current.get(position, item[1])
                 if target != source:
-                    self._check_transition(
-                        Entity.LINE_ITEM, f"line item {position}", source, target
+                    self._check_transition(_LINE_ITEM, source, target, "line item", position)
+                    history.append(
+                        (
+                            order_id,
+                            now,
+                            _LINE_ITEM_VALUE,
+                            str(position),
+                            source,
+                            target,
+                            None,
+                            text,
+                            run_id,
+                            _SOURCE,
+                        )
                     )
-                    changes.append((Entity.LINE_ITEM.value, position, source, target))
                     current[position] = target
+                    changes.line_items.append((item, target))
         if entry.payments:
+            payments = state.payments
             current_payments: dict[str, str] = {}
             for transaction_id, target in entry.payments:
-                payment = state.payments.get(transaction_id)
+                payment = payments.get(transaction_id)
                 if payment is None:
                     raise _Rejected(
                         RejectReason.UNKNOWN_PAYMENT,
@@ -464,20 +567,35 @@ class EntryApplier:
                     )
                 source = current_payments.get(transaction_id, payment[1])
                 if target != source:
-                    self._check_transition(
-                        Entity.PAYMENT, f"payment {transaction_id}", source, target
+                    self._check_transition(_PAYMENT, source, target, "payment", transaction_id)
+                    history.append(
+                        (
+                            order_id,
+                            now,
+                            _PAYMENT_VALUE,
+                            transaction_id,
+                            source,
+                            target,
+                            None,
+                            text,
+                            run_id,
+                            _SOURCE,
+                        )
                     )
-                    changes.append((Entity.PAYMENT.value, transaction_id, source, target))
                     current_payments[transaction_id] = target
+                    changes.payments.append((payment, target))
         return changes
 
-    def _check_transition(self, entity: Entity, what: str, source: str, target: str) -> None:
+    def _check_transition(
+        self, entity: Entity, source: str, target: str, what: str, reference: object = None
+    ) -> None:
         key = (entity, source, target)
-        if key not in self._decisions:
-            self._decisions[key] = self._decide(entity, source, target)
-        problem = self._decisions[key]
+        problem = self._decisions.get(key, _UNDECIDED)
+        if problem is _UNDECIDED:
+            problem = self._decisions[key] = self._decide(entity, source, target)
         if problem is not None:
-            raise _Rejected(problem.code, f"{what}: {problem.text}")
+            where = what if reference is None else f"{what} {reference}"
+            raise _Rejected(problem.code, f"{where}: {problem.text}")
 
     @staticmethod
     def _decide(entity: Entity, source: str, target: str) -> _Rejected | None:
@@ -495,45 +613,6 @@ class EntryApplier:
         return None
 
     # ------------------------------------------------------------------ writing
-
-    def _commit_changes(
-        self,
-        entry: StatusEntry,
-        state: _OrderState,
-        changes: list[tuple[str, Any, Any, Any]],
-        now: Any,
-        history: list[tuple[Any, ...]],
-        line_item_updates: dict[int, str],
-        payment_updates: dict[int, str],
-    ) -> None:
-        order_id = state.id
-        run_id = self.scope.run_id
-        text = self._history_text
-        source_name = HISTORY_SOURCE
-        for entity, reference, source, target in changes:
-            if entity == Entity.ORDER:
-                state.status = target
-            elif entity == TO_BE_DELETED_ENTITY:
-                state.to_be_deleted = target
-                source = "true" if source else "false"
-                target = "true" if target else "false"
-            elif entity == Entity.LINE_ITEM:
-                item = state.line_items[reference]
-                item[1] = target
-                line_item_updates[item[0]] = target
-                reference = str(reference)
-            else:
-                payment = state.payments[reference]
-                payment[1] = target
-                payment_updates[payment[0]] = target
-            history.append(
-                (order_id, now, entity, reference, source, target, None, text, run_id, source_name)
-            )
-        if entry.changed is not None:
-            changed_at = parse_changed(entry.changed)
-            if state.last_change is None or changed_at > state.last_change:
-                state.last_change = changed_at
-        state.changed = True
 
     def _write(
         self,
@@ -565,4 +644,4 @@ class EntryApplier:
         self._executemany(
             self._sql_payment, [(status, key) for key, status in payment_updates.items()]
         )
-        self._executemany(self._sql_history, history)
+        self._insert_history.run(self._raw, history)

@@ -33,7 +33,7 @@ ORDER_TAG = f"{{{NAMESPACE}}}order"
 LINE_ITEM_TAG = f"{{{NAMESPACE}}}line-item"
 PAYMENT_TAG = f"{{{NAMESPACE}}}payment-transaction"
 
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 1000
 #: An entry with more child elements than this is refused before it is complete, so that one
 #: enormous element cannot make the tree (and memory) grow with the file.
 MAX_ELEMENTS_PER_ENTRY = 10_000
@@ -146,10 +146,17 @@ def _refuse_binary(head: bytes) -> None:
         )
 
 
-#: What the stream collects of one `order` element before its batch is validated: its line, the
-#: attributes id, status, toBeDeleted, changed, and per child (is line item, position/id, status).
+#: What the stream collects of one `order` element before its batch is validated: its line,
+#: the attributes id, status, toBeDeleted and changed, and (position, status) of its line items
+#: and (id, status) of its payment transactions, all as written.
 _RawEntry = tuple[
-    int, str | None, str | None, str | None, str | None, list[tuple[bool, str | None, str | None]]
+    int,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    list[tuple[str | None, str | None]],
+    list[tuple[str | None, str | None]],
 ]
 
 
@@ -169,30 +176,18 @@ def _parse(source: _CappedReader, batch_size: int) -> Iterator[list[StatusEntry]
     root: etree._Element | None = None
     pending: list[etree._Element] = []
     raw_entries: list[_RawEntry] = []
-    children: list[tuple[bool, str | None, str | None]] = []
-    depth = 0
+    items: list[tuple[str | None, str | None]] = []
+    payments: list[tuple[str | None, str | None]] = []
     try:
         for event, element in context:
             if event == "start":
-                depth += 1
-                if root is None:
+                if root is None:  # before anything else of the file is used
                     root = element
-                    _check_root(element)
+                    _check_root(root)
                 continue
-            depth -= 1
-            if depth == 2:
-                # A child of an entry: read it now, while iterparse hands it out anyway.
-                get = element.get
-                if element.tag == LINE_ITEM_TAG:
-                    children.append((True, get("position"), get("status")))
-                else:
-                    children.append((False, get("id"), get("status")))
-                if len(children) > MAX_ELEMENTS_PER_ENTRY:
-                    raise StatusFileError(
-                        f"an order entry has more than {MAX_ELEMENTS_PER_ENTRY} child elements",
-                        element.sourceline,
-                    )
-            elif depth == 1:
+            # Children end before their entry; where an element sits is checked by the XSD.
+            tag = element.tag
+            if tag == ORDER_TAG:
                 get = element.get
                 raw_entries.append(
                     (
@@ -201,15 +196,30 @@ def _parse(source: _CappedReader, batch_size: int) -> Iterator[list[StatusEntry]
                         get("status"),
                         get("toBeDeleted"),
                         get("changed"),
-                        children,
+                        items,
+                        payments,
                     )
                 )
-                children = []
+                items = []
+                payments = []
                 pending.append(element)
                 if len(pending) >= batch_size:
                     yield _take_batch(root, pending, raw_entries, schema)
                     pending = []
                     raw_entries = []
+                continue
+            if tag == LINE_ITEM_TAG:
+                items.append((element.get("position"), element.get("status")))
+            elif tag == PAYMENT_TAG:
+                payments.append((element.get("id"), element.get("status")))
+            elif element is not root:
+                _validate(root, schema)  # an element the format does not have: the XSD says why
+                continue
+            if len(items) + len(payments) > MAX_ELEMENTS_PER_ENTRY:
+                raise StatusFileError(
+                    f"an order entry has more than {MAX_ELEMENTS_PER_ENTRY} child elements",
+                    element.sourceline,
+                )
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc) from None
     except etree.LxmlError as exc:
@@ -245,6 +255,11 @@ def _check_root(root: etree._Element) -> None:
         )
 
 
+def _validate(root: etree._Element, schema: etree.XMLSchema) -> None:
+    if not schema.validate(root.getroottree()):
+        raise _schema_error(schema.error_log)
+
+
 def _take_batch(
     root: etree._Element,
     pending: list[etree._Element],
@@ -253,8 +268,7 @@ def _take_batch(
     *,
     final: bool = False,
 ) -> list[StatusEntry]:
-    if not schema.validate(root.getroottree()):
-        raise _schema_error(schema.error_log)
+    _validate(root, schema)
     if pending:
         last = pending[-1]
         # Remove what was handed out except the newest element: its tail may still be growing.
@@ -269,26 +283,37 @@ def _take_batch(
 
 def _entry(raw: _RawEntry) -> StatusEntry:
     """A validated raw entry as typed values (the schema guarantees the attributes)."""
-    line, order_ref, status, to_be_deleted, changed, children = raw
-    entry = StatusEntry(
-        line=line,
-        order_ref=_collapse(order_ref or ""),
-        status=_collapse_optional(status),
-        to_be_deleted=None if to_be_deleted is None else to_be_deleted.strip() in ("true", "1"),
-        changed=_collapse_optional(changed),
+    line, order_ref, status, to_be_deleted, changed, items, payments = raw
+    texts = [order_ref or "", status or "", changed or ""]
+    texts += [text or "" for pair in items for text in pair]
+    texts += [text or "" for pair in payments for text in pair]
+    joined = "".join(texts)
+    if " " not in joined and joined.isprintable():  # nothing to collapse: the common case
+        return StatusEntry(
+            line,
+            order_ref or "",
+            status,
+            None if to_be_deleted is None else to_be_deleted in ("true", "1"),
+            changed,
+            [(int(position or 0), item_status or "") for position, item_status in items],
+            [(key or "", payment_status or "") for key, payment_status in payments],
+        )
+    return StatusEntry(
+        line,
+        _collapse(order_ref or ""),
+        _collapse_optional(status),
+        None if to_be_deleted is None else to_be_deleted.strip() in ("true", "1"),
+        _collapse_optional(changed),
+        [(int(position or 0), _collapse(item_status or "")) for position, item_status in items],
+        [
+            (_collapse(key or ""), _collapse(payment_status or ""))
+            for key, payment_status in payments
+        ],
     )
-    for is_line_item, key, child_status in children:
-        if is_line_item:
-            entry.line_items.append((int(key or 0), _collapse(child_status or "")))
-        else:
-            entry.payments.append((_collapse(key or ""), _collapse(child_status or "")))
-    return entry
 
 
 def _collapse(value: str) -> str:
     """xs:token whitespace collapsing, as the schema validated it."""
-    if " " not in value and value.isprintable():
-        return value  # nothing to collapse: the common case
     return " ".join(value.split())
 
 
