@@ -317,6 +317,7 @@ def record_failed_run(
     events: RunEvents | None = None,
 ) -> RunOutcome:
     """Store a run that ended before it began (FAILED or SKIPPED) with its one log line."""
+    level = "ERROR" if state is RunState.FAILED else "WARNING"
     with db.write() as session:
         run = create_run(
             session,
@@ -329,16 +330,11 @@ def record_failed_run(
             state=state,
             message=message,
         )
-        session.add(
-            RunLogLine(
-                run_id=run.id,
-                level="ERROR" if state is RunState.FAILED else "WARNING",
-                message=message,
-            )
-        )
+        line = RunLogLine(run_id=run.id, at=run.started_at, level=level, message=message)
+        session.add(line)
         outcome = outcome_of(session, run)
     if events is not None:
-        events.emit(LogLine(outcome.run_id or 0, utcnow(), "ERROR", message, outcome.config))
+        events.emit(LogLine(run.id, line.at, level, message, outcome.config))
         events.emit(outcome)
     return outcome
 
