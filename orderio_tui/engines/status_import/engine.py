@@ -338,6 +338,8 @@ class _ImportRun:
         self.files: list[str] = []
         self.invalid_files = 0
         self.stuck_files = 0
+        #: Files whose entries this run committed (the run ends PARTIAL, not FAILED, if it stops).
+        self.committed_files = 0
         self._dry_run_hashes: set[str] = set()
         self._spool = _ResultSpool() if dry_run else None
 
@@ -394,16 +396,25 @@ class _ImportRun:
             processing_path = run.temp_path if run else None
             final_path = run.final_path if run else None
         if processing_path and not self.dry_run:
-            settled = settle_processing_file(
-                self.db,
-                self.settings.configuration_id,
-                self.layout,
-                self.run_id,
-                Path(processing_path),
-                Path(final_path) if final_path else None,
-            )
-            self.journal.log(settled.message)
-        return self._finish(RunState.FAILED, message)
+            try:
+                settled = settle_processing_file(
+                    self.db,
+                    self.settings.configuration_id,
+                    self.layout,
+                    self.run_id,
+                    Path(processing_path),
+                    Path(final_path) if final_path else None,
+                )
+                self.journal.log(settled.message)
+            except Exception as exc:
+                logger.exception("import run %s: settling %s failed", self.run_id, processing_path)
+                self.journal.log(
+                    f"{processing_path} could not be put back ({exc}): if the run history lists "
+                    "it as archived its entries were applied and it belongs in the archive, "
+                    "otherwise move it back to the inbox",
+                    "ERROR",
+                )
+        return self._finish(RunState.PARTIAL if self.committed_files else RunState.FAILED, message)
 
     def _final_state(self) -> RunState:
         troubled = self.invalid_files + self.stuck_files
@@ -606,6 +617,7 @@ class _ImportRun:
             report.close()
         self.counts = self._counts_with(outcome)
         self.files.append(str(target))
+        self.committed_files += 1
         return outcome
 
     def _apply_batch(

@@ -104,7 +104,8 @@ def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = 
     from .engine import load_settings
 
     with db.write() as session:
-        run = session.get(Run, run_id)
+        # Locked until the claim below commits: a second recoverer then sees the new owner.
+        run = session.get(Run, run_id, with_for_update=True)
         if run is None:
             return f"run {run_id} does not exist"
         if run.kind != RunKind.IMPORT.value:

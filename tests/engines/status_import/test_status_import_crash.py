@@ -212,3 +212,19 @@ def test_recovery_of_a_run_whose_file_was_deleted_meanwhile(world: ImportWorld) 
     assert run.state == RunState.FAILED.value
     assert "interrupted" in run.message
     assert (world.inbox / "c.xml").exists() and sorted(files) == ["a.xml", "c.xml", "d.xml"]
+
+
+def test_the_next_run_recovers_an_abandoned_run_before_it_starts(world: ImportWorld) -> None:
+    files = _deliver_files(world, entries_per_file=5)
+    child = _start(world, "mid_apply")
+    _wait_for(child, "FAILPOINT import:mid_apply")
+    _kill(child)
+
+    outcome = world.run()  # no explicit recovery: the run does it first
+
+    with world.db.read() as session:
+        states = dict(session.execute(select(Run.id, Run.state)).all())
+    assert states[1] == RunState.FAILED.value
+    assert outcome.run_id == 2
+    assert outcome.counts["applied"] == 15
+    _check_exactly_once_so_far(world, files, {n: sha256_of(world.archive / n) for n in files})
