@@ -8,8 +8,9 @@ alone. Entries are handled in batches with a few set-based statements each, insi
 transaction; an order that appears twice sees the effect of its earlier entry.
 
 The bulk statements of a batch (status updates, history rows, run results: several rows per
-entry) go to the DB-API cursor of the session's connection with ``executemany``, in the same
-transaction: building SQLAlchemy parameters row by row would cost more than the database work.
+entry) go to the DB-API cursor of the session's connection, as ``executemany`` updates and
+multi-row INSERTs, in the same transaction: building SQLAlchemy parameters row by row would cost
+more than the database work.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ from .reader import StatusEntry, parse_changed
 #: StatusHistory.entity of a change of the to-be-deleted flag.
 TO_BE_DELETED_ENTITY = "to_be_deleted"
 HISTORY_SOURCE = "import"
-_SOURCE = HISTORY_SOURCE
 _ORDER, _LINE_ITEM, _PAYMENT = Entity.ORDER, Entity.LINE_ITEM, Entity.PAYMENT
 _ORDER_VALUE, _LINE_ITEM_VALUE, _PAYMENT_VALUE = _ORDER.value, _LINE_ITEM.value, _PAYMENT.value
 _UNDECIDED = object()
@@ -506,7 +506,18 @@ class EntryApplier:
         if target is not None and target != status:
             self._check_transition(_ORDER, status, target, "order")
             history.append(
-                (order_id, now, _ORDER_VALUE, None, status, target, None, text, run_id, _SOURCE)
+                (
+                    order_id,
+                    now,
+                    _ORDER_VALUE,
+                    None,
+                    status,
+                    target,
+                    None,
+                    text,
+                    run_id,
+                    HISTORY_SOURCE,
+                )
             )
             changes.status = target
         flag = entry.to_be_deleted
@@ -522,7 +533,7 @@ class EntryApplier:
                     None,
                     text,
                     run_id,
-                    _SOURCE,
+                    HISTORY_SOURCE,
                 )
             )
             changes.to_be_deleted = flag
@@ -550,7 +561,7 @@ class EntryApplier:
                             None,
                             text,
                             run_id,
-                            _SOURCE,
+                            HISTORY_SOURCE,
                         )
                     )
                     current[position] = target
@@ -579,7 +590,7 @@ class EntryApplier:
                             None,
                             text,
                             run_id,
-                            _SOURCE,
+                            HISTORY_SOURCE,
                         )
                     )
                     current_payments[transaction_id] = target
