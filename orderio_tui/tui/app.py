@@ -50,7 +50,6 @@ class OrderioApp(App[None]):
             key_display="?",
             tooltip="Keys of this screen",
         ),
-        Binding("q", "quit_app", "Quit", id="app.quit", tooltip="Quit orderio"),
     ]
 
     def __init__(
@@ -72,7 +71,8 @@ class OrderioApp(App[None]):
         self.last_heartbeat: Heartbeat | None = None
         #: Runs started from this TUI that have not come back yet: (kind, id) → name.
         self.active_runs: dict[tuple[RunKind, int], str] = {}
-        self._announced_runs: set[int] = set()
+        #: Runs whose end was announced with a notification (by run id).
+        self.announced_runs: set[int] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -80,6 +80,10 @@ class OrderioApp(App[None]):
         from .main.screen import MainScreen
 
         self.push_screen(MainScreen())
+        self.feed.note(
+            "Keys: ↑↓ choose · enter open · r run · o orders · s services · ? all keys · "
+            "ctrl+p commands"
+        )
         self.set_interval(FEED_INTERVAL, self.drain_feed)
         self.set_interval(1.0, self._tick_status)
         if self.scheduler_wanted:
@@ -200,9 +204,9 @@ class OrderioApp(App[None]):
 
     def _notify_outcome(self, outcome: RunOutcome) -> None:
         if outcome.run_id is not None:
-            if outcome.run_id in self._announced_runs:
+            if outcome.run_id in self.announced_runs:
                 return
-            self._announced_runs.add(outcome.run_id)
+            self.announced_runs.add(outcome.run_id)
         counts = ", ".join(f"{key} {value}" for key, value in outcome.counts.items())
         text = f"{outcome.kind.value} '{outcome.config}': {outcome.state.value}"
         if counts:
@@ -284,7 +288,8 @@ class OrderioApp(App[None]):
         title = self.screen.sub_title or self.screen.title or "orderio"
         self.push_screen(HelpScreen(str(title), key_rows(self.screen)))
 
-    def action_quit_app(self) -> None:
+    async def action_quit(self) -> None:
+        """Quit; while runs started here are going on, ask first."""
         if not self.active_runs:
             self.exit()
             return
@@ -310,7 +315,7 @@ class OrderioApp(App[None]):
             binding = active.binding
             if not binding.description or binding.system or binding.action in seen:
                 continue
-            if binding.action.startswith("app.") or binding.action in ("help", "quit_app"):
+            if binding.action in ("help", "app.help", "quit", "app.quit"):
                 continue
             seen.add(binding.action)
             key = self.get_key_display(binding)
@@ -323,12 +328,7 @@ class OrderioApp(App[None]):
                 ),
             )
         yield SystemCommand("Help", "Keys of this screen (?)", self.action_help)
-        yield SystemCommand("Quit", "Quit orderio (q)", self.action_quit_app)
-        yield from (
-            command
-            for command in super().get_system_commands(screen)
-            if command.title not in ("Quit",)
-        )
+        yield from super().get_system_commands(screen)
 
 
 def log_file_path() -> Path:
@@ -375,7 +375,7 @@ def run_tui(db: Database, *, scheduler: bool = True) -> None:
     with logging_to_file(log_file_path()) as log_file:
         app = OrderioApp(db, scheduler=scheduler)
         if log_file is not None:
-            app.feed.note(f"application log: {log_file}")
+            app.feed.note(f"Application log: {log_file}")
         try:
             app.run()
         finally:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Table, select
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from orderio_tui.database import Database
 from orderio_tui.domain.models import (
@@ -105,3 +106,13 @@ def multiply_orders(db: Database, channel: str, copies: int) -> int:
         return int(
             run("SELECT count(*) FROM orders WHERE channel_id = ?", (channel_id,)).scalar() or 0
         )
+
+
+async def move_cursor_to(pilot: Pilot, table: DataTable, key: str) -> None:
+    """Move the cursor of the focused ``table`` to the row ``key`` with the arrow keys."""
+    target = table.get_row_index(key)
+    for _ in range(table.row_count):
+        if table.cursor_row == target:
+            return
+        await pilot.press("down" if table.cursor_row < target else "up")
+    assert table.cursor_row == target

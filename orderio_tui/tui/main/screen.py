@@ -44,8 +44,10 @@ class MainScreen(Screen[None]):
         Binding("d", "delete", "Delete", id="main.delete", tooltip="Delete (asks first)"),
         Binding("h", "history", "History", id="main.history", tooltip="Run history"),
         Binding("c", "channel", "Channel", id="main.channel", tooltip="Choose the channel"),
-        Binding("o", "orders", "Orders", id="main.orders", tooltip="Browse the orders"),
-        Binding("s", "services", "Services", id="main.services", tooltip="Services"),
+        # Not in the footer (no room at 80 columns): in the help screen and the command palette.
+        Binding("o", "orders", "Orders", id="main.orders", tooltip="Browse the orders", show=False),
+        Binding("s", "services", "Services", id="main.services", tooltip="Services", show=False),
+        Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Quit orderio"),
     ]
 
     def __init__(self) -> None:
@@ -67,7 +69,7 @@ class MainScreen(Screen[None]):
         yield ConfigurationTable(RunKind.IMPORT, "Order Status Import", id="import-table")
         yield RunLogPanel(id="log")
         yield Static("", id="status-line", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load_channels()
@@ -91,7 +93,7 @@ class MainScreen(Screen[None]):
         select = self.query_one("#channel", Select)
         with self.prevent(Select.Changed):
             select.set_options(
-                (f"{c.name} ({c.display_name})" if c.display_name else c.name, c.name)
+                (f"{c.name} · {c.display_name}" if c.display_name else c.name, c.name)
                 for c in channels
             )
             if self.orderio.channel not in names:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Select
+from textual.worker import Worker, WorkerState
 
-from ...application.orders import list_orders
+from ...application.orders import OrderView, list_orders
 from ...domain.statuses import OrderStatus
+from ...errors import UserError
 from ..display import local_short
 
 if TYPE_CHECKING:
@@ -65,15 +67,29 @@ class OrdersScreen(Screen[None]):
         table.focus()
 
     def load(self) -> None:
+        """Reload the list with the current filters (in a thread: the list can be long)."""
         status = self.query_one("#status-filter", Select).value
         search = self.query_one("#order-search", Input).value.strip()
-        orders = list_orders(
-            self.orderio.db,
-            channel=self.channel,
-            status=None if status is Select.NULL else str(status),
-            search=search or None,
-            limit=ORDERS_SHOWN,
+        self.query_one("#orders", DataTable).border_subtitle = "loading…"
+        self.fetch_orders(None if status is Select.NULL else str(status), search or None)
+
+    @work(thread=True, exclusive=True, group="orders", exit_on_error=False)
+    def fetch_orders(self, status: str | None, search: str | None) -> list[OrderView]:
+        return list_orders(
+            self.orderio.db, channel=self.channel, status=status, search=search, limit=ORDERS_SHOWN
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "orders":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.show_orders(event.worker.result or [])
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            message = str(error) if isinstance(error, UserError) else type(error).__name__
+            self.query_one("#orders", DataTable).border_subtitle = f"could not load: {message}"
+
+    def show_orders(self, orders: list[OrderView]) -> None:
         table = self.query_one("#orders", DataTable)
         table.clear()
         for order in orders:
