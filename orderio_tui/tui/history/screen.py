@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...application.runs import RunView, list_runs
+from ...application.runs import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS, RunView, list_runs
 from ...domain.statuses import RunKind
-from ..display import counts, duration, local_full, state
+from ..display import NOTHING, duration, local_full, state
 from ..messages import RunEnded, RunsChanged
 
 if TYPE_CHECKING:
@@ -50,6 +50,10 @@ class RunHistoryScreen(Screen[None]):
     def orderio(self) -> OrderioApp:
         return cast("OrderioApp", self.app)
 
+    @property
+    def count_keys(self) -> tuple[str, ...]:
+        return EXPORT_COUNT_KEYS if self.kind is RunKind.EXPORT else IMPORT_COUNT_KEYS
+
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title")
         table: DataTable[object] = DataTable(id="runs", cursor_type="row")
@@ -63,7 +67,15 @@ class RunHistoryScreen(Screen[None]):
             f"{self.sub_title} · channel '{self.channel}'"
         )
         table = self.query_one("#runs", DataTable)
-        table.add_columns("Run", "State", "Trigger", "Started", "Duration", "Counts", "File")
+        table.add_columns(
+            "Run",
+            "State",
+            "Trigger",
+            "Started",
+            "Duration",
+            *(key.capitalize() for key in self.count_keys),
+            "File",
+        )
         self.load()
         table.focus()
 
@@ -85,7 +97,7 @@ class RunHistoryScreen(Screen[None]):
                 run.trigger,
                 local_full(run.started_at),
                 "running" if run.finished_at is None else duration(run.duration_seconds),
-                counts(run.counts),
+                *(str(run.counts.get(key, NOTHING)) for key in self.count_keys),
                 files_text(run.files),
                 key=str(run.run_id),
             )
