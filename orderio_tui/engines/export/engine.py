@@ -697,7 +697,7 @@ def _dry_run(
             RunStarted(run_id, RunKind.EXPORT, settings.name, settings.channel, trigger, started_at)
         )
     selected = valid = 0
-    failures: list[dict[str, Any]] = []
+    logged = 0
     matching = matching_orders_query(settings.configuration, now=started_at).subquery()
     with _reading_connections(db) as (headers, children):
         for batch in stream_orders(
@@ -723,8 +723,8 @@ def _dry_run(
                 with db.write() as session:
                     journal.add_results(session, batch_failures)
                 for failure in batch_failures:
-                    if len(failures) < LOGGED_FAILURES:
-                        failures.append(failure)
+                    if logged < LOGGED_FAILURES:
+                        logged += 1
                         journal.log(
                             f"order {failure['document_no']} would be left out: "
                             f"{failure['reason_code']}: {failure['reason_text']}",
