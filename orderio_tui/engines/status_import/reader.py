@@ -16,8 +16,8 @@ removed only once a later sibling has begun, so the parser never appends to a re
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -73,11 +73,20 @@ class StatusEntry:
     payments: list[tuple[str, str]] = field(default_factory=list)
 
 
-@functools.cache
+_per_thread = threading.local()
+
+
 def status_schema() -> etree.XMLSchema:
-    """The shipped XSD of the status format (parsed once per process)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser))
+    """The shipped XSD of the status format, parsed once per thread.
+
+    A validator keeps the errors of its last validation on itself, so concurrent runs (the
+    scheduler's workers) each use their own.
+    """
+    schema = getattr(_per_thread, "schema", None)
+    if schema is None:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        schema = _per_thread.schema = etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser))
+    return schema
 
 
 def describe_size(size: int) -> str:

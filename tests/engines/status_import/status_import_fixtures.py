@@ -100,6 +100,8 @@ class ImportWorld:
     channel_ids: dict[str, int]
     configuration_id: int
     service_id: int
+    #: `erp-status` of the other channel, reading the same inbox.
+    other_configuration_id: int
     events: list[Any] = field(default_factory=list)
 
     @property
@@ -270,11 +272,15 @@ class ImportWorld:
         os.utime(path, (moment, moment))
         return path
 
-    def run(self, *, dry_run: bool = False) -> RunOutcome:
+    def run(self, *, dry_run: bool = False, configuration_id: int | None = None) -> RunOutcome:
         bus = RunEvents()
         bus.subscribe(self.events.append)
         return run_import(
-            self.db, self.configuration_id, trigger=Trigger.MANUAL, dry_run=dry_run, events=bus
+            self.db,
+            configuration_id or self.configuration_id,
+            trigger=Trigger.MANUAL,
+            dry_run=dry_run,
+            events=bus,
         )
 
     def files(self, directory: Path) -> list[str]:
@@ -311,6 +317,7 @@ def make_world(db: Database, root: Path) -> ImportWorld:
             channel_ids={OWN_CHANNEL: own.id, OTHER_CHANNEL: other.id},
             configuration_id=configuration.id,
             service_id=service.id,
+            other_configuration_id=other_configuration.id,
         )
 
 

@@ -3,6 +3,7 @@ what order, archive / error / processing, the SHA-256 ledger, bad and unsafe fil
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -354,3 +355,36 @@ def test_events_start_with_the_run_and_end_with_its_outcome(world: ImportWorld) 
     assert world.events[-1] == outcome
     lines = [event.message for event in world.events if isinstance(event, LogLine)]
     assert lines == world.log(outcome.run_id)
+
+
+def test_two_configurations_sharing_an_inbox_take_each_file_once(world: ImportWorld) -> None:
+    for number in range(6):
+        world.add_orders([f"A{number}"])
+        world.add_orders([f"B{number}"], channel="shop-b")
+        entries = [Entry(id=f"A{number}", status="DELIVERED")]
+        entries.append(Entry(id=f"B{number}", status="DELIVERED"))
+        world.deliver(f"{number}.xml", status_xml(entries))
+    outcomes: list[RunOutcome] = []
+
+    def run(configuration_id: int) -> None:
+        outcomes.append(world.run(configuration_id=configuration_id))
+
+    threads = [
+        threading.Thread(target=run, args=(configuration_id,))
+        for configuration_id in (world.configuration_id, world.other_configuration_id)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert len(outcomes) == 2
+    assert sum(outcome.counts["files"] for outcome in outcomes) == 6
+    assert world.files(world.archive) == [
+        name for number in range(6) for name in (f"{number}.xml", f"{number}.xml.report.txt")
+    ]
+    assert world.files(world.processing) == []
+    assert len(world.ledger()) == 6
+    applied = sum(outcome.counts["applied"] for outcome in outcomes)
+    assert applied == 6  # each file applied by one configuration, for its own channel's order
+    assert all(outcome.counts["rejected"] == outcome.counts["files"] for outcome in outcomes)
