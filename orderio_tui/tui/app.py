@@ -20,7 +20,7 @@ from ..application.runs import Heartbeat, RunEvents, RunOutcome
 from ..database import Database
 from ..domain.statuses import RunKind, Trigger
 from ..errors import UserError
-from .display import local_clock, local_short
+from .display import local_clock, local_soon
 from .messages import RunEnded, RunsChanged
 from .run_feed import FeedBatch, RunFeed
 from .widgets.confirm import ConfirmScreen
@@ -81,8 +81,7 @@ class OrderioApp(App[None]):
 
         self.push_screen(MainScreen())
         self.feed.note(
-            "Keys: ↑↓ choose · enter open · r run · o orders · s services · ? all keys · "
-            "ctrl+p commands"
+            "Keys: enter open · r run · o orders · s services · ? help · ctrl+p commands"
         )
         self.set_interval(FEED_INTERVAL, self.drain_feed)
         self.set_interval(1.0, self._tick_status)
@@ -139,21 +138,20 @@ class OrderioApp(App[None]):
 
     def status_text(self) -> str:
         """The status line: scheduler state, heartbeat, next due run, active runs."""
-        parts = [f"scheduler: {self.scheduler_state}"]
+        text = f"scheduler: {self.scheduler_state}"
         if self.scheduler is not None:
             beat = self.last_heartbeat
             if beat is None:
-                parts.append("no heartbeat yet")
+                text += ", no heartbeat yet"
             else:
                 age = (datetime.now(UTC) - beat.at).total_seconds()
                 silent = " (silent!)" if age > HEARTBEAT_SILENT_SECONDS else ""
-                parts.append(f"heartbeat {local_clock(beat.at)}{silent}")
+                text += f", heartbeat {local_clock(beat.at)}{silent}"
             due = self._next_due()
-            parts.append(f"next: {due[0]} {local_short(due[1])}" if due else "next: none due")
+            text += f" · next: {due[0]} {local_soon(due[1])}" if due else " · nothing due"
         if self.active_runs:
-            names = ", ".join(sorted(self.active_runs.values()))
-            parts.append(f"running: {names}")
-        return " · ".join(parts)
+            text += f" · running: {', '.join(sorted(self.active_runs.values()))}"
+        return text
 
     def _next_due(self) -> tuple[str, datetime] | None:
         beat = self.last_heartbeat

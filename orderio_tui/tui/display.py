@@ -19,10 +19,17 @@ _STATE_STYLES = {
 
 
 def local_short(value: datetime | None) -> str:
-    """An aware datetime as local "09 May 12:05" for lists."""
+    """An aware datetime as local "12:05" when it is today, else "09 May 12:05", for lists."""
     if value is None:
         return NOTHING
-    return value.astimezone().strftime("%d %b %H:%M")
+    return local_soon(value)
+
+
+def local_day_time(value: datetime | None) -> str:
+    """An aware datetime as local "09 May 12:05:03" for the run history."""
+    if value is None:
+        return NOTHING
+    return value.astimezone().strftime("%d %b %H:%M:%S")
 
 
 def local_full(value: datetime | None) -> str:
@@ -30,6 +37,14 @@ def local_full(value: datetime | None) -> str:
     if value is None:
         return NOTHING
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_soon(value: datetime) -> str:
+    """A time today as local "20:40", on another day as "27 Nov 02:00"."""
+    local = value.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d %b %H:%M")
 
 
 def local_clock(value: datetime) -> str:

@@ -136,6 +136,7 @@ async def test_text_in_a_number_field_is_reported_without_saving(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = await open_erp_export(pilot, app)
+        await pilot.press("f6", "f6", "f6")
         screen.query_one("#max_orders", Input).value = "lots"
         screen.query_one("#created_from", Input).value = "yesterday"
         await pilot.press("ctrl+s")

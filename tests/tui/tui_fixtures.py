@@ -55,6 +55,7 @@ def multiply_orders(db: Database, channel: str, copies: int) -> int:
         channel_id = session.scalar(select(Channel.id).where(Channel.name == channel))
         connection = session.connection()
         run = connection.exec_driver_sql
+        last_original = run("SELECT max(id) FROM orders").scalar() or 0
         run("CREATE TEMP TABLE copies (k INTEGER PRIMARY KEY)")
         run("INSERT INTO copies (k) VALUES (?)", [(k,) for k in range(1, copies + 1)])
         order_columns = _columns(orders)
@@ -70,8 +71,8 @@ def multiply_orders(db: Database, channel: str, copies: int) -> int:
         run(
             "CREATE TEMP TABLE order_map AS SELECT o.id AS old_id, n.id AS new_id "
             "FROM orders o CROSS JOIN copies c JOIN orders n ON n.channel_id = o.channel_id "
-            "AND n.document_no = o.document_no || '-' || c.k WHERE o.channel_id = ?",
-            (channel_id,),
+            "AND n.document_no = o.document_no || '-' || c.k WHERE o.channel_id = ? AND o.id <= ?",
+            (channel_id, last_original),
         )
         destination_columns = _columns(destinations, "order_id")
         run(

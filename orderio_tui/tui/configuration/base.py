@@ -1,9 +1,15 @@
 """What export and import configuration screens share: General and Scheduling tabs, Apply,
-Reset, inline validation and the question before leaving with unsaved changes."""
+Reset, inline validation and the question before leaving with unsaved changes.
+
+Only the General tab is built when the screen opens; every other tab is built the first time it
+is shown, so that the screen appears at once. Until then the stored values stand for the tab:
+:meth:`ConfigurationScreen.read_form` takes them from the loaded form.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on
@@ -11,12 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Checkbox,
     Footer,
     Input,
-    Label,
     Select,
     Static,
     TabbedContent,
@@ -30,7 +36,7 @@ from ...domain.statuses import RunKind, ScheduleMode, ScheduleUnit, Weekday
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..display import local_full
 from ..widgets.confirm import ConfirmScreen
-from ..widgets.field import FieldError, FieldRow, clear_problems, show_problems
+from ..widgets.field import FieldRow, clear_problems, show_problems
 from .controls import form_snapshot, select_value, set_select
 
 if TYPE_CHECKING:
@@ -43,79 +49,85 @@ SCHEDULING_TAB = "tab-scheduling"
 INTERVAL_FIELDS = ("schedule_every", "schedule_unit", "schedule_at", "schedule_weekday")
 
 
-def general_fields(kind: RunKind) -> ComposeResult:
+def general_fields(kind: RunKind) -> list[Widget]:
     """Name, configuration type (a service of the right kind) and description."""
-    yield FieldRow(
-        "Name *", Input(id="name", placeholder="e.g. erp-export", compact=True), field="name"
-    )
     what = "export" if kind is RunKind.EXPORT else "status import"
-    yield FieldRow(
-        "Configuration type *",
-        Select[str]([], id="service", prompt=f"pick an {what} service", compact=True),
-        field="service",
-    )
-    yield FieldRow("Description", Input(id="description", compact=True), field="description")
-    yield Static(
-        "Services are managed on the services screen (s on the main screen).",
-        classes="form-hint",
-    )
+    return [
+        FieldRow(
+            "Name *", Input(id="name", placeholder="e.g. erp-export", compact=True), field="name"
+        ),
+        FieldRow(
+            "Configuration type *",
+            Select[str]([], id="service", prompt=f"pick an {what} service", compact=True),
+            field="service",
+        ),
+        FieldRow("Description", Input(id="description", compact=True), field="description"),
+        Static(
+            "Services are managed on the services screen (s on the main screen).",
+            classes="form-hint",
+        ),
+    ]
 
 
-def scheduling_fields() -> ComposeResult:
+def scheduling_fields() -> list[Widget]:
     """Mode, every, unit, at, weekday, enabled (SPEC §5) and a preview of the next run."""
-    yield FieldRow(
-        "Mode",
-        Select(
-            [("manual (run with r)", ScheduleMode.MANUAL), ("interval", ScheduleMode.INTERVAL)],
-            id="schedule_mode",
-            allow_blank=False,
-            value=ScheduleMode.MANUAL,
-            compact=True,
+    return [
+        FieldRow(
+            "Mode",
+            Select(
+                [("manual (run with r)", ScheduleMode.MANUAL), ("interval", ScheduleMode.INTERVAL)],
+                id="schedule_mode",
+                allow_blank=False,
+                value=ScheduleMode.MANUAL,
+                compact=True,
+            ),
+            field="schedule_mode",
         ),
-        field="schedule_mode",
-    )
-    yield FieldRow(
-        "Every",
-        Input(id="schedule_every", placeholder="e.g. 15", compact=True, type="text"),
-        field="schedule_every",
-    )
-    yield FieldRow(
-        "Unit",
-        Select(
-            [(unit.value, unit) for unit in ScheduleUnit],
-            id="schedule_unit",
-            prompt="choose a unit",
-            compact=True,
+        FieldRow(
+            "Every",
+            Input(id="schedule_every", placeholder="e.g. 15", compact=True),
+            field="schedule_every",
         ),
-        field="schedule_unit",
-    )
-    yield FieldRow(
-        "At (HH:MM)",
-        Input(id="schedule_at", placeholder="days / weeks only, e.g. 02:30", compact=True),
-        field="schedule_at",
-    )
-    yield FieldRow(
-        "Weekday",
-        Select(
-            [(day.value, day) for day in Weekday],
-            id="schedule_weekday",
-            prompt="any (weeks only)",
-            compact=True,
+        FieldRow(
+            "Unit",
+            Select(
+                [(unit.value, unit) for unit in ScheduleUnit],
+                id="schedule_unit",
+                prompt="choose a unit",
+                compact=True,
+            ),
+            field="schedule_unit",
         ),
-        field="schedule_weekday",
-    )
-    yield FieldRow(
-        "Enabled",
-        Checkbox("run on schedule", id="schedule_enabled", value=True, compact=True),
-        field="schedule_enabled",
-    )
-    yield Static("", id="next-run", classes="form-hint", markup=False)
+        FieldRow(
+            "At (HH:MM)",
+            Input(id="schedule_at", placeholder="days / weeks only, e.g. 02:30", compact=True),
+            field="schedule_at",
+        ),
+        FieldRow(
+            "Weekday",
+            Select(
+                [(day.value, day) for day in Weekday],
+                id="schedule_weekday",
+                prompt="any (weeks only)",
+                compact=True,
+            ),
+            field="schedule_weekday",
+        ),
+        FieldRow(
+            "Enabled",
+            Checkbox("run on schedule", id="schedule_enabled", value=True, compact=True),
+            field="schedule_enabled",
+        ),
+        Static("", id="next-run", classes="form-hint", markup=False),
+    ]
 
 
 class ConfigurationScreen(Screen[None]):
     """Base of the export and import configuration screens."""
 
     KIND: ClassVar[RunKind]
+    #: (tab id, title) in order; General first.
+    TABS: ClassVar[tuple[tuple[str, str], ...]]
     #: Form field → id of the tab it is on (fields not listed are on General).
     FIELD_TABS: ClassVar[dict[str, str]] = {
         **{f: SCHEDULING_TAB for f in (*INTERVAL_FIELDS, "schedule_mode", "schedule_enabled")},
@@ -146,7 +158,10 @@ class ConfigurationScreen(Screen[None]):
         super().__init__()
         self.channel = channel
         self.configuration_id = configuration_id
-        self._saved: tuple[tuple[str, object], ...] = ()
+        #: The stored form (or the defaults of a new one); stands in for tabs not built yet.
+        self.form: Any = None
+        self._built: set[str] = set()
+        self._saved: dict[str, object] = {}
 
     @property
     def orderio(self) -> OrderioApp:
@@ -161,7 +176,11 @@ class ConfigurationScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title")
         with TabbedContent(id="tabs"):
-            yield from self.compose_tabs()
+            for tab_id, title in self.TABS:
+                locked = tab_id != GENERAL_TAB and self.configuration_id is None
+                with TabPane(title, id=tab_id, disabled=locked):
+                    if tab_id == GENERAL_TAB:
+                        yield self.tab_body(GENERAL_TAB)
         with Horizontal(id="form-buttons"):
             yield Button("Apply ^s", id="apply", variant="primary", compact=True)
             yield Button("Reset ^r", id="reset", compact=True)
@@ -169,22 +188,16 @@ class ConfigurationScreen(Screen[None]):
             yield Static("", id="form-message", markup=False)
         yield Footer(compact=True)
 
-    def compose_tabs(self) -> ComposeResult:
-        """The tab panes, General first."""
-        raise NotImplementedError
-
-    def general_pane(self) -> ComposeResult:
-        with TabPane("General", id=GENERAL_TAB), VerticalScroll(classes="form"):
-            yield from general_fields(self.KIND)
-
-    def scheduling_pane(self) -> ComposeResult:
-        with (
-            TabPane("Scheduling", id=SCHEDULING_TAB, disabled=self.configuration_id is None),
-            VerticalScroll(classes="form"),
-        ):
-            yield from scheduling_fields()
+    def tab_body(self, tab_id: str) -> Widget:
+        """The contents of one tab, built fresh."""
+        if tab_id == GENERAL_TAB:
+            return VerticalScroll(*general_fields(self.KIND), classes="form")
+        if tab_id == SCHEDULING_TAB:
+            return VerticalScroll(*scheduling_fields(), classes="form")
+        raise ValueError(f"no tab {tab_id}")
 
     def on_mount(self) -> None:
+        self._built.add(GENERAL_TAB)
         services = [s for s in list_services(self.orderio.db) if s.kind.is_export == self.is_export]
         self.query_one("#service", Select).set_options(
             (f"{s.name}{'' if s.enabled else ' (disabled)'}", s.name) for s in services
@@ -196,38 +209,75 @@ class ConfigurationScreen(Screen[None]):
     def is_export(self) -> bool:
         return self.KIND is RunKind.EXPORT
 
+    async def build_tab(self, tab_id: str) -> None:
+        """Build a tab the first time it is shown and fill it from the loaded form."""
+        if tab_id in self._built:
+            return
+        self._built.add(tab_id)
+        pane = self.query_one(f"#{tab_id}", TabPane)
+        await pane.mount(self.tab_body(tab_id))
+        self.fill_tab(tab_id, self.form)
+        self._saved.update(form_snapshot(pane))
+        self.tab_built(tab_id)
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id is not None:
+            await self.build_tab(event.pane.id)
+
     # ------------------------------------------------------------------ load / fill / read
 
-    def load(self) -> None:
-        """Fill the controls from the database (or the defaults of a new configuration)."""
-        self.fill_stored()
-        clear_problems(self)
-        self.set_message("")
-        self.update_title()
-        self.update_schedule_state()
-        self._saved = form_snapshot(self)
-
-    def fill_stored(self) -> None:
+    def stored_form(self) -> Any:
+        """The form of the stored configuration, or the defaults of a new one."""
         raise NotImplementedError
 
-    def read_form(self, errors: FieldErrors) -> Any:
-        raise NotImplementedError
+    def fill_tab(self, tab_id: str, form: Any) -> None:
+        """Put the values of ``form`` into the controls of one built tab."""
+        if tab_id == GENERAL_TAB:
+            self.query_one("#name", Input).value = form.name
+            set_select(self.query_one("#service", Select), form.service)
+            self.query_one("#description", Input).value = form.description
+        elif tab_id == SCHEDULING_TAB:
+            self.fill_schedule(form.schedule)
+
+    def read_tab(self, tab_id: str, errors: FieldErrors) -> dict[str, Any]:
+        """The form fields one built tab holds."""
+        if tab_id == GENERAL_TAB:
+            return {
+                "name": self.query_one("#name", Input).value,
+                "service": select_value(self.query_one("#service", Select)) or "",
+                "description": self.query_one("#description", Input).value,
+            }
+        if tab_id == SCHEDULING_TAB:
+            return {"schedule": self.read_schedule(errors)}
+        return {}
+
+    def tab_built(self, tab_id: str) -> None:
+        """Called once a tab has been built and filled."""
+        if tab_id == SCHEDULING_TAB:
+            self.update_schedule_state()
 
     def store(self, form: Any) -> int | None:
         """Create (returns the new id) or update the configuration."""
         raise NotImplementedError
 
-    def fill_general(self, name: str, service: str, description: str) -> None:
-        self.query_one("#name", Input).value = name
-        set_select(self.query_one("#service", Select), service)
-        self.query_one("#description", Input).value = description
+    def load(self) -> None:
+        """Fill the built tabs from the database (or the defaults of a new configuration)."""
+        self.form = self.stored_form()
+        for tab_id in self._built:
+            self.fill_tab(tab_id, self.form)
+            self.tab_built(tab_id)
+        clear_problems(self)
+        self.set_message("")
+        self.update_title()
+        self._saved = form_snapshot(self)
 
-    def read_general(self) -> tuple[str, str, str]:
-        return (
-            self.query_one("#name", Input).value,
-            select_value(self.query_one("#service", Select)) or "",
-            self.query_one("#description", Input).value,
-        )
+    def read_form(self, errors: FieldErrors) -> Any:
+        """The form as the user has it: built tabs from their controls, the others as loaded."""
+        changes: dict[str, Any] = {}
+        for tab_id, _ in self.TABS:
+            if tab_id in self._built:
+                changes.update(self.read_tab(tab_id, errors))
+        return replace(self.form, **changes)
 
     def fill_schedule(self, schedule: Schedule) -> None:
         set_select(self.query_one("#schedule_mode", Select), schedule.mode)
@@ -259,8 +309,7 @@ class ConfigurationScreen(Screen[None]):
         if self.configuration_id is None:
             title = f"New {self.what} in channel '{self.channel}'"
         else:
-            name = self.query_one("#name", Input).value
-            title = f"{self.what.capitalize()} '{name}' · channel '{self.channel}'"
+            title = f"{self.what.capitalize()} '{self.form.name}' · channel '{self.channel}'"
         self.sub_title = title
         self.query_one("#form-title", Static).update(title)
 
@@ -271,9 +320,13 @@ class ConfigurationScreen(Screen[None]):
 
     def update_schedule_state(self) -> None:
         """Enable the interval fields only for an interval schedule; preview the next run."""
+        if SCHEDULING_TAB not in self._built:
+            return
         interval = select_value(self.query_one("#schedule_mode", Select)) is ScheduleMode.INTERVAL
         for field in (*INTERVAL_FIELDS, "schedule_enabled"):
-            self.query_one(f"#row-{field}", FieldRow).disabled = not interval
+            row = self.query_one(f"#row-{field}", FieldRow)
+            if row.disabled == interval:
+                row.disabled = not interval
         preview = self.query_one("#next-run", Static)
         schedule = self.read_schedule(FieldErrors())
         if schedule.mode is ScheduleMode.MANUAL:
@@ -297,16 +350,16 @@ class ConfigurationScreen(Screen[None]):
     def dirty(self) -> bool:
         return form_snapshot(self) != self._saved
 
-    def action_apply(self) -> None:
+    async def action_apply(self) -> None:
         errors = FieldErrors()
         form = self.read_form(errors)
         if errors:
-            self.show_problems(errors.problems)
+            await self.show_problems(errors.problems)
             return
         try:
             created = self.store(form)
         except ValidationFailed as exc:
-            self.show_problems(exc.problems)
+            await self.show_problems(exc.problems)
             return
         except UserError as exc:
             clear_problems(self)
@@ -315,39 +368,37 @@ class ConfigurationScreen(Screen[None]):
         clear_problems(self)
         if created is not None:
             self.configuration_id = created
-            self.enable_tabs()
+            for pane in self.query(TabPane):
+                pane.disabled = False
             self.notify(f"Created {self.what} '{form.name.strip()}': the other tabs are open now")
             self.set_message("Created. Set up the other tabs (f6), then Apply again.")
         else:
             self.notify(f"Saved {self.what} '{form.name.strip()}'")
             self.set_message("Saved.")
+        self.form = self.stored_form()
         self.update_title()
         self._saved = form_snapshot(self)
         self.orderio.configurations_changed()
 
-    def enable_tabs(self) -> None:
-        for pane in self.query(TabPane):
-            pane.disabled = False
-
-    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
+    async def show_problems(self, problems: Iterable[FieldProblem]) -> None:
+        """Problems inline next to their fields; the tab of the first one comes to the front."""
         problems = list(problems)
+        tabs_with_problems = [self.FIELD_TABS.get(p.field, GENERAL_TAB) for p in problems]
+        for tab_id in dict.fromkeys(tabs_with_problems):
+            if not self.query_one(f"#{tab_id}", TabPane).disabled:
+                await self.build_tab(tab_id)
         unplaced = show_problems(self, problems)
         count = len(problems)
-        first_tab = self.FIELD_TABS.get(problems[0].field, GENERAL_TAB) if problems else None
-        tab_names = {
-            self.FIELD_TABS.get(p.field, GENERAL_TAB).removeprefix("tab-").capitalize()
-            for p in problems
-        }
+        names = sorted({t.removeprefix("tab-").capitalize() for t in tabs_with_problems})
         text = (
-            f"Not saved: {count} problem{'s' if count != 1 else ''} "
-            f"({', '.join(sorted(tab_names))}), marked ✗"
+            f"Not saved: {count} problem{'s' if count != 1 else ''} ({', '.join(names)}), marked ✗"
         )
         if unplaced:
             text += ": " + "; ".join(p.message for p in unplaced)
         self.set_message(text, problem=True)
-        tabs = self.query_one(TabbedContent)
-        if first_tab is not None and not self.query_one(f"#{first_tab}", TabPane).disabled:
-            tabs.active = first_tab
+        first = tabs_with_problems[0] if tabs_with_problems else None
+        if first is not None and not self.query_one(f"#{first}", TabPane).disabled:
+            self.query_one(TabbedContent).active = first
 
     def action_reset(self) -> None:
         self.load()
@@ -372,33 +423,30 @@ class ConfigurationScreen(Screen[None]):
             answered,
         )
 
-    def _switch_tab(self, step: int) -> None:
+    async def _switch_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
-        panes = [p for p in self.query(TabPane) if not p.disabled]
-        ids = [p.id for p in panes]
+        ids = [p.id for p in self.query(TabPane) if not p.disabled and p.id is not None]
         if not ids:
             return
         current = ids.index(tabs.active) if tabs.active in ids else 0
-        pane = panes[(current + step) % len(ids)]
-        tabs.active = str(pane.id)
+        target = ids[(current + step) % len(ids)]
+        await self.build_tab(target)
+        tabs.active = target
+        pane = self.query_one(f"#{target}", TabPane)
+        for widget in pane.query("Input, Select, Checkbox, SelectionList"):
+            if widget.focusable:
+                widget.focus()
+                return
 
-        def focus_first() -> None:
-            for widget in pane.query("Input, Select, Checkbox, SelectionList"):
-                if widget.focusable:
-                    widget.focus()
-                    return
+    async def action_next_tab(self) -> None:
+        await self._switch_tab(1)
 
-        self.call_after_refresh(focus_first)
-
-    def action_next_tab(self) -> None:
-        self._switch_tab(1)
-
-    def action_previous_tab(self) -> None:
-        self._switch_tab(-1)
+    async def action_previous_tab(self) -> None:
+        await self._switch_tab(-1)
 
     @on(Button.Pressed, "#apply")
-    def apply_pressed(self) -> None:
-        self.action_apply()
+    async def apply_pressed(self) -> None:
+        await self.action_apply()
 
     @on(Button.Pressed, "#reset")
     def reset_pressed(self) -> None:
@@ -407,9 +455,3 @@ class ConfigurationScreen(Screen[None]):
     @on(Button.Pressed, "#back")
     def back_pressed(self) -> None:
         self.action_leave()
-
-    def error_label(self, field: str) -> FieldError:
-        return self.query_one(f"#error-{field}", FieldError)
-
-    def section_title(self, text: str) -> Label:
-        return Label(text, classes="section-title")

@@ -44,9 +44,9 @@ def selection_in_order(selection_list: SelectionList[str], order: Iterable[str])
     return [value for value in order if value in chosen]
 
 
-def form_snapshot(root: DOMNode) -> tuple[tuple[str, object], ...]:
-    """What every control below ``root`` holds, to tell whether anything changed."""
-    values: list[tuple[str, object]] = []
+def form_snapshot(root: DOMNode) -> dict[str, object]:
+    """What every control below ``root`` holds (by id), to tell whether anything changed."""
+    values: dict[str, object] = {}
     for widget in root.query("Input, Select, Checkbox, Switch, SelectionList"):
         if widget.id is None:
             continue
@@ -61,5 +61,5 @@ def form_snapshot(root: DOMNode) -> tuple[tuple[str, object], ...]:
             value = tuple(sorted(str(v) for v in widget.selected))
         else:
             continue
-        values.append((widget.id, value))
-    return tuple(values)
+        values[widget.id] = value
+    return values

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-
 from ...application.configurations import (
     ImportConfigurationForm,
     create_import_configuration,
     load_import_form,
     update_import_configuration,
 )
-from ...application.forms import FieldErrors
 from ...domain.statuses import RunKind
-from .base import ConfigurationScreen
+from .base import GENERAL_TAB, SCHEDULING_TAB, ConfigurationScreen
 
 
 class ImportConfigurationScreen(ConfigurationScreen):
@@ -20,26 +17,12 @@ class ImportConfigurationScreen(ConfigurationScreen):
 
     KIND = RunKind.IMPORT
 
-    def compose_tabs(self) -> ComposeResult:
-        yield from self.general_pane()
-        yield from self.scheduling_pane()
+    TABS = ((GENERAL_TAB, "General"), (SCHEDULING_TAB, "Scheduling"))
 
-    def fill_stored(self) -> None:
+    def stored_form(self) -> ImportConfigurationForm:
         if self.configuration_id is None:
-            form = ImportConfigurationForm(name="", service="")
-        else:
-            form = load_import_form(self.orderio.db, self.configuration_id)
-        self.fill_general(form.name, form.service, form.description)
-        self.fill_schedule(form.schedule)
-
-    def read_form(self, errors: FieldErrors) -> ImportConfigurationForm:
-        name, service, description = self.read_general()
-        return ImportConfigurationForm(
-            name=name,
-            service=service,
-            description=description,
-            schedule=self.read_schedule(errors),
-        )
+            return ImportConfigurationForm(name="", service="")
+        return load_import_form(self.orderio.db, self.configuration_id)
 
     def store(self, form: ImportConfigurationForm) -> int | None:
         if self.configuration_id is None:

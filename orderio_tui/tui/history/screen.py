@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...application.runs import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS, RunView, list_runs
 from ...domain.statuses import RunKind
-from ..display import NOTHING, duration, local_full, state
+from ..display import NOTHING, duration, local_day_time, state
 from ..messages import RunEnded, RunsChanged
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class RunHistoryScreen(Screen[None]):
                 str(run.run_id),
                 state(run.state + (" (dry run)" if run.dry_run else "")),
                 run.trigger,
-                local_full(run.started_at),
+                local_day_time(run.started_at),
                 "running" if run.finished_at is None else duration(run.duration_seconds),
                 *(str(run.counts.get(key, NOTHING)) for key in self.count_keys),
                 files_text(run.files),

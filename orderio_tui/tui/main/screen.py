@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static
 
-from ...application.channels import list_channels
+from ...application.channels import ChannelView, list_channels
 from ...application.configurations import delete_configuration, list_configurations
 from ...domain.statuses import RunKind
 from ...errors import UserError
@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 
 #: Seconds between two reloads of the lists (runs of other processes, next run times).
 AUTO_REFRESH_SECONDS = 30.0
+
+
+def channel_options(channels: list[ChannelView]) -> list[tuple[str, str]]:
+    """(label, name) of each channel for the channel selector."""
+    return [
+        (f"{c.name} · {c.display_name}" if c.display_name else c.name, c.name) for c in channels
+    ]
 
 
 class MainScreen(Screen[None]):
@@ -91,16 +98,13 @@ class MainScreen(Screen[None]):
         channels = list_channels(self.orderio.db)
         names = [c.name for c in channels]
         select = self.query_one("#channel", Select)
-        with self.prevent(Select.Changed):
-            select.set_options(
-                (f"{c.name} · {c.display_name}" if c.display_name else c.name, c.name)
-                for c in channels
-            )
-            if self.orderio.channel not in names:
-                self.orderio.channel = names[0] if names else None
-            if self.orderio.channel is not None:
+        if channels:
+            with self.prevent(Select.Changed):
+                select.set_options(channel_options(channels))
+                if self.orderio.channel not in names:
+                    self.orderio.channel = names[0]
                 select.value = self.orderio.channel
-        if not channels:
+        else:
             self.query_one("#log", RunLogPanel).add_batch(
                 [
                     "There are no channels yet. Create the demo with "

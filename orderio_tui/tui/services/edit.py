@@ -54,7 +54,7 @@ class ServiceEditScreen(Screen[None]):
     def __init__(self, service: ServiceView | None) -> None:
         super().__init__()
         self.service = service
-        self._saved: tuple[tuple[str, object], ...] = ()
+        self._saved: dict[str, object] = {}
 
     @property
     def orderio(self) -> OrderioApp:
