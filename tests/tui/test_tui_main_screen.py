@@ -8,11 +8,14 @@ import sys
 from textual.widgets import Static
 from tui_fixtures import wait_for
 
+from orderio_tui.application.configurations import delete_configuration
 from orderio_tui.database import Database
+from orderio_tui.domain.statuses import RunKind
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.main.configuration_table import ConfigurationTable
 from orderio_tui.tui.main.screen import MainScreen
 from orderio_tui.tui.widgets.help import HelpScreen
+from orderio_tui.tui.widgets.run_log import RunLogPanel
 
 
 def names(table: ConfigurationTable) -> list[str]:
@@ -113,3 +116,30 @@ async def test_command_palette_offers_the_keys_of_the_screen(app: OrderioApp) ->
         await wait_for(
             pilot, lambda: type(app.screen).__name__ == "RunHistoryScreen", what="history"
         )
+
+
+async def test_an_empty_database_says_how_to_begin_and_nothing_breaks(db: Database) -> None:
+    app = OrderioApp(db, scheduler=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        log_text = "\n".join(app.screen.query_one(RunLogPanel).lines)
+        assert "There are no channels yet" in log_text and "orderio-tui demo" in log_text
+        await pilot.press("n", "r", "d", "h", "o", "f5")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.channel is None
+
+
+async def test_opening_a_configuration_deleted_meanwhile_says_so(
+    app: OrderioApp, db: Database
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        exports = app.screen.query_one("#export-table", ConfigurationTable)
+        row = exports.selected
+        assert row is not None
+        delete_configuration(db, RunKind.EXPORT, row.id)  # as another process would
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.pause()
+        assert row.id not in exports.rows_by_id

@@ -202,7 +202,12 @@ class ConfigurationScreen(Screen[None]):
         self.query_one("#service", Select).set_options(
             (f"{s.name}{'' if s.enabled else ' (disabled)'}", s.name) for s in services
         )
-        self.load()
+        try:
+            self.load()
+        except UserError as exc:  # deleted meanwhile, e.g. by another process
+            self.notify(str(exc), severity="error")
+            self.dismiss(None)
+            return
         self.query_one("#name", Input).focus()
 
     @property
@@ -401,7 +406,11 @@ class ConfigurationScreen(Screen[None]):
             self.query_one(TabbedContent).active = first
 
     def action_reset(self) -> None:
-        self.load()
+        try:
+            self.load()
+        except UserError as exc:
+            self.set_message(str(exc), problem=True)
+            return
         self.notify("Reset to the stored values" if self.configuration_id else "Reset")
 
     def action_leave(self) -> None:

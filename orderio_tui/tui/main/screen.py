@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, cast
 
+from sqlalchemy.exc import SQLAlchemyError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,9 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static
 
 from ...application.channels import ChannelView, list_channels
-from ...application.configurations import delete_configuration, list_configurations
+from ...application.configurations import (
+    ConfigurationRow,
+    delete_configuration,
+    list_configurations,
+)
 from ...domain.statuses import RunKind
-from ...errors import UserError
+from ...errors import NotFound, UserError
 from ..messages import RunEnded, RunsChanged
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.run_log import RunLogPanel
@@ -22,6 +28,8 @@ from .configuration_table import ConfigurationTable
 
 if TYPE_CHECKING:
     from ..app import OrderioApp
+
+logger = logging.getLogger(__name__)
 
 #: Seconds between two reloads of the lists (runs of other processes, next run times).
 AUTO_REFRESH_SECONDS = 30.0
@@ -114,6 +122,16 @@ class MainScreen(Screen[None]):
 
     def refresh_lists(self) -> None:
         """Reload both lists of the selected channel from the database."""
+        try:
+            self._show_lists()
+        except NotFound:  # the channel was deleted meanwhile (by another process)
+            self.load_channels()
+            self._show_lists()
+        except SQLAlchemyError as exc:
+            logger.exception("reading the configurations failed")
+            self.notify(f"Cannot read the database: {exc.__class__.__name__}", severity="error")
+
+    def _show_lists(self) -> None:
         channel = self.orderio.channel
         for kind, table_id in (
             (RunKind.EXPORT, "#export-table"),
@@ -167,7 +185,7 @@ class MainScreen(Screen[None]):
             self.notify("There is no channel: create the demo first", severity="warning")
         return self.orderio.channel
 
-    def _need_selection(self, doing: str):  # type: ignore[no-untyped-def]
+    def _need_selection(self, doing: str) -> ConfigurationRow | None:
         row = self._table().selected
         if row is None:
             what = "export" if self._table_in_use is RunKind.EXPORT else "import"
