@@ -15,9 +15,10 @@ more than the database work.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -51,6 +52,7 @@ HISTORY_SOURCE = "import"
 _ORDER, _LINE_ITEM, _PAYMENT = Entity.ORDER, Entity.LINE_ITEM, Entity.PAYMENT
 _ORDER_VALUE, _LINE_ITEM_VALUE, _PAYMENT_VALUE = _ORDER.value, _LINE_ITEM.value, _PAYMENT.value
 _UNDECIDED = object()
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 #: Longest document number a run result stores (RunResultRow.document_no).
 _RESULT_REF_LENGTH = 100
 
@@ -163,10 +165,10 @@ class _MultiRowInsert:
     #: Bound parameters per statement, under SQLite's oldest limit of 999.
     MAX_PARAMETERS = 990
 
-    def __init__(self, table: str, columns: tuple[str, ...], mark: str) -> None:
+    def __init__(self, table: str, columns: tuple[str, ...], row: str, *, bound: int) -> None:
         self._head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-        self._row = "(" + ", ".join([mark] * len(columns)) + ")"
-        self.chunk = self.MAX_PARAMETERS // len(columns)
+        self._row = row
+        self.chunk = self.MAX_PARAMETERS // bound
         self._full = self._statement(self.chunk)
 
     def _statement(self, rows: int) -> str:
@@ -184,6 +186,14 @@ class _MultiRowInsert:
                 cursor.execute(sql, [value for row in part for value in row])
         finally:
             cursor.close()
+
+
+def _timestamp_literal(moment: datetime) -> str:
+    """A UTC time as an SQL literal, in the form SQLAlchemy stores times in SQLite."""
+    text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if not _TIMESTAMP.fullmatch(text):  # pragma: no cover - isoformat never gives anything else
+        raise ValueError(f"unexpected timestamp {text!r}")
+    return text
 
 
 class _Changes:
@@ -243,12 +253,17 @@ class EntryApplier:
     def __init__(self, session: Session, scope: ImportScope) -> None:
         self.session = session
         self.scope = scope
-        self._history_text = f"status file {scope.file_name}"
         connection = session.connection()
         self._raw = connection.connection
         dialect = connection.dialect
         to_database = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
         self._datetime = to_database or (lambda value: value)
+        # One moment for every change of the file: they are committed together. It and the run
+        # id go into the statements as literals instead of being bound for every row; nothing
+        # that a file supplies is ever written into a statement.
+        moment = utcnow()
+        at = _timestamp_literal(moment)
+        run_id = int(scope.run_id)
         self._to_be_deleted = {
             True: self._bool(dialect, True),
             False: self._bool(dialect, False),
@@ -272,12 +287,20 @@ class EntryApplier:
         )
         self._sql_order = (
             f"UPDATE {_orders.name} SET status = {mark}, to_be_deleted = {mark}, "
-            f"last_import_change_at = {mark}, updated_at = {mark} WHERE id = {mark}"
+            f"last_import_change_at = {mark}, updated_at = '{at}' WHERE id = {mark}"
         )
         self._sql_line_item = f"UPDATE {_line_items.name} SET status = {mark} WHERE id = {mark}"
         self._sql_payment = f"UPDATE {_payments.name} SET status = {mark} WHERE id = {mark}"
-        self._insert_history = _MultiRowInsert(_history.name, _HISTORY_COLUMNS, mark)
-        self._insert_results = _MultiRowInsert(_results.name, _RESULT_COLUMNS, mark)
+        self._insert_history = _MultiRowInsert(
+            _history.name,
+            _HISTORY_COLUMNS,
+            f"({mark}, '{at}', {mark}, {mark}, {mark}, {mark}, NULL, NULL, {run_id}, "
+            f"'{HISTORY_SOURCE}')",
+            bound=5,
+        )
+        self._insert_results = _MultiRowInsert(
+            _results.name, _RESULT_COLUMNS, f"({run_id}, {', '.join([mark] * 6)})", bound=6
+        )
         self._decisions: dict[tuple[Entity, str, str], Any] = {}
 
     @staticmethod
@@ -296,9 +319,8 @@ class EntryApplier:
 
     def write_results(self, results: list[tuple[Any, ...]]) -> None:
         """Insert run results (rows of BatchResult.results) in the caller's transaction."""
-        run_id = self.scope.run_id
         file_name = self.scope.file_name
-        self._insert_results.run(self._raw, [(run_id, *row, file_name) for row in results])
+        self._insert_results.run(self._raw, [(*row, file_name) for row in results])
 
     # ------------------------------------------------------------------ batch
 
@@ -307,7 +329,6 @@ class EntryApplier:
         result = BatchResult()
         if not entries:
             return result
-        now = self._datetime(utcnow())
         states, resolved = self._load_orders(entries)
         foreign = self._foreign_orders(entries, resolved)
         history: list[tuple[Any, ...]] = []
@@ -320,7 +341,7 @@ class EntryApplier:
             try:
                 if state is None:
                     raise self._not_found(entry.order_ref, foreign)
-                changes = self._check(entry, state, now)
+                changes = self._check(entry, state)
             except _Rejected as rejected:
                 rejection = Rejection(entry.line, entry.order_ref, rejected.code, rejected.text)
                 result.rejected += 1
@@ -342,7 +363,7 @@ class EntryApplier:
             else:
                 result.unchanged += 1
                 results.append((state.id, state.document_no, unchanged, None, None))
-        self._write(states, now, history, line_item_updates, payment_updates)
+        self._write(states, history, line_item_updates, payment_updates)
         return result
 
     # ------------------------------------------------------------------ lookups
@@ -472,7 +493,7 @@ class EntryApplier:
 
     # ------------------------------------------------------------------ checks
 
-    def _check(self, entry: StatusEntry, state: _OrderState, now: Any) -> _Changes:
+    def _check(self, entry: StatusEntry, state: _OrderState) -> _Changes:
         """The changes an acceptable entry makes (maybe none); raises _Rejected otherwise."""
         status = state.status
         if not import_accepts_order(status):
@@ -499,41 +520,21 @@ class EntryApplier:
                     f"skipped",
                 )
         order_id = state.id
-        run_id = self.scope.run_id
-        text = self._history_text
         history = changes.history
         target = entry.status
         if target is not None and target != status:
             self._check_transition(_ORDER, status, target, "order")
-            history.append(
-                (
-                    order_id,
-                    now,
-                    _ORDER_VALUE,
-                    None,
-                    status,
-                    target,
-                    None,
-                    text,
-                    run_id,
-                    HISTORY_SOURCE,
-                )
-            )
+            history.append((order_id, _ORDER_VALUE, None, status, target))
             changes.status = target
         flag = entry.to_be_deleted
         if flag is not None and flag != state.to_be_deleted:
             history.append(
                 (
                     order_id,
-                    now,
                     TO_BE_DELETED_ENTITY,
                     None,
                     "true" if state.to_be_deleted else "false",
                     "true" if flag else "false",
-                    None,
-                    text,
-                    run_id,
-                    HISTORY_SOURCE,
                 )
             )
             changes.to_be_deleted = flag
@@ -550,20 +551,7 @@ class EntryApplier:
                 source = current.get(position, item[1])
                 if target != source:
                     self._check_transition(_LINE_ITEM, source, target, "line item", position)
-                    history.append(
-                        (
-                            order_id,
-                            now,
-                            _LINE_ITEM_VALUE,
-                            str(position),
-                            source,
-                            target,
-                            None,
-                            text,
-                            run_id,
-                            HISTORY_SOURCE,
-                        )
-                    )
+                    history.append((order_id, _LINE_ITEM_VALUE, str(position), source, target))
                     current[position] = target
                     changes.line_items.append((item, target))
         if entry.payments:
@@ -579,20 +567,7 @@ class EntryApplier:
                 source = current_payments.get(transaction_id, payment[1])
                 if target != source:
                     self._check_transition(_PAYMENT, source, target, "payment", transaction_id)
-                    history.append(
-                        (
-                            order_id,
-                            now,
-                            _PAYMENT_VALUE,
-                            transaction_id,
-                            source,
-                            target,
-                            None,
-                            text,
-                            run_id,
-                            HISTORY_SOURCE,
-                        )
-                    )
+                    history.append((order_id, _PAYMENT_VALUE, transaction_id, source, target))
                     current_payments[transaction_id] = target
                     changes.payments.append((payment, target))
         return changes
@@ -628,7 +603,6 @@ class EntryApplier:
     def _write(
         self,
         states: dict[str, _OrderState],
-        now: Any,
         history: list[tuple[Any, ...]],
         line_item_updates: dict[int, str],
         payment_updates: dict[int, str],
@@ -642,7 +616,6 @@ class EntryApplier:
                     state.status,
                     flags[state.to_be_deleted],
                     to_database(state.last_change) if state.last_change else None,
-                    now,
                     state.id,
                 )
                 for state in states.values()
