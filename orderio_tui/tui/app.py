@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_log_dir
 from textual import work
@@ -26,6 +26,9 @@ from .run_feed import FeedBatch, RunFeed
 from .widgets.confirm import ConfirmScreen
 from .widgets.help import HelpScreen, key_rows
 from .widgets.run_log import RunLogPanel
+
+if TYPE_CHECKING:
+    from ..jobs.scheduler import BackgroundScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +69,8 @@ class OrderioApp(App[None]):
         self.feed = RunFeed()
         self._unsubscribe = self.events.subscribe(self.feed)
         self.scheduler_wanted = scheduler
-        self.scheduler: Any = None
+        self.scheduler: BackgroundScheduler | None = None
+        self._closing = False
         self.scheduler_state = "off (--no-scheduler)" if not scheduler else "starting…"
         self.last_heartbeat: Heartbeat | None = None
         #: Runs started from this TUI that have not come back yet: (kind, id) → name.
@@ -89,6 +93,7 @@ class OrderioApp(App[None]):
             self._start_scheduler()
 
     def on_unmount(self) -> None:
+        self._closing = True
         self._unsubscribe()
         self.stop_scheduler()
 
@@ -109,6 +114,9 @@ class OrderioApp(App[None]):
         except Exception as exc:
             logger.exception("background scheduler did not start")
             self.scheduler_state = f"unavailable ({type(exc).__name__}: {exc})"
+            return
+        if self._closing:  # the app ended while the scheduler was starting
+            scheduler.stop(timeout=10.0)
             return
         self.scheduler = scheduler
         self.scheduler_state = "running"
@@ -138,8 +146,10 @@ class OrderioApp(App[None]):
 
     def status_text(self) -> str:
         """The status line: scheduler state, heartbeat, next due run, active runs."""
+        if self.scheduler is not None and not self.scheduler.is_running:
+            self.scheduler_state = "stopped (see the application log)"
         text = f"scheduler: {self.scheduler_state}"
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.scheduler.is_running:
             beat = self.last_heartbeat
             if beat is None:
                 text += ", no heartbeat yet"
@@ -154,17 +164,14 @@ class OrderioApp(App[None]):
         return text
 
     def _next_due(self) -> tuple[str, datetime] | None:
+        if self.scheduler is not None:
+            try:
+                return self.scheduler.next_due()
+            except Exception:
+                logger.exception("asking the scheduler for the next due run failed")
         beat = self.last_heartbeat
         if beat is not None and beat.next_due_config and beat.next_due_at:
             return beat.next_due_config, beat.next_due_at
-        if self.scheduler is not None:
-            try:
-                due = self.scheduler.next_due()
-            except Exception:
-                logger.exception("scheduler.next_due failed")
-                return None
-            if due:
-                return str(due[0]), due[1]
         return None
 
     def _tick_status(self) -> None:
@@ -236,8 +243,6 @@ class OrderioApp(App[None]):
             outcome = run_configuration(
                 self.db, kind, configuration_id, trigger=Trigger.MANUAL, events=self.events
             )
-        except ImportError as exc:
-            self.feed.note(f"{self._now()} ERROR   {name}: the run engine is not available: {exc}")
         except UserError as exc:
             self.feed.note(f"{self._now()} ERROR   {name}: {exc}")
         except Exception as exc:
@@ -306,7 +311,7 @@ class OrderioApp(App[None]):
             answered,
         )
 
-    def get_system_commands(self, screen: Screen[Any]) -> Any:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette offers every key of the current screen, then the system ones."""
         seen: set[str] = set()
         for active in screen.active_bindings.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select, text
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -44,7 +44,8 @@ def multiply_orders(db: Database, channel: str, copies: int) -> int:
     """Add ``copies`` copies of every order of ``channel`` (with lines, payments, buckets and
     destinations) under document numbers ``<original>-<n>``; returns the channel's order count.
 
-    A test shortcut to tens of thousands of realistic orders in a second or two.
+    A test shortcut to tens of thousands of realistic orders in a second or two (SQLite and
+    PostgreSQL).
     """
     orders = Order.__table__
     destinations = Destination.__table__
@@ -52,27 +53,36 @@ def multiply_orders(db: Database, channel: str, copies: int) -> int:
     line_items = LineItem.__table__
     payments = PaymentTransaction.__table__
     with db.write() as session:
+
+        def run(sql: str, **params: object) -> object:
+            return session.execute(text(sql), params)
+
         channel_id = session.scalar(select(Channel.id).where(Channel.name == channel))
-        connection = session.connection()
-        run = connection.exec_driver_sql
-        last_original = run("SELECT max(id) FROM orders").scalar() or 0
+        last_original = session.scalar(select(func.max(Order.id))) or 0
         run("CREATE TEMP TABLE copies (k INTEGER PRIMARY KEY)")
-        run("INSERT INTO copies (k) VALUES (?)", [(k,) for k in range(1, copies + 1)])
+        session.execute(
+            text("INSERT INTO copies (k) VALUES (:k)"), [{"k": k} for k in range(1, copies + 1)]
+        )
         order_columns = _columns(orders)
         run(
             f"INSERT INTO orders ({', '.join(order_columns)}) SELECT "
             + ", ".join(
-                "o.document_no || '-' || c.k" if name == "document_no" else f"o.{name}"
+                "o.document_no || '-' || CAST(c.k AS VARCHAR(10))"
+                if name == "document_no"
+                else f"o.{name}"
                 for name in order_columns
             )
-            + " FROM orders o CROSS JOIN copies c WHERE o.channel_id = ? ORDER BY c.k, o.id",
-            (channel_id,),
+            + " FROM orders o CROSS JOIN copies c WHERE o.channel_id = :channel "
+            "ORDER BY c.k, o.id",
+            channel=channel_id,
         )
         run(
             "CREATE TEMP TABLE order_map AS SELECT o.id AS old_id, n.id AS new_id "
             "FROM orders o CROSS JOIN copies c JOIN orders n ON n.channel_id = o.channel_id "
-            "AND n.document_no = o.document_no || '-' || c.k WHERE o.channel_id = ? AND o.id <= ?",
-            (channel_id, last_original),
+            "AND n.document_no = o.document_no || '-' || CAST(c.k AS VARCHAR(10)) "
+            "WHERE o.channel_id = :channel AND o.id <= :last",
+            channel=channel_id,
+            last=last_original,
         )
         destination_columns = _columns(destinations, "order_id")
         run(
@@ -104,8 +114,8 @@ def multiply_orders(db: Database, channel: str, copies: int) -> int:
         )
         run("DROP TABLE order_map")
         run("DROP TABLE copies")
-        return int(
-            run("SELECT count(*) FROM orders WHERE channel_id = ?", (channel_id,)).scalar() or 0
+        return (
+            session.scalar(select(func.count(Order.id)).where(Order.channel_id == channel_id)) or 0
         )
 
 
