@@ -20,6 +20,7 @@ from ..application.runs import Heartbeat, RunEvents, RunOutcome
 from ..database import Database
 from ..domain.statuses import RunKind, Trigger
 from ..errors import UserError
+from .commands import ScreenKeysProvider
 from .display import local_clock, local_soon
 from .messages import RunEnded, RunsChanged
 from .run_feed import FeedBatch, RunFeed
@@ -42,6 +43,7 @@ class OrderioApp(App[None]):
     """Order Import & Export manager."""
 
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ScreenKeysProvider}
     TITLE = "orderio"
     SUB_TITLE = "Order Import & Export"
     BINDINGS = [
@@ -312,24 +314,7 @@ class OrderioApp(App[None]):
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The command palette offers every key of the current screen, then the system ones."""
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description or binding.system or binding.action in seen:
-                continue
-            if binding.action in ("help", "app.help", "quit", "app.quit"):
-                continue
-            seen.add(binding.action)
-            key = self.get_key_display(binding)
-            node = active.node
-            yield SystemCommand(
-                binding.description,
-                f"{binding.tooltip or binding.description} ({key})",
-                lambda node=node, action=binding.action: self.call_later(
-                    self.run_action, action, node
-                ),
-            )
+        """The system commands, and Help (the keys of the screen come from their provider)."""
         yield SystemCommand("Help", "Keys of this screen (?)", self.action_help)
         yield from super().get_system_commands(screen)
 

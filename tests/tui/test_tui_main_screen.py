@@ -12,6 +12,7 @@ from orderio_tui.application.configurations import delete_configuration
 from orderio_tui.database import Database
 from orderio_tui.domain.statuses import RunKind
 from orderio_tui.tui.app import OrderioApp
+from orderio_tui.tui.commands import screen_commands
 from orderio_tui.tui.main.configuration_table import ConfigurationTable
 from orderio_tui.tui.main.screen import MainScreen
 from orderio_tui.tui.widgets.help import HelpScreen
@@ -106,8 +107,9 @@ async def test_question_mark_lists_the_keys_of_the_screen(app: OrderioApp) -> No
 async def test_command_palette_offers_the_keys_of_the_screen(app: OrderioApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        titles = {command.title for command in app.get_system_commands(app.screen)}
+        titles = {command.title for command in screen_commands(app.screen)}
         assert {"New", "Open", "Run", "Refresh", "Delete", "History", "Channel"} <= titles
+        assert {"Orders", "Services"} <= titles  # not in the footer at 80 columns
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"History")
