@@ -301,7 +301,9 @@ class EntryApplier:
         self._insert_results = _MultiRowInsert(
             _results.name, _RESULT_COLUMNS, f"({run_id}, {', '.join([mark] * 6)})", bound=6
         )
+        #: Answers of the transition table, asked once per distinct question.
         self._decisions: dict[tuple[Entity, str, str], Any] = {}
+        self._accepts: dict[str, bool] = {}
 
     @staticmethod
     def _bool(dialect: Any, value: bool) -> Any:
@@ -496,7 +498,10 @@ class EntryApplier:
     def _check(self, entry: StatusEntry, state: _OrderState) -> _Changes:
         """The changes an acceptable entry makes (maybe none); raises _Rejected otherwise."""
         status = state.status
-        if not import_accepts_order(status):
+        accepts = self._accepts.get(status)
+        if accepts is None:
+            accepts = self._accepts[status] = import_accepts_order(status)
+        if not accepts:
             raise _Rejected(
                 RejectReason.NOT_HANDED_OVER,
                 f"order is {status}: a status import changes only orders that were handed "

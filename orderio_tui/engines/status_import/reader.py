@@ -291,48 +291,38 @@ def _take_batch(
 
 
 def _entry(raw: _RawEntry) -> StatusEntry:
-    """A validated raw entry as typed values (the schema guarantees the attributes)."""
+    """A validated raw entry as typed values (the schema guarantees the attributes).
+
+    Values are collapsed as xs:token only when they hold whitespace: most never do.
+    """
     line, order_ref, status, to_be_deleted, changed, items, payments = raw
-    texts = [order_ref or "", status or "", changed or ""]
-    texts += [text or "" for pair in items for text in pair]
-    texts += [text or "" for pair in payments for text in pair]
-    joined = "".join(texts)
-    if " " not in joined and joined.isprintable():  # nothing to collapse: the common case
-        return StatusEntry(
-            line,
-            order_ref or "",
-            status,
-            None if to_be_deleted is None else to_be_deleted in ("true", "1"),
-            changed,
-            [(int(position or 0), item_status or "") for position, item_status in items],
-            [(key or "", payment_status or "") for key, payment_status in payments],
-        )
     return StatusEntry(
         line,
-        _collapse(order_ref or ""),
-        _collapse_optional(status),
+        _token(order_ref or ""),
+        None if status is None else _token(status),
         None if to_be_deleted is None else to_be_deleted.strip() in ("true", "1"),
-        _collapse_optional(changed),
-        [(int(position or 0), _collapse(item_status or "")) for position, item_status in items],
+        None if changed is None else _token(changed),
         [
-            (_collapse(key or ""), _collapse(payment_status or ""))
-            for key, payment_status in payments
+            (int(position or 0), state if state and state.isalnum() else _token(state or ""))
+            for position, state in items
+        ],
+        [
+            (_token(key or ""), state if state and state.isalnum() else _token(state or ""))
+            for key, state in payments
         ],
     )
 
 
-def _collapse(value: str) -> str:
+def _token(value: str) -> str:
     """xs:token whitespace collapsing, as the schema validated it."""
+    if " " not in value and value.isprintable():
+        return value
     return " ".join(value.split())
-
-
-def _collapse_optional(value: str | None) -> str | None:
-    return None if value is None else _collapse(value)
 
 
 def _syntax_error(exc: etree.XMLSyntaxError) -> StatusFileError:
     message = exc.msg or str(exc)
-    line, column = (exc.position if exc.position else (exc.lineno, 0)) or (None, None)
+    line, column = exc.position or (exc.lineno, 0)
     match = _LINE_COLUMN_SUFFIX.search(message)
     if match:
         message = message[: match.start()]
