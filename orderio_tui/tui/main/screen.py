@@ -87,6 +87,7 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.sub_title = "Order Import & Export"
         self.load_channels()
         self.refresh_lists()
         table = self.query_one("#export-table", ConfigurationTable)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
@@ -16,11 +16,14 @@ GETTING_AROUND = (
 
 
 def key_rows(screen: Screen) -> list[tuple[str, str]]:
-    """(keys, what they do) for every binding with a description active on ``screen``."""
+    """(keys, what they do) for the bindings of ``screen`` and the app, and those a focused
+    widget shows in the footer (not its cursor keys, which the hint below covers)."""
     rows: dict[str, list[str]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description or binding.system:
+            continue
+        if not binding.show and not isinstance(active.node, Screen | App):
             continue
         display = screen.app.get_key_display(binding)
         keys = rows.setdefault(binding.description, [])
