@@ -67,7 +67,7 @@ FIRST_NAMES = ["Anna", "Jörg", "Zoë", "Li", "Omar", "Chloé", "Sam", "Ingrid",
 LAST_NAMES = ["Müller", "Smith & Sons", "O'Neil", "Nowak", "García", "Kowalski", "Dubois"]
 CITIES = [("10115", "Berlin"), ("80331", "München"), ("07743", "Jena"), ("20095", "Hamburg")]
 PRODUCTS = [
-    ("4555724", "LG 32LE3300 81 cm (32\") HD Ready LED TV", "LG Electronics"),
+    ("4555724", 'LG 32LE3300 81 cm (32") HD Ready LED TV', "LG Electronics"),
     ("5079807", "HP ProBook 6550b <Notebook>", "HP Inc."),
     ("4200017", "Logitech MX Master 3S Wireless Mouse", "Logitech"),
     ("1000001", "USB-C cable 2 m", None),
@@ -413,9 +413,7 @@ def main() -> int:
         big = results[args.orders]
         baseline_dir = workdir / "baseline"
         baseline_dir.mkdir(exist_ok=True)
-        baseline = _run_child(
-            "_baseline", str(args.orders), str(args.seed), str(baseline_dir)
-        )
+        baseline = _run_child("_baseline", str(args.orders), str(args.seed), str(baseline_dir))
 
     print()
     print(f"{'orders':>8}  {'build s':>8}  {'export s':>9}  {'orders/s':>9}  {'peak RSS':>9}  file")

@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,13 +35,11 @@ from typing import Any
 
 from lxml import etree
 from sqlalchemy import (
-    Connection,
     Select,
     String,
+    bindparam,
     cast,
     delete,
-    exists,
-    func,
     insert,
     literal,
     select,
@@ -98,7 +96,7 @@ from .publishing import (
     open_part_file,
     publish,
 )
-from .reading import BATCH_SIZE, stream_orders
+from .reading import order_batches
 from .stylesheet import StylesheetError, load_stylesheet, transform_file
 from .validation import validate_order
 
@@ -354,6 +352,8 @@ class _ExportRun:
         self.run_id = 0
         self.paths: ExportPaths | None = None
         self.journal: RunJournal | None = None
+        #: The claimed orders in file order (creation time, id).
+        self.order_ids = array("q")
 
     # -- step 1
 
@@ -393,18 +393,16 @@ class _ExportRun:
                     )
                     run.final_path = str(self.paths.final)
                     run.temp_path = str(self.paths.part)
-                    matching = matching_orders_query(
-                        settings.configuration, now=run.started_at
-                    ).subquery()
-                    session.execute(
-                        insert(ExportClaim).from_select(
-                            ["order_id", "run_id"], select(matching.c.id, literal(run.id))
-                        )
+                    self.order_ids = _matching_ids(session, settings, run.started_at)
+                    claim = insert(ExportClaim).from_select(
+                        ["order_id", "run_id"],
+                        select(Order.id, literal(run.id)).where(Order.id.in_(_IDS)),
                     )
-                    selected = session.scalar(
-                        select(func.count()).where(ExportClaim.run_id == run.id)
-                    )
-                    run.counts = {"selected": selected or 0, EXPORTED: 0, FAILED: 0}
+                    connection = session.connection()
+                    for chunk in _chunks(self.order_ids):
+                        connection.execute(claim, {"ids": chunk})
+                    selected = len(self.order_ids)
+                    run.counts = {"selected": selected, EXPORTED: 0, FAILED: 0}
                     if not selected:
                         message = (
                             f"no order matches the conditions of '{settings.name}': no file written"
@@ -413,7 +411,7 @@ class _ExportRun:
                         run.final_path = None
                         session.add(RunLogLine(run_id=run.id, message=message))
                         return outcome_of(session, run)
-                    return int(selected)
+                    return selected
             except IntegrityError:
                 # Another database client claimed some of the same orders at the same time
                 # (PostgreSQL); the conditions leave them out on the next attempt.
@@ -520,9 +518,8 @@ class _ExportRun:
             writer = OrderXmlWriter(sink.write)
             failed = 0
             first_batch = True
-            with _reading_connections(self.db) as (headers, children):
-                claimed = select(ExportClaim.order_id).where(ExportClaim.run_id == self.run_id)
-                for batch in stream_orders(headers, children, claimed, self.settings.store):
+            with self.db.engine.connect() as connection:
+                for batch in order_batches(connection, self.order_ids, self.settings.store):
                     failures = []
                     for order in batch:
                         problem = validate_order(order)
@@ -663,13 +660,6 @@ class _ExportRun:
         return outcome
 
 
-@contextmanager
-def _reading_connections(db: Database) -> Iterator[tuple[Connection, Connection]]:
-    """Two read connections: one streams the headers, the other reads the children."""
-    with db.engine.connect() as headers, db.engine.connect() as children:
-        yield headers, children
-
-
 # --------------------------------------------------------------------------- dry run
 
 
@@ -698,11 +688,10 @@ def _dry_run(
         )
     selected = valid = 0
     logged = 0
-    matching = matching_orders_query(settings.configuration, now=started_at).subquery()
-    with _reading_connections(db) as (headers, children):
-        for batch in stream_orders(
-            headers, children, select(matching.c.id), settings.store, batch_size=BATCH_SIZE
-        ):
+    with db.read() as session:
+        order_ids = _matching_ids(session, settings, started_at)
+    with db.engine.connect() as connection:
+        for batch in order_batches(connection, order_ids, settings.store):
             selected += len(batch)
             batch_failures = []
             for order in batch:
@@ -758,17 +747,20 @@ def _dry_run(
 
 # --------------------------------------------------------------------------- completion
 
+#: Orders per statement in claiming and completing: ``IN`` lists of primary or indexed foreign
+#: keys, which every database plans the same way, with or without table statistics.
+CHUNK_SIZE = 1000
+_IDS = bindparam("ids", expanding=True)
 
-def _claimed(run_id: int) -> Select:
-    return select(ExportClaim.order_id).where(ExportClaim.run_id == run_id)
+
+def _chunks(ids: Sequence[int], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
 
 
-def _failed_result_exists(run_id: int, order_id: Any) -> Any:
-    return exists().where(
-        RunResultRow.run_id == run_id,
-        RunResultRow.outcome == FAILED,
-        RunResultRow.order_id == order_id,
-    )
+def _matching_ids(session: Any, settings: ExportSettings, now: datetime) -> array[int]:
+    """Ids of the orders the configuration selects now, in file order (8 bytes per order)."""
+    return array("q", session.scalars(matching_orders_query(settings.configuration, now=now)))
 
 
 def _release_claims(session: Any, run_id: int) -> int:
@@ -781,69 +773,53 @@ def _complete(
 ) -> dict[str, int]:
     """Step 4 in the caller's transaction; returns the run's counts.
 
-    The exported orders are the run's claimed orders without a failed result. ``settings`` is None
-    when the configuration was deleted meanwhile: then no status changes and no ledger.
+    The exported orders are the run's claimed orders without a failed result (none when
+    ``file_name`` is None: no file was published). ``settings`` is None when the configuration was
+    deleted meanwhile: then no status changes and no ledger.
     """
     run_id = run.id
     now = utcnow()
-    exported_ids = (
-        select(ExportClaim.order_id)
-        .where(ExportClaim.run_id == run_id)
-        .where(~_failed_result_exists(run_id, ExportClaim.order_id))
+    claimed = array(
+        "q",
+        session.scalars(
+            select(ExportClaim.order_id)
+            .where(ExportClaim.run_id == run_id)
+            .order_by(ExportClaim.order_id)
+        ),
     )
-    failed_ids = _claimed(run_id).where(_failed_result_exists(run_id, ExportClaim.order_id))
-    counts = {
-        "selected": int(
-            session.scalar(select(func.count()).select_from(_claimed(run_id).subquery())) or 0
-        ),
-        EXPORTED: int(
-            session.scalar(select(func.count()).select_from(exported_ids.subquery())) or 0
-        ),
-        FAILED: int(session.scalar(select(func.count()).select_from(failed_ids.subquery())) or 0),
-    }
-    if file_name is None:
-        counts[EXPORTED] = 0
-
-    if settings is not None and settings.status_updates:
-        if file_name is not None:
-            _apply_order_transitions(session, run_id, exported_ids, settings, now)
-            _apply_line_item_transitions(session, run_id, exported_ids, settings, now)
-        _mark_failed(session, run_id, failed_ids, settings, now)
-
-    if file_name is not None:
-        if settings is not None:
-            session.execute(
-                delete(ExportLedgerEntry).where(
-                    ExportLedgerEntry.configuration_id == settings.configuration_id,
-                    ExportLedgerEntry.order_id.in_(exported_ids),
-                )
-            )
-            session.execute(
-                insert(ExportLedgerEntry).from_select(
-                    ["configuration_id", "order_id", "run_id", "file_name", "exported_at"],
-                    select(
-                        literal(settings.configuration_id),
-                        exported_ids.subquery().c.order_id,
-                        literal(run_id),
-                        literal(file_name),
-                        literal(now, UTCDateTime()),
-                    ),
-                )
-            )
-        session.execute(
-            insert(RunResultRow).from_select(
-                ["run_id", "order_id", "document_no", "outcome", "file_name"],
-                select(
-                    literal(run_id),
-                    Order.id,
-                    Order.document_no,
-                    literal(EXPORTED),
-                    literal(file_name),
-                )
-                .where(Order.id.in_(exported_ids))
-                .order_by(Order.created_at, Order.id),
+    failed_results = set(
+        session.scalars(
+            select(RunResultRow.order_id).where(
+                RunResultRow.run_id == run_id,
+                RunResultRow.outcome == FAILED,
+                RunResultRow.order_id.is_not(None),
             )
         )
+    )
+    failed = array("q", (i for i in claimed if i in failed_results))
+    exported = array("q")
+    if file_name is not None:
+        exported = array("q", (i for i in claimed if i not in failed_results))
+    counts = {"selected": len(claimed), EXPORTED: len(exported), FAILED: len(failed)}
+
+    on_exported: list[Any] = []
+    on_failed: list[Any] = []
+    if settings is not None and settings.status_updates:
+        on_exported += _order_transition_statements(run_id, now, settings)
+        on_exported += _line_item_transition_statements(run_id, now, settings)
+        on_failed += _failure_statements(run_id, now, settings)
+    if file_name is not None:
+        if settings is not None:
+            on_exported += _ledger_statements(run_id, now, settings, file_name)
+        on_exported.append(_exported_results_statement(run_id, file_name))
+    # Core execution: with ORM entities, a parameter dict would mean an ORM bulk operation.
+    connection = session.connection()
+    for statements, ids in ((on_exported, exported), (on_failed, failed)):
+        if not statements:
+            continue
+        for chunk in _chunks(ids):
+            for statement in statements:
+                connection.execute(statement, {"ids": chunk})
     _release_claims(session, run_id)
     return counts
 
@@ -866,16 +842,15 @@ def _history_insert(select_statement: Select) -> Any:
     )
 
 
-def _apply_order_transitions(
-    session: Any, run_id: int, exported_ids: Select, settings: ExportSettings, now: datetime
-) -> None:
+def _order_transition_statements(run_id: int, now: datetime, settings: ExportSettings) -> list[Any]:
     # The export's sources and targets are disjoint in the transition table, so applying the
     # transitions one after another can not chain two of them on one order.
+    statements: list[Any] = []
     for source, target in settings.order_transitions.items():
         if not transition_allowed(Actor.EXPORT, Entity.ORDER, source, target):
             continue
-        chosen = (Order.id.in_(exported_ids), Order.status == source)
-        session.execute(
+        chosen = (Order.id.in_(_IDS), Order.status == source)
+        statements.append(
             _history_insert(
                 select(
                     Order.id,
@@ -891,22 +866,24 @@ def _apply_order_transitions(
                 ).where(*chosen)
             )
         )
-        session.execute(
+        statements.append(
             update(Order)
             .where(*chosen)
             .values(status=target, status_reason_code=None, status_reason_text=None, updated_at=now)
             .execution_options(synchronize_session=False)
         )
+    return statements
 
 
-def _apply_line_item_transitions(
-    session: Any, run_id: int, exported_ids: Select, settings: ExportSettings, now: datetime
-) -> None:
+def _line_item_transition_statements(
+    run_id: int, now: datetime, settings: ExportSettings
+) -> list[Any]:
+    statements: list[Any] = []
     for source, target in settings.line_item_transitions.items():
         if not transition_allowed(Actor.EXPORT, Entity.LINE_ITEM, source, target):
             continue
-        chosen = (LineItem.order_id.in_(exported_ids), LineItem.status == source)
-        session.execute(
+        chosen = (LineItem.order_id.in_(_IDS), LineItem.status == source)
+        statements.append(
             _history_insert(
                 select(
                     LineItem.order_id,
@@ -922,17 +899,16 @@ def _apply_line_item_transitions(
                 ).where(*chosen)
             )
         )
-        session.execute(
+        statements.append(
             update(LineItem)
             .where(*chosen)
             .values(status=target)
             .execution_options(synchronize_session=False)
         )
+    return statements
 
 
-def _mark_failed(
-    session: Any, run_id: int, failed_ids: Select, settings: ExportSettings, now: datetime
-) -> None:
+def _failure_statements(run_id: int, now: datetime, settings: ExportSettings) -> list[Any]:
     """EXPORTFAILED with reason for failed orders the configuration would have moved on success.
 
     An order in a status the configuration's transitions do not move (a report of delivered
@@ -944,12 +920,16 @@ def _mark_failed(
         if transition_allowed(Actor.EXPORT, Entity.ORDER, source, target)
     }
     movable.add(EXPORT_FAILURE_STATUS.value)
+    chosen = (Order.id.in_(_IDS), Order.status.in_(sorted(movable)))
     result = RunResultRow
-    chosen = (
-        Order.id.in_(failed_ids),
-        Order.status.in_(sorted(movable)),
+    is_this_failure = (
+        (result.order_id == Order.id) & (result.run_id == run_id) & (result.outcome == FAILED)
     )
-    session.execute(
+
+    def reason(column: Any) -> Any:
+        return select(column).where(is_this_failure).limit(1).scalar_subquery()
+
+    return [
         _history_insert(
             select(
                 Order.id,
@@ -963,45 +943,55 @@ def _mark_failed(
                 literal(run_id),
                 literal(HISTORY_SOURCE),
             )
-            .join(
-                result,
-                (result.order_id == Order.id)
-                & (result.run_id == run_id)
-                & (result.outcome == FAILED),
-            )
+            .join(result, is_this_failure)
             .where(*chosen)
-        )
-    )
-    reason = (
-        select(result.reason_code)
-        .where(
-            result.run_id == run_id,
-            result.outcome == FAILED,
-            result.order_id == Order.id,
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    reason_text = (
-        select(result.reason_text)
-        .where(
-            result.run_id == run_id,
-            result.outcome == FAILED,
-            result.order_id == Order.id,
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    session.execute(
+        ),
         update(Order)
         .where(*chosen)
         .values(
             status=EXPORT_FAILURE_STATUS.value,
-            status_reason_code=reason,
-            status_reason_text=reason_text,
+            status_reason_code=reason(result.reason_code),
+            status_reason_text=reason(result.reason_text),
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
+    ]
+
+
+def _ledger_statements(
+    run_id: int, now: datetime, settings: ExportSettings, file_name: str
+) -> list[Any]:
+    """Replace the ledger entries of the exported orders by this run's."""
+    return [
+        delete(ExportLedgerEntry).where(
+            ExportLedgerEntry.configuration_id == settings.configuration_id,
+            ExportLedgerEntry.order_id.in_(_IDS),
+        ),
+        insert(ExportLedgerEntry).from_select(
+            ["configuration_id", "order_id", "run_id", "file_name", "exported_at"],
+            select(
+                literal(settings.configuration_id),
+                Order.id,
+                literal(run_id),
+                literal(file_name),
+                literal(now, UTCDateTime()),
+            ).where(Order.id.in_(_IDS)),
+        ),
+    ]
+
+
+def _exported_results_statement(run_id: int, file_name: str) -> Any:
+    return insert(RunResultRow).from_select(
+        ["run_id", "order_id", "document_no", "outcome", "file_name"],
+        select(
+            literal(run_id),
+            Order.id,
+            Order.document_no,
+            literal(EXPORTED),
+            literal(file_name),
+        )
+        .where(Order.id.in_(_IDS))
+        .order_by(Order.created_at, Order.id),
     )
 
 

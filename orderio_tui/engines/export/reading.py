@@ -1,9 +1,10 @@
 """Reading the orders of an export from the database, batch by batch, as plain data.
 
-Headers are streamed from one query (ordered by creation time and id, as the file is); the line
-items, buckets, destinations and payments of each batch come from one query per table. Money and
-rate columns are read as the integers they are stored as, so no Decimal is built per value; the
-writer formats them directly.
+The caller holds the ids to export in file order (8 bytes per order); each batch is read with one
+query per table (headers, line items, buckets, destinations, payments), always as ``IN`` lists of
+primary or indexed foreign keys, so the plans are the same with or without table statistics.
+Money and rate columns are read as the integers they are stored as, so no Decimal is built per
+value; the writer formats them directly.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import aliased
 
 from ...domain.models import Bucket, Destination, LineItem, Order, PaymentTransaction
 from .order_xml import (
@@ -89,25 +89,17 @@ _FIRST_INVOICE = 15
 _FIRST_TOTAL = _FIRST_INVOICE + len(_INVOICE_COLUMNS)
 
 
-def header_query(order_ids: Select) -> Select:
-    """The header columns of the orders whose ids ``order_ids`` selects, in file order."""
-    return (
-        select(*_HEADER_COLUMNS).where(Order.id.in_(order_ids)).order_by(Order.created_at, Order.id)
-    )
-
-
 #: The order ids of a batch; the child statements are built once and reused for every batch.
 _IDS = bindparam("order_ids", expanding=True)
 
 
 def _line_items_query() -> Select:
-    bucket = aliased(Bucket)
     return (
         select(
             LineItem.order_id,
             LineItem.position,
             LineItem.status,
-            bucket.key,
+            LineItem.bucket_id,
             LineItem.sku,
             LineItem.product_name,
             LineItem.supplier,
@@ -123,19 +115,18 @@ def _line_items_query() -> Select:
             _raw(LineItem.discount_amount),
             LineItem.discount_description,
         )
-        .outerjoin(bucket, bucket.id == LineItem.bucket_id)
         .where(LineItem.order_id.in_(_IDS))
         .order_by(LineItem.order_id, LineItem.position)
     )
 
 
 def _buckets_query() -> Select:
-    destination = aliased(Destination)
     return (
         select(
             Bucket.order_id,
+            Bucket.id,
             Bucket.key,
-            destination.key,
+            Bucket.destination_id,
             Bucket.shipping_method_id,
             Bucket.shipping_method_name,
             Bucket.ship_time_min_days,
@@ -145,7 +136,6 @@ def _buckets_query() -> Select:
             _raw(Bucket.shipping_tax),
             _raw(Bucket.shipping_tax_rate),
         )
-        .outerjoin(destination, destination.id == Bucket.destination_id)
         .where(Bucket.order_id.in_(_IDS))
         .order_by(Bucket.order_id, Bucket.id)
     )
@@ -155,6 +145,7 @@ def _destinations_query() -> Select:
     return (
         select(
             Destination.order_id,
+            Destination.id,
             Destination.key,
             Destination.title,
             Destination.first_name,
@@ -190,6 +181,7 @@ def _payments_query() -> Select:
     )
 
 
+_HEADERS = select(*_HEADER_COLUMNS).where(Order.id.in_(_IDS))
 _LINE_ITEMS = _line_items_query()
 _BUCKETS = _buckets_query()
 _DESTINATIONS = _destinations_query()
@@ -207,21 +199,35 @@ def _grouped(
     }
 
 
-def _make_destination(values: Sequence[Any]) -> ExportDestination:
-    return ExportDestination(values[0], ExportContact._make(values[1:]))
-
-
 def complete_orders(
     connection: Connection, headers: Sequence[Any], store: str
 ) -> list[ExportOrder]:
-    """Turn a batch of header rows into :class:`ExportOrder` values with all their children."""
+    """Turn a batch of header rows into :class:`ExportOrder` values with all their children.
+
+    Buckets name their destination and line items their bucket by key; the keys are looked up
+    here among the batch's own rows (no joins, so every query is a plain indexed lookup).
+    """
     ids = [row[0] for row in headers]
-    items = _grouped(connection, _LINE_ITEMS, ids, ExportLineItem._make)
-    buckets = _grouped(connection, _BUCKETS, ids, ExportBucket._make)
-    destinations = _grouped(connection, _DESTINATIONS, ids, _make_destination)
+    destination_keys: dict[int, str] = {}
+    bucket_keys: dict[int, str] = {}
+    make_contact = ExportContact._make
+
+    def destination(values: Sequence[Any]) -> ExportDestination:
+        destination_keys[values[0]] = values[1]
+        return ExportDestination(values[1], make_contact(values[2:]))
+
+    def bucket(values: Sequence[Any]) -> ExportBucket:
+        bucket_keys[values[0]] = values[1]
+        return ExportBucket(values[1], destination_keys.get(values[2]), *values[3:])
+
+    def line_item(values: Sequence[Any]) -> ExportLineItem:
+        return ExportLineItem(values[0], values[1], bucket_keys.get(values[2]), *values[3:])
+
+    destinations = _grouped(connection, _DESTINATIONS, ids, destination)
+    buckets = _grouped(connection, _BUCKETS, ids, bucket)
+    items = _grouped(connection, _LINE_ITEMS, ids, line_item)
     payments = _grouped(connection, _PAYMENTS, ids, ExportPayment._make)
     empty: tuple[Any, ...] = ()
-    make_contact = ExportContact._make
     return [
         ExportOrder(
             row[0],
@@ -239,24 +245,16 @@ def complete_orders(
     ]
 
 
-def stream_orders(
-    headers_connection: Connection,
-    children_connection: Connection,
-    order_ids: Select,
-    store: str,
-    *,
-    batch_size: int = BATCH_SIZE,
-) -> Iterator[list[ExportOrder]]:
-    """Batches of the orders that ``order_ids`` selects, in file order.
+def read_orders(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
+    """The orders with ``ids``, in the order of ``ids`` (ids of deleted orders are skipped)."""
+    ids = list(ids)
+    rows = {row[0]: row for row in connection.execute(_HEADERS, {"order_ids": ids}).all()}
+    return complete_orders(connection, [rows[i] for i in ids if i in rows], store)
 
-    Headers stream from ``headers_connection`` while the children are read through
-    ``children_connection``, so neither result is held in full.
-    """
-    result = headers_connection.execution_options(yield_per=batch_size).execute(
-        header_query(order_ids)
-    )
-    try:
-        for partition in result.partitions(batch_size):
-            yield complete_orders(children_connection, partition, store)
-    finally:
-        result.close()
+
+def order_batches(
+    connection: Connection, ids: Sequence[int], store: str, *, batch_size: int = BATCH_SIZE
+) -> Iterator[list[ExportOrder]]:
+    """The orders with ``ids`` in batches, in the order of ``ids``."""
+    for start in range(0, len(ids), batch_size):
+        yield read_orders(connection, ids[start : start + batch_size], store)
