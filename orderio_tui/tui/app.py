@@ -14,11 +14,12 @@ from platformdirs import user_log_dir
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..application.runs import Heartbeat, RunEvents, RunOutcome
 from ..database import Database
-from ..domain.statuses import RunKind, Trigger
+from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import UserError
 from .commands import ScreenKeysProvider
 from .display import local_clock, local_soon
@@ -220,8 +221,12 @@ class OrderioApp(App[None]):
             text += f" ({counts})"
         if outcome.message:
             text += f"\n{outcome.message}"
-        severity = {"FAILED": "error", "PARTIAL": "warning"}.get(outcome.state.value, "information")
-        self.notify(text, severity=severity)  # type: ignore[arg-type]
+        severity: SeverityLevel = "information"
+        if outcome.state is RunState.FAILED:
+            severity = "error"
+        elif outcome.state is RunState.PARTIAL:
+            severity = "warning"
+        self.notify(text, severity=severity)
 
     # ------------------------------------------------------------------ runs
 

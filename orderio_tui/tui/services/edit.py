@@ -23,7 +23,7 @@ from ...application.services import (
     with_defaults,
 )
 from ...domain.statuses import ServiceKind
-from ...errors import UserError, ValidationFailed
+from ...errors import FieldProblem, UserError, ValidationFailed
 from ..configuration.controls import form_snapshot, select_value, set_select
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.field import FieldRow, clear_problems, show_problems
@@ -220,7 +220,7 @@ class ServiceEditScreen(Screen[None]):
         self._saved = form_snapshot(self)
         self.orderio.configurations_changed()
 
-    def report(self, problems: list) -> None:  # type: ignore[type-arg]
+    def report(self, problems: list[FieldProblem]) -> None:
         unplaced = show_problems(self, problems)
         text = f"Not saved: {len(problems)} problem{'s' if len(problems) != 1 else ''}, marked ✗"
         if unplaced:
