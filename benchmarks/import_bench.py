@@ -387,6 +387,8 @@ def main(argv: list[str] | None = None) -> None:
         "the fastest of each counts"
     )
     print(f"ratio import/baseline: {big['ratio']:.2f}  (target >= 0.33)")
+    cpu_ratio = big["baseline"]["cpu_seconds"] / big["import"]["cpu_seconds"]
+    print(f"ratio of CPU time in those rounds: {cpu_ratio:.2f} (less affected by other load)")
     _line("import", small["orders"], small["import"])
     growth = big["import"]["peak_rss_mb"] / small["import"]["peak_rss_mb"] - 1
     print(
