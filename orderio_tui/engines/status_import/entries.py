@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import select
@@ -183,7 +184,7 @@ class _MultiRowInsert:
             for start in range(0, len(rows), chunk):
                 part = rows[start : start + chunk]
                 sql = self._full if len(part) == chunk else self._statement(len(part))
-                cursor.execute(sql, [value for row in part for value in row])
+                cursor.execute(sql, list(chain.from_iterable(part)))
         finally:
             cursor.close()
 
@@ -526,9 +527,12 @@ class EntryApplier:
                 )
         order_id = state.id
         history = changes.history
+        # A known allowed change skips the call; anything else asks (and caches) the table.
+        decisions = self._decisions
         target = entry.status
         if target is not None and target != status:
-            self._check_transition(_ORDER, status, target, "order")
+            if decisions.get((_ORDER, status, target), _UNDECIDED) is not None:
+                self._check_transition(_ORDER, status, target, "order")
             history.append((order_id, _ORDER_VALUE, None, status, target))
             changes.status = target
         flag = entry.to_be_deleted
@@ -555,7 +559,8 @@ class EntryApplier:
                     )
                 source = current.get(position, item[1])
                 if target != source:
-                    self._check_transition(_LINE_ITEM, source, target, "line item", position)
+                    if decisions.get((_LINE_ITEM, source, target), _UNDECIDED) is not None:
+                        self._check_transition(_LINE_ITEM, source, target, "line item", position)
                     history.append((order_id, _LINE_ITEM_VALUE, str(position), source, target))
                     current[position] = target
                     changes.line_items.append((item, target))
@@ -571,7 +576,8 @@ class EntryApplier:
                     )
                 source = current_payments.get(transaction_id, payment[1])
                 if target != source:
-                    self._check_transition(_PAYMENT, source, target, "payment", transaction_id)
+                    if decisions.get((_PAYMENT, source, target), _UNDECIDED) is not None:
+                        self._check_transition(_PAYMENT, source, target, "payment", transaction_id)
                     history.append((order_id, _PAYMENT_VALUE, transaction_id, source, target))
                     current_payments[transaction_id] = target
                     changes.payments.append((payment, target))
