@@ -2,9 +2,9 @@
 
 A run goes through four steps:
 
-1. **Claim** (one transaction): create the run, write its file paths, and claim the orders the
-   configuration's conditions select (one ``INSERT … SELECT``). A claimed order is not selected by
-   any other run.
+1. **Claim** (one transaction): create the run, write its file paths, select the orders with the
+   configuration's conditions (one SQL query) and claim them. A claimed order is not selected by
+   any other run. The run keeps the claimed ids in file order, 8 bytes per order.
 2. **Write**: stream the claimed orders into ``.<name>.part`` in the target directory. An order
    that fails validation is left out and recorded as a failed result at once (own transaction),
    together with its reason.
@@ -13,6 +13,9 @@ A run goes through four steps:
 4. **Complete** (one transaction): apply the configuration's status transitions to the exported
    orders and EXPORTFAILED to the failed ones (when status updates are on), write the ledger and the
    per-order results, release the claims and finish the run.
+
+Claims, reads and the completion work in chunks of ids (``IN`` lists of primary or indexed foreign
+keys), so that every database plans them the same way, with or without table statistics.
 
 Because the failed orders are in the database before the rename, "the orders in the published
 file" are exactly "the claimed orders without a failed result". :func:`recover_export_run` uses
