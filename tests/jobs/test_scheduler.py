@@ -28,7 +28,7 @@ from orderio_tui.database import Database, open_database
 from orderio_tui.demo import DemoSummary
 from orderio_tui.domain.models import Lease, SchedulerHeartbeat, Service
 from orderio_tui.domain.statuses import RunKind, RunState, Trigger
-from orderio_tui.engines.export import failpoints
+from orderio_tui.engines import failpoints
 from orderio_tui.jobs.execute import run_configuration
 from orderio_tui.jobs.leases import lease_key
 from orderio_tui.jobs.scheduler import (

@@ -90,7 +90,7 @@ from ...domain.statuses import (
     transition_allowed,
 )
 from ...errors import NotFound
-from .failpoints import failpoint
+from ..failpoints import failpoint
 from .order_xml import OrderXmlWriter
 from .publishing import (
     ExportPaths,
@@ -456,7 +456,7 @@ class _ExportRun:
             f"selected {claimed} orders of channel '{settings.channel}' for "
             f"{self.paths.final.name} in {settings.directory}"
         )
-        failpoint("after_claim")
+        failpoint("export:after_claim")
         try:
             written, failed, sha256 = self._write()
         except Exception as exc:
@@ -468,11 +468,11 @@ class _ExportRun:
                 run = session.get_one(Run, self.run_id)
                 run.file_sha256 = sha256
                 run.counts = {"selected": claimed, EXPORTED: written, FAILED: failed}
-            failpoint("before_rename")
+            failpoint("export:before_rename")
             publish(self.paths)
         except Exception as exc:
             return self._abort(exc)
-        failpoint("after_rename")
+        failpoint("export:after_rename")
         self.journal.log(f"published {self.paths.final.name} ({written} orders)")
         try:
             return self._complete_published()
@@ -536,7 +536,7 @@ class _ExportRun:
                     if first_batch:
                         writer.flush()
                         sink.flush()
-                        failpoint("while_writing")
+                        failpoint("export:while_writing")
                         first_batch = False
             sha256 = writer.close()
             sink.flush()
@@ -606,7 +606,7 @@ class _ExportRun:
                 run, state=state, counts=counts, files=[str(self.paths.final)], message=message
             )
             session.add(RunLogLine(run_id=run.id, message=message))
-            failpoint("during_commit")
+            failpoint("export:during_commit")
             outcome = outcome_of(session, run)
         return self._finished(outcome)
 

@@ -45,8 +45,8 @@ from ...database import Database
 from ...domain.models import ImportConfiguration, ImportedFile, Run, utcnow
 from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from ...errors import NotFound
+from ..failpoints import failpoint
 from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection
-from .failpoints import failpoint
 from .inbox import (
     ERROR_SUFFIX,
     REPORT_SUFFIX,
@@ -488,7 +488,7 @@ class _ImportRun:
             )
             return
         self._set_current_file(processing_path)
-        failpoint("after_intent")
+        failpoint("import:after_intent")
         try:
             move_file(path, processing_path)
         except FileNotFoundError:
@@ -504,7 +504,7 @@ class _ImportRun:
                 "ERROR",
             )
             return
-        failpoint("after_move")
+        failpoint("import:after_move")
         self.counts.files += 1
         if processing_path.is_symlink():
             self._move_to_error(processing_path, "the file is a symbolic link; links are not read")
@@ -560,13 +560,13 @@ class _ImportRun:
             remove_if_present(report_part)
             self._move_to_error(processing_path, _unexpected(exc))
             return
-        failpoint("after_commit")
+        failpoint("import:after_commit")
         if outcome.rejected:
             move_file(report_part, target.with_name(target.name + REPORT_SUFFIX))
         else:
             remove_if_present(report_part)
         move_file(processing_path, target)
-        failpoint("after_archive")
+        failpoint("import:after_archive")
         self._set_current_file(None)
         self.journal.log(
             f"{name}: {outcome.applied} applied, {outcome.unchanged} unchanged, "
@@ -591,7 +591,7 @@ class _ImportRun:
                 ):
                     self._apply_batch(applier, session, batch, outcome, report)
                     if number == 0:
-                        failpoint("mid_apply")
+                        failpoint("import:mid_apply")
                 session.add(
                     ImportedFile(
                         configuration_id=self.settings.configuration_id,
@@ -612,7 +612,7 @@ class _ImportRun:
                     f"{outcome.applied} applied, {outcome.unchanged} unchanged, "
                     f"{outcome.rejected} rejected"
                 )
-                failpoint("before_commit")
+                failpoint("import:before_commit")
         finally:
             report.close()
         self.counts = self._counts_with(outcome)
@@ -686,7 +686,7 @@ class _ImportRun:
             f"Problem: {problem}\n\n"
             f"Correct the file and deliver it to {self.layout.inbox} again.\n",
         )
-        failpoint("after_error_report")
+        failpoint("import:after_error_report")
         move_file(processing_path, target)
         self.invalid_files += 1
         self.files.append(str(target))

@@ -1,0 +1,48 @@
+"""Deterministic pause points for the crash tests of the export and import protocols.
+
+Set ``ORDERIO_FAILPOINT=<engine>:<name>`` in the environment of a process and it stops at that
+point: it prints ``FAILPOINT <engine>:<name> pid=<pid>`` on stderr and sleeps, so that a test can
+kill it there with SIGKILL. Unset (always, in normal use) a failpoint costs one dictionary lookup.
+
+Export points (SPEC §7.1), in the order a run passes them:
+
+- ``export:after_claim``: the claims are committed, no file exists yet;
+- ``export:while_writing``: the first batch of orders is in the ``.part`` file;
+- ``export:before_rename``: the ``.part`` file is complete and synced, the final name does not
+  exist;
+- ``export:after_rename``: the file is published, the statuses are not committed;
+- ``export:during_commit``: inside the final transaction, its statements executed but not
+  committed.
+
+Status import points (SPEC §7.2), in the order a file passes them:
+
+- ``import:after_intent``: the run records which file it is about to take; the file is still in
+  the inbox;
+- ``import:after_move``: the file is in ``processing/``, nothing of it is applied;
+- ``import:mid_apply``: inside the file's transaction, the first batch of entries executed, not
+  committed;
+- ``import:before_commit``: all entries and the SHA-256 ledger row executed, not committed;
+- ``import:after_commit``: the updates are committed, the file is still in ``processing/``;
+- ``import:after_archive``: the file is archived, the run has not yet recorded that;
+- ``import:after_error_report``: an invalid file's ``.error.txt`` is written, the file not yet
+  moved.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+ENV_VAR = "ORDERIO_FAILPOINT"
+#: How long a process waits at a failpoint for its killer before it goes on.
+PAUSE_SECONDS = 60.0
+
+
+def failpoint(point: str) -> None:
+    """Pause here when ``$ORDERIO_FAILPOINT`` names ``point`` (``engine:name``)."""
+    wanted = os.environ.get(ENV_VAR)
+    if not wanted or wanted != point:
+        return
+    print(f"FAILPOINT {wanted} pid={os.getpid()}", file=sys.stderr, flush=True)
+    time.sleep(PAUSE_SECONDS)
