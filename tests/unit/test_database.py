@@ -40,9 +40,9 @@ def test_opening_twice_does_not_migrate_again(tmp_path: Path) -> None:
     db.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_busy_timeout(db: Database) -> None:
-    if not db.is_sqlite:
-        pytest.skip("SQLite pragmas")
+    assert db.is_sqlite
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
