@@ -808,8 +808,8 @@ def _complete(
     on_exported: list[Any] = []
     on_failed: list[Any] = []
     if settings is not None and settings.status_updates:
-        on_exported += _order_transition_statements(run_id, now, settings)
-        on_exported += _line_item_transition_statements(run_id, now, settings)
+        on_exported += _transition_statements(Entity.ORDER, run_id, now, settings)
+        on_exported += _transition_statements(Entity.LINE_ITEM, run_id, now, settings)
         on_failed += _failure_statements(run_id, now, settings)
     if file_name is not None:
         if settings is not None:
@@ -845,55 +845,39 @@ def _history_insert(select_statement: Select) -> Any:
     )
 
 
-def _order_transition_statements(run_id: int, now: datetime, settings: ExportSettings) -> list[Any]:
-    # The export's sources and targets are disjoint in the transition table, so applying the
-    # transitions one after another can not chain two of them on one order.
-    statements: list[Any] = []
-    for source, target in settings.order_transitions.items():
-        if not transition_allowed(Actor.EXPORT, Entity.ORDER, source, target):
-            continue
-        chosen = (Order.id.in_(_IDS), Order.status == source)
-        statements.append(
-            _history_insert(
-                select(
-                    Order.id,
-                    literal(now, UTCDateTime()),
-                    literal(Entity.ORDER.value),
-                    literal(None, String()),
-                    Order.status,
-                    literal(target),
-                    literal(None, String()),
-                    literal(None, String()),
-                    literal(run_id),
-                    literal(HISTORY_SOURCE),
-                ).where(*chosen)
-            )
-        )
-        statements.append(
-            update(Order)
-            .where(*chosen)
-            .values(status=target, status_reason_code=None, status_reason_text=None, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return statements
-
-
-def _line_item_transition_statements(
-    run_id: int, now: datetime, settings: ExportSettings
+def _transition_statements(
+    entity: Entity, run_id: int, now: datetime, settings: ExportSettings
 ) -> list[Any]:
+    """History inserts and updates applying the configuration's transitions of ``entity``.
+
+    The export's sources and targets are disjoint in the transition table, so applying the
+    transitions one after another can not chain two of them on one order or line item.
+    """
+    if entity is Entity.ORDER:
+        transitions = settings.order_transitions
+        table, order_id, status, ref = Order, Order.id, Order.status, literal(None, String())
+        cleared: dict[str, Any] = {
+            "status_reason_code": None,
+            "status_reason_text": None,
+            "updated_at": now,
+        }
+    else:
+        transitions = settings.line_item_transitions
+        table, order_id, status = LineItem, LineItem.order_id, LineItem.status
+        ref, cleared = cast(LineItem.position, String), {}
     statements: list[Any] = []
-    for source, target in settings.line_item_transitions.items():
-        if not transition_allowed(Actor.EXPORT, Entity.LINE_ITEM, source, target):
+    for source, target in transitions.items():
+        if not transition_allowed(Actor.EXPORT, entity, source, target):
             continue
-        chosen = (LineItem.order_id.in_(_IDS), LineItem.status == source)
+        chosen = (order_id.in_(_IDS), status == source)
         statements.append(
             _history_insert(
                 select(
-                    LineItem.order_id,
+                    order_id,
                     literal(now, UTCDateTime()),
-                    literal(Entity.LINE_ITEM.value),
-                    cast(LineItem.position, String),
-                    LineItem.status,
+                    literal(entity.value),
+                    ref,
+                    status,
                     literal(target),
                     literal(None, String()),
                     literal(None, String()),
@@ -903,9 +887,9 @@ def _line_item_transition_statements(
             )
         )
         statements.append(
-            update(LineItem)
+            update(table)
             .where(*chosen)
-            .values(status=target)
+            .values(status=target, **cleared)
             .execution_options(synchronize_session=False)
         )
     return statements
