@@ -35,7 +35,7 @@ from ...domain.scheduling import Schedule
 from ...domain.statuses import RunKind, ScheduleMode, ScheduleUnit, Weekday
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..display import local_full
-from ..widgets.confirm import ConfirmScreen
+from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 from .controls import form_snapshot, select_value, set_select
 
@@ -414,23 +414,7 @@ class ConfigurationScreen(Screen[None]):
         self.notify("Reset to the stored values" if self.configuration_id else "Reset")
 
     def action_leave(self) -> None:
-        if not self.dirty:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "There are unsaved changes. Leave and discard them?",
-                confirm_label="Discard",
-                cancel_label="Stay",
-                destructive=True,
-            ),
-            answered,
-        )
+        leave_unless_unsaved(self, dirty=self.dirty)
 
     async def _switch_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)

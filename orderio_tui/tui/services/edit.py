@@ -25,7 +25,7 @@ from ...application.services import (
 from ...domain.statuses import ServiceKind
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..configuration.controls import form_snapshot, select_value, set_select
-from ..widgets.confirm import ConfirmScreen
+from ..widgets.confirm import ConfirmScreen, leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 
 if TYPE_CHECKING:
@@ -252,23 +252,7 @@ class ServiceEditScreen(Screen[None]):
         self.load()
 
     def action_leave(self) -> None:
-        if form_snapshot(self) == self._saved:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "There are unsaved changes. Leave and discard them?",
-                confirm_label="Discard",
-                cancel_label="Stay",
-                destructive=True,
-            ),
-            answered,
-        )
+        leave_unless_unsaved(self, dirty=form_snapshot(self) != self._saved)
 
     @on(Button.Pressed, "#save")
     def save_pressed(self) -> None:

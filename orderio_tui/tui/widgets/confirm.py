@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
 
@@ -60,3 +62,24 @@ class ConfirmScreen(ModalScreen[bool]):
         focused = self.focused
         target = "#cancel" if focused is not None and focused.id == "confirm" else "#confirm"
         self.query_one(target).focus()
+
+
+def leave_unless_unsaved(screen: Screen[Any], *, dirty: bool) -> None:
+    """Dismiss ``screen``; with unsaved changes, only after the user agrees to discard them."""
+    if not dirty:
+        screen.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            screen.dismiss(None)
+
+    screen.app.push_screen(
+        ConfirmScreen(
+            "There are unsaved changes. Leave and discard them?",
+            confirm_label="Discard",
+            cancel_label="Stay",
+            destructive=True,
+        ),
+        answered,
+    )
