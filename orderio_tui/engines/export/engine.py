@@ -91,6 +91,7 @@ from ...domain.statuses import (
 )
 from ...errors import NotFound
 from ..failpoints import failpoint
+from ..files import sha256_of
 from .order_xml import OrderXmlWriter
 from .publishing import (
     ExportPaths,
@@ -293,7 +294,7 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
         paths = ExportPaths.from_part(final, part or final.with_name(f".{final.name}.part"))
         paths.remove_temporary()
         note = ""
-        if expected_sha and _sha256_of(final) != expected_sha:
+        if expected_sha and sha256_of(final) != expected_sha:
             note = " (the file has changed since it was written)"
         with db.write() as session:
             run = session.get_one(Run, run_id, with_for_update=True)
@@ -987,11 +988,3 @@ def _exported_results_statement(run_id: int, file_name: str) -> Any:
 
 def _counts_text(counts: dict[str, int]) -> str:
     return f"{counts.get(EXPORTED, 0)} exported, {counts.get(FAILED, 0)} failed"
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..files import sync_directory
+
 
 @dataclass(frozen=True)
 class ExportPaths:
@@ -76,15 +78,6 @@ def directory_problem(directory: Path) -> str | None:
 def open_part_file(path: Path) -> int:
     """Create ``path`` exclusively for writing; returns the descriptor."""
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-
-
-def sync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def publish(paths: ExportPaths) -> None:

@@ -46,6 +46,7 @@ from ...domain.models import ImportConfiguration, ImportedFile, Run, utcnow
 from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from ...errors import NotFound
 from ..failpoints import failpoint
+from ..files import sha256_of
 from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection
 from .inbox import (
     ERROR_SUFFIX,
@@ -55,7 +56,6 @@ from .inbox import (
     move_file,
     remove_if_present,
     scan_inbox,
-    sha256_of,
     write_text_durably,
 )
 from .reader import StatusFileError, iter_entry_batches

@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import fnmatch
-import hashlib
 import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..files import sync_directory
 
 PROCESSING_DIR = "processing"
 ARCHIVE_DIR = "archive"
@@ -25,7 +26,6 @@ ERROR_DIR = "error"
 REPORT_SUFFIX = ".report.txt"
 ERROR_SUFFIX = ".error.txt"
 IN_PROGRESS_SUFFIXES = (".part", ".tmp")
-_HASH_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -110,15 +110,6 @@ def _wanted(name: str, pattern: str) -> bool:
     )
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def free_destination(directory: Path, name: str, run_id: int) -> Path:
     """``directory/name``, or with the run id (and a counter) added when that name is taken."""
     candidate = directory / name
@@ -189,13 +180,5 @@ def _fsync_file(path: Path) -> None:
 def _fsync_directory(directory: Path) -> None:
     if os.name != "posix":
         return  # directories can not be opened for fsync there
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    with contextlib.suppress(OSError):
+        sync_directory(directory)

@@ -26,13 +26,13 @@ from ...application.runs import (
 from ...database import Database
 from ...domain.models import ImportedFile, Run
 from ...domain.statuses import RunKind, RunState
+from ..files import sha256_of
 from .inbox import (
     REPORT_SUFFIX,
     InboxLayout,
     free_destination,
     move_file,
     remove_if_present,
-    sha256_of,
 )
 
 

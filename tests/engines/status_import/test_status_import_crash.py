@@ -24,7 +24,7 @@ from status_import_fixtures import Entry, ImportWorld, status_xml
 
 from orderio_tui.domain.models import Run
 from orderio_tui.domain.statuses import RunState
-from orderio_tui.engines.status_import.inbox import sha256_of
+from orderio_tui.engines.files import sha256_of
 from orderio_tui.jobs.recovery import recover_abandoned_runs
 
 CHILD = """
