@@ -15,6 +15,16 @@ from .statuses import ScheduleMode, ScheduleUnit, Weekday
 
 _AT_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
+# The longest interval a schedule may have, per unit: one year. Anything longer is a typing
+# mistake, and the ``schedule`` library (datetime arithmetic) overflows on huge values.
+MAX_EVERY: dict[ScheduleUnit, int] = {
+    ScheduleUnit.SECONDS: 366 * 24 * 3600,
+    ScheduleUnit.MINUTES: 366 * 24 * 60,
+    ScheduleUnit.HOURS: 366 * 24,
+    ScheduleUnit.DAYS: 366,
+    ScheduleUnit.WEEKS: 52,
+}
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -40,6 +50,13 @@ class Schedule:
         if self.every is None or self.every < 1:
             found.append(
                 FieldProblem("schedule_every", "'every' must be a whole number of 1 or more")
+            )
+        elif self.unit is not None and self.every > MAX_EVERY[self.unit]:
+            found.append(
+                FieldProblem(
+                    "schedule_every",
+                    f"'every' can be at most {MAX_EVERY[self.unit]} {self.unit.value} (one year)",
+                )
             )
         if self.unit is None:
             found.append(
