@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sftp_server import SshServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -101,3 +102,11 @@ def db(db_url: str) -> Iterator[Database]:
     database = open_database(db_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def sshd(tmp_path: Path) -> Iterator[SshServer]:
+    """A running OpenSSH server on 127.0.0.1 for this test (see ``sftp_server.py``)."""
+    server = SshServer(tmp_path / "sshd").start()
+    yield server
+    server.stop()
