@@ -22,8 +22,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from ..alerts.incidents import record_run_end
 from ..database import Database
 from ..domain.models import (
     Channel,
@@ -267,6 +268,8 @@ def create_run(
         run.finished_at = run.started_at
     session.add(run)
     session.flush()
+    if state is not RunState.RUNNING:
+        record_run_end(session, run)
     return run
 
 
@@ -287,6 +290,10 @@ def finish_run(
         run.files = list(files)
     run.message = message
     run.temp_path = None
+    session = object_session(run)
+    if session is not None:
+        # The alert outbox is written in the transaction that finishes the run (SPEC §16).
+        record_run_end(session, run)
 
 
 def outcome_of(session: Session, run: Run) -> RunOutcome:

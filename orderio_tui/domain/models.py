@@ -616,3 +616,77 @@ class SchedulerHeartbeat(Base):
     last_tick: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_due_config: Mapped[str | None] = mapped_column(String(200), default=None)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+class Alert(Base):
+    """Where and on what to send a notice (SPEC §16: an ``[[alert]]`` of the configuration)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: Events it sends: "failed", "partial", "overdue", "scheduler-silent".
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Only runs of this channel (all channels when None).
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), default=None
+    )
+    #: Only these configuration names (all when empty).
+    configurations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: How long without any scheduler heartbeat counts as "scheduler-silent".
+    silent_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
+    secret_env: Mapped[str | None] = mapped_column(String(128), default=None)
+    smtp_host: Mapped[str | None] = mapped_column(String(255), default=None)
+    smtp_port: Mapped[int | None] = mapped_column(Integer, default=None)
+    smtp_user: Mapped[str | None] = mapped_column(String(200), default=None)
+    password_env: Mapped[str | None] = mapped_column(String(128), default=None)
+    smtp_starttls: Mapped[bool] = mapped_column(Boolean, default=True)
+    smtp_ca_file: Mapped[str | None] = mapped_column(Text, default=None)
+    mail_from: Mapped[str | None] = mapped_column(String(320), default=None)
+    mail_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertIncident(Base):
+    """Something an alert reported and that has not (or has) been resolved: one notice when it
+    opens, one when it is resolved, nothing in between."""
+
+    __tablename__ = "alert_incidents"
+    __table_args__ = (Index("ix_alert_incidents_open", "alert_id", "subject", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    #: "export:<configuration id>", "import:<id>" or "scheduler".
+    subject: Mapped[str] = mapped_column(String(60))
+    event: Mapped[str] = mapped_column(String(20))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AlertNotice(Base):
+    """The outbox: a notice to deliver, written in the transaction that caused it."""
+
+    __tablename__ = "alert_notices"
+    __table_args__ = (Index("ix_alert_notices_pending", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    #: "webhook" or "email": each destination is delivered (and retried) on its own.
+    target: Mapped[str] = mapped_column(String(10))
+    #: The JSON document of SPEC §16 (also the e-mail's content).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: A process delivering it right now holds it until then (compare-and-set claim).
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: Set when delivery was given up after the last attempt.
+    abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)

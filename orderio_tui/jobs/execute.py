@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 
+from ..alerts.delivery import deliver_pending
 from ..application.runs import RunEvents, RunOutcome, RunStarted, record_failed_run
 from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, Run
@@ -38,6 +39,9 @@ from .leases import (
 from .recovery import recover_abandoned_runs
 
 logger = logging.getLogger(__name__)
+
+#: How long the process that finished a run waits for a webhook or SMTP server at most.
+AT_ONCE_TIMEOUT_SECONDS = 5.0
 
 
 def run_configuration(
@@ -75,6 +79,16 @@ def run_configuration(
         )
     finally:
         release_lease(db, lease)
+        deliver_alerts_now(db)
+
+
+def deliver_alerts_now(db: Database) -> None:
+    """Send the notices a run end put into the outbox (SPEC §16); what fails stays there for a
+    scheduler to retry, and never fails the run."""
+    try:
+        deliver_pending(db, timeout=AT_ONCE_TIMEOUT_SECONDS)
+    except Exception:
+        logger.exception("delivering alert notices failed; a scheduler will retry them")
 
 
 def _run_engine(

@@ -1,0 +1,143 @@
+"""What an alert is and the rules its fields obey (SPEC §16, §17)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.models import Alert, Channel
+from ..errors import FieldProblem, NotFound, ValidationFailed
+
+
+class AlertEvent(StrEnum):
+    """What an alert can be asked to report (``on = [...]``)."""
+
+    FAILED = "failed"
+    PARTIAL = "partial"
+    OVERDUE = "overdue"
+    SCHEDULER_SILENT = "scheduler-silent"
+
+
+#: The event of the notice sent when an incident is over.
+RESOLVED = "resolved"
+
+MAX_SILENT_MINUTES = 7 * 24 * 60
+MAX_RECIPIENTS = 50
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_ADDRESS = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]{1,255}$")
+_HOST = re.compile(r"^[A-Za-z0-9._:\-\[\]]{1,253}$")
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """One alert: when it fires and where its notices go (a webhook, e-mail, or both)."""
+
+    name: str
+    events: tuple[str, ...]
+    channel: str | None = None
+    configurations: tuple[str, ...] = ()
+    silent_minutes: int = 10
+    webhook_url: str | None = None
+    secret_env: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_user: str | None = None
+    password_env: str | None = None
+    smtp_starttls: bool = True
+    smtp_ca_file: str | None = None
+    mail_from: str | None = None
+    mail_to: tuple[str, ...] = field(default_factory=tuple)
+    enabled: bool = True
+
+    def problems(self) -> list[FieldProblem]:
+        """Everything wrong with this alert, one message per problem."""
+        found: list[FieldProblem] = []
+
+        def problem(key: str, message: str) -> None:
+            found.append(FieldProblem(key, message))
+
+        if not _NAME.match(self.name or ""):
+            problem("name", "a name of letters, digits, '.', '_' or '-' (at most 100)")
+        allowed = [event.value for event in AlertEvent]
+        if not self.events:
+            problem("on", f"name at least one event: {', '.join(allowed)}")
+        for event in self.events:
+            if event not in allowed:
+                problem("on", f"unknown event '{event[:40]}'; use {', '.join(allowed)}")
+        if not 1 <= self.silent_minutes <= MAX_SILENT_MINUTES:
+            problem("silent_minutes", f"a whole number of minutes from 1 to {MAX_SILENT_MINUTES}")
+        if not self.webhook_url and not self.smtp_host:
+            problem("webhook_url", "give a webhook_url, or smtp_host with from and to, or both")
+        if self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problem("webhook_url", "an http:// or https:// address, e.g. https://hooks/x")
+            if not self.secret_env:
+                problem("secret_env", "name the environment variable that holds the HMAC secret")
+        for key, value in (("secret_env", self.secret_env), ("password_env", self.password_env)):
+            if value and not _ENV_NAME.match(value):
+                problem(key, "the name of an environment variable, e.g. ORDERIO_ALERT_SECRET")
+        if self.smtp_host:
+            if not _HOST.match(self.smtp_host):
+                problem("smtp_host", "the SMTP server's host name or IP address")
+            if self.smtp_port is not None and not 1 <= self.smtp_port <= 65535:
+                problem("smtp_port", "a port from 1 to 65535 (usually 587)")
+            if not self.mail_from or not _ADDRESS.match(self.mail_from):
+                problem("from", "the sender's e-mail address, e.g. orderio@shop.example")
+            if not self.mail_to:
+                problem("to", "a list of at least one e-mail address")
+            if len(self.mail_to) > MAX_RECIPIENTS:
+                problem("to", f"at most {MAX_RECIPIENTS} addresses")
+            for address in self.mail_to:
+                if not _ADDRESS.match(address):
+                    problem("to", f"'{address[:60]}' is not an e-mail address")
+            if self.smtp_user and not self.password_env:
+                problem("password_env", "name the environment variable holding the SMTP password")
+            if self.smtp_ca_file and not Path(self.smtp_ca_file).is_file():
+                problem("smtp_ca_file", f"{self.smtp_ca_file[:200]} does not exist")
+        return found
+
+
+def save_alert(session: Session, settings: AlertSettings) -> Alert:
+    """Create or update the alert ``settings.name`` in the caller's transaction.
+
+    Raises :class:`ValidationFailed` with every problem, :class:`NotFound` for an unknown
+    channel.
+    """
+    problems = settings.problems()
+    if problems:
+        raise ValidationFailed(problems)
+    channel_id = None
+    if settings.channel:
+        channel = session.scalars(select(Channel).where(Channel.name == settings.channel)).first()
+        if channel is None:
+            raise NotFound(f"channel '{settings.channel[:60]}' does not exist: create it first")
+        channel_id = channel.id
+    alert = session.scalars(select(Alert).where(Alert.name == settings.name)).first()
+    if alert is None:
+        alert = Alert(name=settings.name)
+        session.add(alert)
+    alert.events = list(settings.events)
+    alert.channel_id = channel_id
+    alert.configurations = list(settings.configurations)
+    alert.silent_minutes = settings.silent_minutes
+    alert.webhook_url = settings.webhook_url
+    alert.secret_env = settings.secret_env
+    alert.smtp_host = settings.smtp_host
+    alert.smtp_port = settings.smtp_port
+    alert.smtp_user = settings.smtp_user
+    alert.password_env = settings.password_env
+    alert.smtp_starttls = settings.smtp_starttls
+    alert.smtp_ca_file = settings.smtp_ca_file
+    alert.mail_from = settings.mail_from
+    alert.mail_to = list(settings.mail_to)
+    alert.enabled = settings.enabled
+    session.flush()
+    return alert
