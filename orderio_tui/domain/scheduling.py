@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import schedule
@@ -120,6 +120,58 @@ class Schedule:
         if job.next_run is None:
             return None
         return job.next_run.astimezone().astimezone(UTC)
+
+
+_UNIT_SECONDS = {
+    ScheduleUnit.SECONDS: 1,
+    ScheduleUnit.MINUTES: 60,
+    ScheduleUnit.HOURS: 3600,
+    ScheduleUnit.DAYS: 86400,
+    ScheduleUnit.WEEKS: 7 * 86400,
+}
+
+
+def interval_seconds(value: Schedule) -> int | None:
+    """Length of one interval of an active, valid schedule in seconds (a week for a weekday)."""
+    if not value.is_active or value.problems() or value.every is None or value.unit is None:
+        return None
+    if value.weekday is not None:
+        return _UNIT_SECONDS[ScheduleUnit.WEEKS]
+    return value.every * _UNIT_SECONDS[value.unit]
+
+
+def signature_of(value: Schedule) -> str:
+    """A text that changes whenever the schedule's due times would change."""
+    unit = value.unit.value if value.unit else ""
+    weekday = value.weekday.value if value.weekday else ""
+    return f"{value.mode.value}|{value.every or ''}|{unit}|{value.at or ''}|{weekday}"
+
+
+def next_due_after(value: Schedule, moment: datetime, previous: datetime | None = None) -> datetime:
+    """The first due time of ``value`` strictly after ``moment`` (aware UTC).
+
+    A plain interval stays on the grid of ``previous`` (the due time just fired): ``previous``
+    plus whole intervals, so that missed due times are skipped, not replayed. A time of day or a
+    weekday is computed by the ``schedule`` library (local time) from now.
+    """
+    seconds = interval_seconds(value)
+    if seconds is None:
+        raise ValueError("only an enabled, valid interval schedule has due times")
+    if value.at is None and value.weekday is None:
+        step = timedelta(seconds=seconds)
+        if previous is None:
+            return moment + step
+        missed = max(0, int((moment - previous) / step))
+        due = previous + step * (missed + 1)
+        while due <= moment:
+            due += step
+        return due
+    due = value.next_run()
+    if due is None:
+        raise ValueError("the schedule has no next run")
+    while due <= moment:
+        due += timedelta(seconds=seconds)
+    return due
 
 
 def schedule_of(configuration: Any) -> Schedule:

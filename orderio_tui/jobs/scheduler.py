@@ -2,11 +2,16 @@
 
 :class:`BackgroundScheduler` runs these threads:
 
-- **the loop** owns a private :class:`schedule.Scheduler` with one job per configuration whose
-  interval schedule is enabled (and whose service is enabled). Every ``resync_seconds`` it
+- **the loop** keeps the configurations whose interval schedule is enabled (and whose service is
+  enabled) with their due times, which live in the database (:mod:`.due_times`) and are shared by
+  every scheduler: when one comes, the loop runs the configuration only if its compare-and-set
+  update advanced the due time first, so each due time fires once across all processes and
+  machines (SPEC §14); a due time missed while no scheduler ran fires once, as a catch-up, and the
+  grid goes on. Due times follow the ``schedule`` library's rules
+  (:func:`~orderio_tui.domain.scheduling.next_due_after`). Every ``resync_seconds`` the loop
   re-reads the configurations, so changes made by this process or by any other one take effect
-  without a restart; jobs whose schedule did not change keep their due times. A due job only
-  hands the run to the worker pool, so the loop is never busy for long;
+  without a restart. A due configuration only hands the run to the worker pool, so the loop is
+  never busy for long;
 - **the workers** (``workers`` threads) run configurations through
   :func:`~orderio_tui.jobs.execute.run_configuration`, which takes the configuration's lease,
   so a configuration never runs twice at once, also across processes and hosts. A configuration
@@ -40,7 +45,6 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TextIO
 
-import schedule
 from sqlalchemy import delete, select
 
 from ..application.runs import (
@@ -61,9 +65,22 @@ from ..domain.models import (
     Service,
     utcnow,
 )
-from ..domain.scheduling import Schedule, schedule_of
+from ..domain.scheduling import (
+    Schedule,
+    interval_seconds,
+    next_due_after,
+    schedule_of,
+    signature_of,
+)
 from ..domain.statuses import RunKind, Trigger
 from ..errors import UserError
+from .due_times import (
+    DueTime,
+    claim_due_time,
+    forget_due_times,
+    read_due_times,
+    seed_due_time,
+)
 from .execute import run_configuration, skip_run
 from .leases import DEFAULT_LEASE_SECONDS, current_lease, lease_key
 from .recovery import recover_abandoned_runs
@@ -79,6 +96,8 @@ _MAX_LOOP_WAIT = 1.0
 _STALE_HEARTBEAT = timedelta(days=1)
 #: How often the heartbeat rows of vanished schedulers are looked for.
 _PRUNE_SECONDS = 60.0
+#: A due time fired this much (or one interval) late counts as a catch-up in the log.
+_CATCH_UP_SLACK = 5.0
 
 
 # --------------------------------------------------------------------------- configurations
@@ -232,8 +251,9 @@ class BackgroundScheduler:
         self._wake = threading.Event()
         self._resync_now = threading.Event()
         self._give_up_waiting = threading.Event()
-        self._schedule = schedule.Scheduler()
-        self._jobs: dict[str, tuple[ScheduledConfiguration, schedule.Job]] = {}
+        #: What is scheduled, and each one's shared due time as last seen in the database.
+        self._jobs: dict[str, ScheduledConfiguration] = {}
+        self._due: dict[str, DueTime] = {}
         self._tasks: queue.Queue[_Task | None] = queue.Queue()
         #: Configurations with a run queued or in progress, and those with a SKIPPED run queued.
         self._pending: set[str] = set()
@@ -313,8 +333,8 @@ class BackgroundScheduler:
             remove_heartbeat(self.db)
         except Exception:
             logger.exception("removing the scheduler heartbeat failed")
-        self._schedule.clear()
         self._jobs.clear()
+        self._due.clear()
         self._next_due = None
         self._loop_thread = None
 
@@ -332,7 +352,10 @@ class BackgroundScheduler:
     def scheduled(self) -> list[tuple[ScheduledConfiguration, datetime | None]]:
         """The configurations now scheduled, with their next due time (aware UTC)."""
         with self._lock:
-            return [(config, _aware(job.next_run)) for config, job in self._jobs.values()]
+            return [
+                (config, due.next_due_at if (due := self._due.get(key)) else None)
+                for key, config in self._jobs.items()
+            ]
 
     def running(self) -> list[ScheduledConfiguration]:
         """Configurations whose run is going on right now."""
@@ -355,7 +378,7 @@ class BackgroundScheduler:
                     self._resync_now.clear()
                     last_sync = now
                     self._sync()
-                self._schedule.run_pending()
+                self._fire_due()
                 self._remember_next_due()
                 self._last_tick = utcnow()
                 last_error = None
@@ -372,72 +395,101 @@ class BackgroundScheduler:
         wait = _MAX_LOOP_WAIT
         if last_sync is not None:
             wait = min(wait, last_sync + self.resync_seconds - time.monotonic())
-        idle = self._schedule.idle_seconds
-        if idle is not None:
-            wait = min(wait, idle)
+        with self._lock:
+            upcoming = [due.next_due_at for due in self._due.values()]
+        if upcoming:
+            wait = min(wait, (min(upcoming) - utcnow()).total_seconds())
         return max(wait, 0.005)
 
     def _sync(self) -> None:
         current = {c.key: c for c in scheduled_configurations(self.db)}
+        stored = read_due_times(self.db, current)
+        now = utcnow()
         changed = False
-        with self._lock:
-            for key, (old, job) in list(self._jobs.items()):
-                new = current.get(key)
-                if new is None or new.schedule != old.schedule:
-                    self._schedule.cancel_job(job)
-                    del self._jobs[key]
+        for key, config in current.items():
+            signature = signature_of(config.schedule)
+            due = stored.get(key)
+            if due is None or due.signature != signature:
+                first = next_due_after(config.schedule, now)
+                due = seed_due_time(self.db, key, signature, first, replacing=due)
+            with self._lock:
+                old = self._jobs.get(key)
+                if old is None or old.schedule != config.schedule:
                     changed = True
-                    logger.info("unscheduled %s (%s)", old.label, old.schedule.describe())
-                elif new != old:  # renamed: keep the job and its due time
-                    self._jobs[key] = (new, job)
-            for key, config in current.items():
-                if key in self._jobs:
-                    continue
-                try:
-                    job = config.schedule.add_to(self._schedule, self._due_callback(key))
-                except Exception:
-                    logger.exception("cannot schedule %s", config.label)
-                    continue
-                self._jobs[key] = (config, job)
+                    logger.info(
+                        "scheduled %s %s, next at %s",
+                        config.label,
+                        config.schedule.describe(),
+                        _utc_text(due.next_due_at),
+                    )
+                self._jobs[key] = config
+                self._due[key] = due
+        with self._lock:
+            for key in [key for key in self._jobs if key not in current]:
+                old = self._jobs.pop(key)
+                self._due.pop(key, None)
                 changed = True
-                logger.info(
-                    "scheduled %s %s, next at %s",
-                    config.label,
-                    config.schedule.describe(),
-                    job.next_run,
-                )
+                logger.info("unscheduled %s (%s)", old.label, old.schedule.describe())
+        forget_due_times(self.db, keep=current)
         if changed:
             self._remember_next_due()
 
     def _remember_next_due(self) -> None:
         with self._lock:
             upcoming = [
-                (job.next_run, config.label)
-                for config, job in self._jobs.values()
-                if job.next_run is not None
+                (due.next_due_at, self._jobs[key].label)
+                for key, due in self._due.items()
+                if key in self._jobs
             ]
-            if upcoming:
-                at, label = min(upcoming)
-                self._next_due = (label, _aware(at))  # type: ignore[assignment]
+            self._next_due = (min(upcoming)[1], min(upcoming)[0]) if upcoming else None
+
+    def _fire_due(self) -> None:
+        """Run every configuration whose shared due time has come and that this process claimed
+        first (one firing per due time across all schedulers, SPEC §14)."""
+        now = utcnow()
+        with self._lock:
+            due_now = [
+                (self._jobs[key], due)
+                for key, due in self._due.items()
+                if key in self._jobs and due.next_due_at <= now
+            ]
+        for config, due in due_now:
+            following = next_due_after(config.schedule, now, previous=due.next_due_at)
+            if claim_due_time(self.db, due, following, now):
+                with self._lock:
+                    self._due[config.key] = DueTime(due.key, due.signature, following)
+                interval = interval_seconds(config.schedule) or 0
+                if (now - due.next_due_at).total_seconds() >= max(interval, _CATCH_UP_SLACK):
+                    logger.info(
+                        "%s: catch-up, due at %s (missed while no scheduler ran)",
+                        config.label,
+                        _utc_text(due.next_due_at),
+                    )
+                    self._report(
+                        config,
+                        f"{config.label}: catch-up, due at {_utc_text(due.next_due_at)}",
+                        "INFO",
+                    )
+                self._dispatch_safely(config.key)
             else:
-                self._next_due = None
+                fresh = read_due_times(self.db, [config.key]).get(config.key)
+                with self._lock:
+                    if fresh is not None:
+                        self._due[config.key] = fresh
+                    else:
+                        self._due.pop(config.key, None)
 
-    def _due_callback(self, key: str) -> Callable[[], None]:
-        def due() -> None:
-            # Never raise into schedule: a raising job would not be rescheduled.
-            try:
-                self._dispatch(key)
-            except Exception:
-                logger.exception("dispatching %s failed", key)
-
-        return due
+    def _dispatch_safely(self, key: str) -> None:
+        try:
+            self._dispatch(key)
+        except Exception:
+            logger.exception("dispatching %s failed", key)
 
     def _dispatch(self, key: str) -> None:
         with self._lock:
-            entry = self._jobs.get(key)
-            if entry is None or self._cancel.is_set():
+            config = self._jobs.get(key)
+            if config is None or self._cancel.is_set():
                 return
-            config = entry[0]
             if key not in self._pending:
                 self._pending.add(key)
                 task: _Task = lambda: self._execute(config)  # noqa: E731
@@ -566,11 +618,6 @@ class BackgroundScheduler:
             self._pending = set(self._running)
             self._skip_queued.clear()
         return dropped
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """A naive local datetime of the ``schedule`` library as aware UTC."""
-    return None if value is None else value.astimezone().astimezone(UTC)
 
 
 # --------------------------------------------------------------------------- headless
