@@ -375,19 +375,31 @@ def order(context: Context, document_no: str, channel: str | None, as_json: bool
     )
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--config", help="Only runs of configurations with this name.")
 @click.option("--channel")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--all", "show_all", is_flag=True, help="Also runs that found nothing to do.")
 @click.option("--json", "as_json", is_flag=True)
-@pass_context
+@click.pass_context
 def runs(
-    context: Context, config: str | None, channel: str | None, limit: int, as_json: bool
+    click_context: click.Context,
+    config: str | None,
+    channel: str | None,
+    limit: int,
+    show_all: bool,
+    as_json: bool,
 ) -> None:
-    """List runs, newest first."""
+    """List runs, newest first (idle runs only with --all); `runs prune` deletes old ones."""
+    if click_context.invoked_subcommand is not None:
+        return
     from .application.runs import list_runs
 
-    views = list_runs(context.db, config=config, channel=channel, limit=limit)
+    context = click_context.find_object(Context)
+    assert context is not None
+    views = list_runs(
+        context.db, config=config, channel=channel, limit=limit, include_idle=show_all
+    )
     if as_json:
         _print_json([v.to_json() for v in views])
         return
@@ -404,6 +416,57 @@ def runs(
                 _local(v.started_at),
                 f"{v.duration_seconds:.1f}" if v.duration_seconds is not None else "",
                 " ".join(f"{k}={n}" for k, n in v.counts.items()),
+            )
+            for v in views
+        ],
+    )
+
+
+@runs.command("prune")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(0, 36_500),
+    help="Delete every finished run older than DAYS (default: the retention, idle runs after "
+    "1 day, others after 90 days).",
+    metavar="DAYS",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def runs_prune(context: Context, older_than: float | None, as_json: bool) -> None:
+    """Delete old runs with their logs and results."""
+    from .application.runs import prune_runs
+
+    deleted = prune_runs(context.db, older_than_days=older_than)
+    if as_json:
+        _print_json({"deleted": deleted})
+        return
+    click.echo(f"deleted {deleted} run(s)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def schedulers(context: Context, as_json: bool) -> None:
+    """List the live schedulers on this database (host, pid, started, last heartbeat, runs)."""
+    from .jobs.scheduler import live_schedulers
+
+    views = live_schedulers(context.db)
+    if as_json:
+        _print_json([view.to_json() for view in views])
+        return
+    if not views:
+        click.echo("no scheduler is running on this database")
+        return
+    _table(
+        ["HOST", "PID", "STARTED", "LAST HEARTBEAT", "RUNNING"],
+        [
+            (
+                v.host,
+                v.pid,
+                _local(v.started_at),
+                _local(v.last_tick),
+                ", ".join(v.running) or "-",
             )
             for v in views
         ],

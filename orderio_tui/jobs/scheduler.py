@@ -55,6 +55,7 @@ from ..application.runs import (
     RunStarted,
     owner_is_gone,
     process_owner,
+    prune_runs,
 )
 from ..database import Database
 from ..domain.models import (
@@ -96,6 +97,8 @@ _MAX_LOOP_WAIT = 1.0
 _STALE_HEARTBEAT = timedelta(days=1)
 #: How often the heartbeat rows of vanished schedulers are looked for.
 _PRUNE_SECONDS = 60.0
+#: How often the run history is pruned to its retention (SPEC §14).
+_HISTORY_PRUNE_SECONDS = 3600.0
 #: A due time fired this much (or one interval) late counts as a catch-up in the log.
 _CATCH_UP_SLACK = 5.0
 
@@ -159,6 +162,39 @@ class HeartbeatView:
     last_tick: datetime
     next_due_config: str | None
     next_due_at: datetime | None
+    running: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """`schedulers --json`: one scheduler process."""
+
+        def iso(value: datetime | None) -> str | None:
+            return _utc_text(value) if value is not None else None
+
+        return {
+            "host": self.host,
+            "pid": self.pid,
+            "owner": self.owner,
+            "started_at": iso(self.started_at),
+            "last_heartbeat": iso(self.last_tick),
+            "running": list(self.running),
+            "next_due_config": self.next_due_config,
+            "next_due_at": iso(self.next_due_at),
+        }
+
+
+#: A scheduler whose heartbeat is older than this many heartbeat intervals counts as gone.
+_LIVE_HEARTBEATS = 3
+
+
+def live_schedulers(db: Database) -> list[HeartbeatView]:
+    """The schedulers that are alive: a recent heartbeat, and not a dead process of this host."""
+    limit = timedelta(seconds=DEFAULT_HEARTBEAT_SECONDS * _LIVE_HEARTBEATS)
+    now = utcnow()
+    return [
+        beat
+        for beat in list_heartbeats(db)
+        if now - beat.last_tick <= limit and not owner_is_gone(beat.owner)
+    ]
 
 
 def list_heartbeats(db: Database) -> list[HeartbeatView]:
@@ -169,7 +205,14 @@ def list_heartbeats(db: Database) -> list[HeartbeatView]:
         ).all()
         return [
             HeartbeatView(
-                r.owner, r.host, r.pid, r.started_at, r.last_tick, r.next_due_config, r.next_due_at
+                r.owner,
+                r.host,
+                r.pid,
+                r.started_at,
+                r.last_tick,
+                r.next_due_config,
+                r.next_due_at,
+                tuple(r.running or ()),
             )
             for r in rows
         ]
@@ -181,6 +224,7 @@ def write_heartbeat(
     started_at: datetime,
     last_tick: datetime,
     next_due: tuple[str, datetime] | None,
+    running: list[str] | None = None,
 ) -> None:
     """Insert or update this process's heartbeat row."""
     owner = process_owner()
@@ -193,6 +237,7 @@ def write_heartbeat(
         row.last_tick = last_tick
         row.next_due_config = next_due[0] if next_due else None
         row.next_due_at = next_due[1] if next_due else None
+        row.running = list(running or [])
 
 
 def remove_heartbeat(db: Database, owner: str | None = None) -> None:
@@ -572,6 +617,7 @@ class BackgroundScheduler:
 
     def _beat(self) -> None:
         last_prune: float | None = None
+        last_history_prune: float | None = None
         while not self._cancel.is_set():
             if last_prune is None or time.monotonic() - last_prune >= _PRUNE_SECONDS:
                 last_prune = time.monotonic()
@@ -579,6 +625,17 @@ class BackgroundScheduler:
                     prune_heartbeats(self.db)
                 except Exception:
                     logger.exception("pruning old scheduler heartbeats failed")
+            if (
+                last_history_prune is None
+                or time.monotonic() - last_history_prune >= _HISTORY_PRUNE_SECONDS
+            ):
+                last_history_prune = time.monotonic()
+                try:
+                    deleted = prune_runs(self.db)
+                    if deleted:
+                        logger.info("run history: %d run(s) past their retention deleted", deleted)
+                except Exception:
+                    logger.exception("pruning the run history failed")
             try:
                 self._beat_once()
             except Exception:
@@ -587,12 +644,18 @@ class BackgroundScheduler:
 
     def _beat_once(self) -> None:
         next_due = self.next_due()
+        # A loop that stopped ticking (stuck) must not look alive: the heartbeat carries its tick.
         last_tick = self._last_tick
-        write_heartbeat(
-            self.db, started_at=self._started_at, last_tick=last_tick, next_due=next_due
-        )
         with self._lock:
-            running = len(self._running)
+            labels = sorted(config.label for config in self._running.values())
+        running = len(labels)
+        write_heartbeat(
+            self.db,
+            started_at=self._started_at,
+            last_tick=last_tick,
+            next_due=next_due,
+            running=labels,
+        )
         self.events.emit(
             Heartbeat(
                 owner=process_owner(),
