@@ -207,6 +207,12 @@ def _schedule_command(kind: RunKind) -> click.Command:
     @click.option("--at", "at_time", metavar="HH:MM", help="Time of day (days and weeks).")
     @click.option("--weekday", type=click.Choice([w.value for w in Weekday]), help="For weeks.")
     @click.option("--manual", is_flag=True, help="Run only when asked.")
+    @click.option(
+        "--on-order-creation",
+        "on_orders",
+        is_flag=True,
+        help="Exports: run when new orders were taken in (after the minimum order age).",
+    )
     @click.option("--disable", is_flag=True, help="Keep the interval but do not run it.")
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
@@ -219,6 +225,7 @@ def _schedule_command(kind: RunKind) -> click.Command:
         at_time: str | None,
         weekday: str | None,
         manual: bool,
+        on_orders: bool,
         disable: bool,
         as_json: bool,
     ) -> None:
@@ -228,15 +235,19 @@ def _schedule_command(kind: RunKind) -> click.Command:
             set_schedule,
         )
 
-        if manual and (every is not None or unit or at_time or weekday):
-            raise UserError("give either --manual or --every N --unit UNIT, not both")
-        if not manual and (every is None or unit is None):
+        interval = every is not None or unit or at_time or weekday
+        if sum((manual, on_orders, bool(interval))) > 1:
+            raise UserError("give one of --manual, --on-order-creation or --every N --unit UNIT")
+        if not manual and not on_orders and (every is None or unit is None):
             raise UserError(
-                "give --every N --unit UNIT (e.g. --every 5 --unit minutes) or --manual"
+                "give --every N --unit UNIT (e.g. --every 5 --unit minutes), "
+                "--on-order-creation or --manual"
             )
         value = (
             Schedule(mode=ScheduleMode.MANUAL)
             if manual
+            else Schedule(mode=ScheduleMode.ON_ORDER_CREATION, enabled=not disable)
+            if on_orders
             else Schedule(
                 mode=ScheduleMode.INTERVAL,
                 every=every,

@@ -130,6 +130,9 @@ class Channel(Base):
     locale: Mapped[str] = mapped_column(String(20), default="en_US")
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Raised by every commit that creates orders in the channel; schedulers watch it to run
+    #: the "on order creation" exports (SPEC §14).
+    orders_version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Service(Base):
@@ -165,7 +168,7 @@ class Service(Base):
 class ScheduleColumns:
     """Scheduling tab (SPEC §5), shared by export and import configurations."""
 
-    schedule_mode: Mapped[str] = mapped_column(String(10), default=ScheduleMode.MANUAL.value)
+    schedule_mode: Mapped[str] = mapped_column(String(20), default=ScheduleMode.MANUAL.value)
     schedule_every: Mapped[int | None] = mapped_column(Integer, default=None)
     schedule_unit: Mapped[str | None] = mapped_column(String(10), default=None)
     #: "HH:MM" local time, for days and weeks.
@@ -639,7 +642,10 @@ class ScheduleDue(Base):
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     #: The schedule the due time was computed from; a changed schedule re-seeds it.
     signature: Mapped[str] = mapped_column(String(200))
-    next_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: None for an "on order creation" export with nothing new to export.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: "On order creation": the channel's orders_version already handed to a run.
+    seen_version: Mapped[int | None] = mapped_column(BigInteger, default=None)
     last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     #: Process that advanced it last.
     fired_by: Mapped[str | None] = mapped_column(String(200), default=None)

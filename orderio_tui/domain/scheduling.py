@@ -40,11 +40,16 @@ class Schedule:
     @property
     def is_active(self) -> bool:
         """Whether the scheduler should run it."""
-        return self.mode is ScheduleMode.INTERVAL and self.enabled
+        return self.mode is not ScheduleMode.MANUAL and self.enabled
+
+    @property
+    def on_order_creation(self) -> bool:
+        """Runs when new orders were committed in the channel, not on a clock (SPEC §14)."""
+        return self.mode is ScheduleMode.ON_ORDER_CREATION
 
     def problems(self) -> list[FieldProblem]:
         """Everything wrong with this schedule, one message per problem."""
-        if self.mode is ScheduleMode.MANUAL:
+        if self.mode in (ScheduleMode.MANUAL, ScheduleMode.ON_ORDER_CREATION):
             return []
         found: list[FieldProblem] = []
         if self.every is None or self.every < 1:
@@ -90,6 +95,8 @@ class Schedule:
         """Short text for lists: "manual", "every 5 minutes", "every 1 days at 02:00"."""
         if self.mode is ScheduleMode.MANUAL:
             return "manual"
+        if self.mode is ScheduleMode.ON_ORDER_CREATION:
+            return "on order creation" + ("" if self.enabled else " (off)")
         text = f"every {self.every} {self.unit.value if self.unit else '?'}"
         if self.weekday:
             text = f"every {self.weekday.value}"
@@ -113,7 +120,7 @@ class Schedule:
 
     def next_run(self) -> datetime | None:
         """When the schedule would next fire if it were registered now (aware UTC)."""
-        if not self.is_active or self.problems():
+        if not self.is_active or self.on_order_creation or self.problems():
             return None
         scheduler = schedule.Scheduler()
         job = self.add_to(scheduler, lambda: None)
@@ -133,7 +140,9 @@ _UNIT_SECONDS = {
 
 def interval_seconds(value: Schedule) -> int | None:
     """Length of one interval of an active, valid schedule in seconds (a week for a weekday)."""
-    if not value.is_active or value.problems() or value.every is None or value.unit is None:
+    if not value.is_active or value.on_order_creation or value.problems():
+        return None
+    if value.every is None or value.unit is None:
         return None
     if value.weekday is not None:
         return _UNIT_SECONDS[ScheduleUnit.WEEKS]
@@ -174,6 +183,19 @@ def next_due_after(value: Schedule, moment: datetime, previous: datetime | None 
     return due
 
 
+def schedule_problems(value: Schedule, *, is_export: bool) -> list[FieldProblem]:
+    """The problems of ``value`` as the schedule of an export (or an import) configuration."""
+    found = value.problems()
+    if value.on_order_creation and not is_export:
+        found.append(
+            FieldProblem(
+                "schedule_mode",
+                "only export configurations can run on order creation; choose manual or interval",
+            )
+        )
+    return found
+
+
 def schedule_of(configuration: Any) -> Schedule:
     """The :class:`Schedule` of an export or import configuration row."""
     return Schedule(
@@ -189,7 +211,7 @@ def schedule_of(configuration: Any) -> Schedule:
 def store_schedule(configuration: Any, value: Schedule) -> None:
     """Write a :class:`Schedule` into the columns of a configuration row."""
     configuration.schedule_mode = value.mode.value
-    manual = value.mode is ScheduleMode.MANUAL
+    manual = value.mode is not ScheduleMode.INTERVAL
     configuration.schedule_every = None if manual else value.every
     configuration.schedule_unit = None if manual or value.unit is None else value.unit.value
     configuration.schedule_at = None if manual else value.at

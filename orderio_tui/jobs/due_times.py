@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..application.runs import process_owner
@@ -28,7 +28,10 @@ class DueTime:
 
     key: str
     signature: str
-    next_due_at: datetime
+    next_due_at: datetime | None
+    #: "On order creation": the channel's order version already handed to a run.
+    seen_version: int | None = None
+    last_fired_at: datetime | None = None
 
 
 def read_due_times(db: Database, keys: Iterable[str]) -> dict[str, DueTime]:
@@ -38,11 +41,22 @@ def read_due_times(db: Database, keys: Iterable[str]) -> dict[str, DueTime]:
         return {}
     with db.read() as session:
         rows = session.scalars(select(ScheduleDue).where(ScheduleDue.key.in_(wanted))).all()
-        return {row.key: DueTime(row.key, row.signature, row.next_due_at) for row in rows}
+        return {
+            row.key: DueTime(
+                row.key, row.signature, row.next_due_at, row.seen_version, row.last_fired_at
+            )
+            for row in rows
+        }
 
 
 def seed_due_time(
-    db: Database, key: str, signature: str, next_due_at: datetime, *, replacing: DueTime | None
+    db: Database,
+    key: str,
+    signature: str,
+    next_due_at: datetime | None,
+    *,
+    replacing: DueTime | None,
+    seen_version: int | None = None,
 ) -> DueTime:
     """Store the first due time of a (new or changed) schedule; return what is stored now.
 
@@ -50,7 +64,14 @@ def seed_due_time(
     """
     with db.write() as session:
         if replacing is None:
-            session.add(ScheduleDue(key=key, signature=signature, next_due_at=next_due_at))
+            session.add(
+                ScheduleDue(
+                    key=key,
+                    signature=signature,
+                    next_due_at=next_due_at,
+                    seen_version=seen_version,
+                )
+            )
             try:
                 session.flush()
             except IntegrityError:
@@ -59,15 +80,17 @@ def seed_due_time(
             session.execute(
                 update(ScheduleDue)
                 .where(ScheduleDue.key == key, ScheduleDue.signature == replacing.signature)
-                .values(signature=signature, next_due_at=next_due_at)
+                .values(signature=signature, next_due_at=next_due_at, seen_version=seen_version)
             )
     stored = read_due_times(db, [key]).get(key)
     if stored is None:  # removed meanwhile: try once more as new
-        return seed_due_time(db, key, signature, next_due_at, replacing=None)
+        return seed_due_time(
+            db, key, signature, next_due_at, replacing=None, seen_version=seen_version
+        )
     return stored
 
 
-def claim_due_time(db: Database, due: DueTime, next_due_at: datetime, now: datetime) -> bool:
+def claim_due_time(db: Database, due: DueTime, next_due_at: datetime | None, now: datetime) -> bool:
     """Advance ``due`` to ``next_due_at`` if nobody else did; True when this process won."""
     with db.write() as session:
         result = session.execute(
@@ -78,6 +101,25 @@ def claim_due_time(db: Database, due: DueTime, next_due_at: datetime, now: datet
                 ScheduleDue.next_due_at == due.next_due_at,
             )
             .values(next_due_at=next_due_at, last_fired_at=now, fired_by=process_owner())
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_new_orders(db: Database, due: DueTime, version: int, run_at: datetime) -> bool:
+    """Hand the channel's order ``version`` to a run due at ``run_at`` (or at the due time
+    already set); True when this process did it first."""
+    with db.write() as session:
+        result = session.execute(
+            update(ScheduleDue)
+            .where(
+                ScheduleDue.key == due.key,
+                ScheduleDue.signature == due.signature,
+                ScheduleDue.seen_version == due.seen_version,
+            )
+            .values(
+                seen_version=version,
+                next_due_at=func.coalesce(ScheduleDue.next_due_at, run_at),
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

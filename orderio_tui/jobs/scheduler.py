@@ -66,6 +66,7 @@ from ..domain.models import (
     Service,
     utcnow,
 )
+from ..domain.order_events import order_versions
 from ..domain.scheduling import (
     Schedule,
     interval_seconds,
@@ -78,12 +79,13 @@ from ..errors import UserError
 from .due_times import (
     DueTime,
     claim_due_time,
+    claim_new_orders,
     forget_due_times,
     read_due_times,
     seed_due_time,
 )
 from .execute import run_configuration, skip_run
-from .leases import DEFAULT_LEASE_SECONDS, current_lease, lease_key
+from .leases import DEFAULT_LEASE_SECONDS, current_lease, lease_key, valid_lease_owners
 from .recovery import recover_abandoned_runs
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,8 @@ _MAX_LOOP_WAIT = 1.0
 _STALE_HEARTBEAT = timedelta(days=1)
 #: How often the heartbeat rows of vanished schedulers are looked for.
 _PRUNE_SECONDS = 60.0
+#: "On order creation": new orders within this time after a run wait and go in one next run.
+_COALESCE = timedelta(seconds=2.5)
 #: How often the run history is pruned to its retention (SPEC §14).
 _HISTORY_PRUNE_SECONDS = 3600.0
 #: A due time fired this much (or one interval) late counts as a catch-up in the log.
@@ -115,6 +119,9 @@ class ScheduledConfiguration:
     name: str
     channel: str
     schedule: Schedule
+    channel_id: int = 0
+    #: The export's minimum order age, waited for after new orders (on order creation).
+    settle_minutes: int = 0
 
     @property
     def key(self) -> str:
@@ -143,8 +150,16 @@ def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
             ).all()
             for row, channel in rows:
                 value = schedule_of(row)
-                if value.is_active and not value.problems():
-                    found.append(ScheduledConfiguration(kind, row.id, row.name, channel, value))
+                if not value.is_active or value.problems():
+                    continue
+                if value.on_order_creation and kind is not RunKind.EXPORT:
+                    continue  # only exports run on order creation
+                settle = getattr(row, "min_age_minutes", None) or 0
+                found.append(
+                    ScheduledConfiguration(
+                        kind, row.id, row.name, channel, value, row.channel_id, settle
+                    )
+                )
     return found
 
 
@@ -441,7 +456,7 @@ class BackgroundScheduler:
         if last_sync is not None:
             wait = min(wait, last_sync + self.resync_seconds - time.monotonic())
         with self._lock:
-            upcoming = [due.next_due_at for due in self._due.values()]
+            upcoming = [due.next_due_at for due in self._due.values() if due.next_due_at]
         if upcoming:
             wait = min(wait, (min(upcoming) - utcnow()).total_seconds())
         return max(wait, 0.005)
@@ -451,12 +466,27 @@ class BackgroundScheduler:
         stored = read_due_times(self.db, current)
         now = utcnow()
         changed = False
+        versions: dict[int, int] = {}
+        if any(c.schedule.on_order_creation for c in current.values()):
+            with self.db.read() as session:
+                versions = order_versions(session, {c.channel_id for c in current.values()})
         for key, config in current.items():
             signature = signature_of(config.schedule)
             due = stored.get(key)
             if due is None or due.signature != signature:
-                first = next_due_after(config.schedule, now)
-                due = seed_due_time(self.db, key, signature, first, replacing=due)
+                if config.schedule.on_order_creation:
+                    # Orders created from now on trigger it; those already there do not.
+                    due = seed_due_time(
+                        self.db,
+                        key,
+                        signature,
+                        None,
+                        replacing=due,
+                        seen_version=versions.get(config.channel_id, 0),
+                    )
+                else:
+                    first = next_due_after(config.schedule, now)
+                    due = seed_due_time(self.db, key, signature, first, replacing=due)
             with self._lock:
                 old = self._jobs.get(key)
                 if old is None or old.schedule != config.schedule:
@@ -465,7 +495,7 @@ class BackgroundScheduler:
                         "scheduled %s %s, next at %s",
                         config.label,
                         config.schedule.describe(),
-                        _utc_text(due.next_due_at),
+                        _utc_text(due.next_due_at) if due.next_due_at else "new orders",
                     )
                 self._jobs[key] = config
                 self._due[key] = due
@@ -484,27 +514,45 @@ class BackgroundScheduler:
             upcoming = [
                 (due.next_due_at, self._jobs[key].label)
                 for key, due in self._due.items()
-                if key in self._jobs
+                if key in self._jobs and due.next_due_at is not None
             ]
             self._next_due = (min(upcoming)[1], min(upcoming)[0]) if upcoming else None
 
     def _fire_due(self) -> None:
         """Run every configuration whose shared due time has come and that this process claimed
         first (one firing per due time across all schedulers, SPEC §14)."""
+        self._notice_new_orders()
         now = utcnow()
         with self._lock:
             due_now = [
                 (self._jobs[key], due)
                 for key, due in self._due.items()
-                if key in self._jobs and due.next_due_at <= now
+                if key in self._jobs and due.next_due_at is not None and due.next_due_at <= now
             ]
+        held: dict[str, str] | None = None
         for config, due in due_now:
-            following = next_due_after(config.schedule, now, previous=due.next_due_at)
+            assert due.next_due_at is not None
+            following: datetime | None
+            if config.schedule.on_order_creation:
+                # One run at a time: new orders that come during a run wait for its end, and
+                # the due time stays until a run can take it (nothing is lost to a SKIPPED run).
+                if held is None:
+                    held = valid_lease_owners(self.db)
+                with self._lock:
+                    busy = config.key in self._pending
+                if busy or config.key in held:
+                    continue
+                following = None
+            else:
+                following = next_due_after(config.schedule, now, previous=due.next_due_at)
             if claim_due_time(self.db, due, following, now):
                 with self._lock:
-                    self._due[config.key] = DueTime(due.key, due.signature, following)
-                interval = interval_seconds(config.schedule) or 0
-                if (now - due.next_due_at).total_seconds() >= max(interval, _CATCH_UP_SLACK):
+                    self._due[config.key] = DueTime(
+                        due.key, due.signature, following, due.seen_version, now
+                    )
+                interval = interval_seconds(config.schedule)
+                late = (now - due.next_due_at).total_seconds()
+                if interval is not None and late >= max(interval, _CATCH_UP_SLACK):
                     logger.info(
                         "%s: catch-up, due at %s (missed while no scheduler ran)",
                         config.label,
@@ -523,6 +571,32 @@ class BackgroundScheduler:
                         self._due[config.key] = fresh
                     else:
                         self._due.pop(config.key, None)
+
+    def _notice_new_orders(self) -> None:
+        """Give the channels' new orders to their "on order creation" exports (SPEC §14)."""
+        with self._lock:
+            waiting = [
+                (self._jobs[key], due)
+                for key, due in self._due.items()
+                if key in self._jobs and self._jobs[key].schedule.on_order_creation
+            ]
+        if not waiting:
+            return
+        with self.db.read() as session:
+            versions = order_versions(session, {config.channel_id for config, _ in waiting})
+        for config, due in waiting:
+            version = versions.get(config.channel_id)
+            if version is None or due.seen_version is None or version <= due.seen_version:
+                continue
+            run_at = utcnow() + timedelta(minutes=config.settle_minutes)
+            if due.last_fired_at is not None:
+                # Commits in quick succession are gathered into one run, not one run each.
+                run_at = max(run_at, due.last_fired_at + _COALESCE)
+            claim_new_orders(self.db, due, version, run_at)
+            fresh = read_due_times(self.db, [config.key]).get(config.key)
+            with self._lock:
+                if fresh is not None:
+                    self._due[config.key] = fresh
 
     def _dispatch_safely(self, key: str) -> None:
         try:

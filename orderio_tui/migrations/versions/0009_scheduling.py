@@ -20,7 +20,8 @@ def upgrade() -> None:
         "schedule_due",
         sa.Column("key", sa.String(length=50), nullable=False),
         sa.Column("signature", sa.String(length=200), nullable=False),
-        sa.Column("next_due_at", sa.DateTime(), nullable=False),
+        sa.Column("next_due_at", sa.DateTime(), nullable=True),
+        sa.Column("seen_version", sa.BigInteger(), nullable=True),
         sa.Column("last_fired_at", sa.DateTime(), nullable=True),
         sa.Column("fired_by", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_schedule_due")),
@@ -34,9 +35,25 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("running", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
+    with op.batch_alter_table("channels") as batch_op:
+        batch_op.add_column(
+            sa.Column("orders_version", sa.BigInteger(), nullable=False, server_default="0")
+        )
+    for table in ("export_configurations", "import_configurations"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.alter_column(
+                "schedule_mode", existing_type=sa.String(length=10), type_=sa.String(length=20)
+            )
 
 
 def downgrade() -> None:
+    for table in ("export_configurations", "import_configurations"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.alter_column(
+                "schedule_mode", existing_type=sa.String(length=20), type_=sa.String(length=10)
+            )
+    with op.batch_alter_table("channels") as batch_op:
+        batch_op.drop_column("orders_version")
     with op.batch_alter_table("scheduler_heartbeats") as batch_op:
         batch_op.drop_column("running")
     with op.batch_alter_table("runs") as batch_op:
