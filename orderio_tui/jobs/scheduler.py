@@ -47,6 +47,8 @@ from typing import TextIO
 
 from sqlalchemy import delete, select
 
+from ..alerts.delivery import deliver_pending
+from ..alerts.incidents import check_overdue, check_scheduler_silence
 from ..application.runs import (
     Heartbeat,
     LogLine,
@@ -101,6 +103,8 @@ _STALE_HEARTBEAT = timedelta(days=1)
 _PRUNE_SECONDS = 60.0
 #: "On order creation": new orders within this time after a run wait and go in one next run.
 _COALESCE = timedelta(seconds=2.5)
+#: How often alerts are checked and undelivered notices retried.
+_ALERT_SECONDS = 30.0
 #: How often the run history is pruned to its retention (SPEC §14).
 _HISTORY_PRUNE_SECONDS = 3600.0
 #: A due time fired this much (or one interval) late counts as a catch-up in the log.
@@ -692,7 +696,11 @@ class BackgroundScheduler:
     def _beat(self) -> None:
         last_prune: float | None = None
         last_history_prune: float | None = None
+        last_alerts: float | None = None
         while not self._cancel.is_set():
+            if last_alerts is None or time.monotonic() - last_alerts >= _ALERT_SECONDS:
+                last_alerts = time.monotonic()
+                self._tend_alerts()
             if last_prune is None or time.monotonic() - last_prune >= _PRUNE_SECONDS:
                 last_prune = time.monotonic()
                 try:
@@ -715,6 +723,17 @@ class BackgroundScheduler:
             except Exception:
                 logger.exception("writing the scheduler heartbeat failed; retrying")
             self._cancel.wait(self.heartbeat_seconds)
+
+    def _tend_alerts(self) -> None:
+        """Look for overdue schedules and silent schedulers, and retry undelivered notices
+        (SPEC §16); a failure here is logged and never stops the scheduler."""
+        try:
+            with self.db.write() as session:
+                check_overdue(session)
+                check_scheduler_silence(session)
+            deliver_pending(self.db)
+        except Exception:
+            logger.exception("checking or delivering alerts failed; trying again later")
 
     def _beat_once(self) -> None:
         next_due = self.next_due()
