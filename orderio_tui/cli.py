@@ -207,6 +207,12 @@ def _schedule_command(kind: RunKind) -> click.Command:
     @click.option("--at", "at_time", metavar="HH:MM", help="Time of day (days and weeks).")
     @click.option("--weekday", type=click.Choice([w.value for w in Weekday]), help="For weeks.")
     @click.option("--manual", is_flag=True, help="Run only when asked.")
+    @click.option(
+        "--on-order-creation",
+        "on_orders",
+        is_flag=True,
+        help="Exports: run when new orders were taken in (after the minimum order age).",
+    )
     @click.option("--disable", is_flag=True, help="Keep the interval but do not run it.")
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
@@ -219,6 +225,7 @@ def _schedule_command(kind: RunKind) -> click.Command:
         at_time: str | None,
         weekday: str | None,
         manual: bool,
+        on_orders: bool,
         disable: bool,
         as_json: bool,
     ) -> None:
@@ -228,15 +235,19 @@ def _schedule_command(kind: RunKind) -> click.Command:
             set_schedule,
         )
 
-        if manual and (every is not None or unit or at_time or weekday):
-            raise UserError("give either --manual or --every N --unit UNIT, not both")
-        if not manual and (every is None or unit is None):
+        interval = every is not None or unit or at_time or weekday
+        if sum((manual, on_orders, bool(interval))) > 1:
+            raise UserError("give one of --manual, --on-order-creation or --every N --unit UNIT")
+        if not manual and not on_orders and (every is None or unit is None):
             raise UserError(
-                "give --every N --unit UNIT (e.g. --every 5 --unit minutes) or --manual"
+                "give --every N --unit UNIT (e.g. --every 5 --unit minutes), "
+                "--on-order-creation or --manual"
             )
         value = (
             Schedule(mode=ScheduleMode.MANUAL)
             if manual
+            else Schedule(mode=ScheduleMode.ON_ORDER_CREATION, enabled=not disable)
+            if on_orders
             else Schedule(
                 mode=ScheduleMode.INTERVAL,
                 every=every,
@@ -375,19 +386,31 @@ def order(context: Context, document_no: str, channel: str | None, as_json: bool
     )
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--config", help="Only runs of configurations with this name.")
 @click.option("--channel")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--all", "show_all", is_flag=True, help="Also runs that found nothing to do.")
 @click.option("--json", "as_json", is_flag=True)
-@pass_context
+@click.pass_context
 def runs(
-    context: Context, config: str | None, channel: str | None, limit: int, as_json: bool
+    click_context: click.Context,
+    config: str | None,
+    channel: str | None,
+    limit: int,
+    show_all: bool,
+    as_json: bool,
 ) -> None:
-    """List runs, newest first."""
+    """List runs, newest first (idle runs only with --all); `runs prune` deletes old ones."""
+    if click_context.invoked_subcommand is not None:
+        return
     from .application.runs import list_runs
 
-    views = list_runs(context.db, config=config, channel=channel, limit=limit)
+    context = click_context.find_object(Context)
+    assert context is not None
+    views = list_runs(
+        context.db, config=config, channel=channel, limit=limit, include_idle=show_all
+    )
     if as_json:
         _print_json([v.to_json() for v in views])
         return
@@ -404,6 +427,57 @@ def runs(
                 _local(v.started_at),
                 f"{v.duration_seconds:.1f}" if v.duration_seconds is not None else "",
                 " ".join(f"{k}={n}" for k, n in v.counts.items()),
+            )
+            for v in views
+        ],
+    )
+
+
+@runs.command("prune")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(0, 36_500),
+    help="Delete every finished run older than DAYS (default: the retention, idle runs after "
+    "1 day, others after 90 days).",
+    metavar="DAYS",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def runs_prune(context: Context, older_than: float | None, as_json: bool) -> None:
+    """Delete old runs with their logs and results."""
+    from .application.runs import prune_runs
+
+    deleted = prune_runs(context.db, older_than_days=older_than)
+    if as_json:
+        _print_json({"deleted": deleted})
+        return
+    click.echo(f"deleted {deleted} run(s)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def schedulers(context: Context, as_json: bool) -> None:
+    """List the live schedulers on this database (host, pid, started, last heartbeat, runs)."""
+    from .jobs.scheduler import live_schedulers
+
+    views = live_schedulers(context.db)
+    if as_json:
+        _print_json([view.to_json() for view in views])
+        return
+    if not views:
+        click.echo("no scheduler is running on this database")
+        return
+    _table(
+        ["HOST", "PID", "STARTED", "LAST HEARTBEAT", "RUNNING"],
+        [
+            (
+                v.host,
+                v.pid,
+                _local(v.started_at),
+                _local(v.last_tick),
+                ", ".join(v.running) or "-",
             )
             for v in views
         ],

@@ -18,7 +18,7 @@ from ..domain.models import (
     Run,
     Service,
 )
-from ..domain.scheduling import Schedule, schedule_of, store_schedule
+from ..domain.scheduling import Schedule, schedule_of, schedule_problems, store_schedule
 from ..domain.statuses import (
     DEFAULT_LINE_ITEM_TRANSITIONS,
     DEFAULT_ORDER_TRANSITIONS,
@@ -396,7 +396,7 @@ def delete_configuration(db: Database, kind: RunKind, configuration_id: int) -> 
 
 def set_schedule(db: Database, kind: RunKind, configuration_id: int, value: Schedule) -> None:
     """Change only the Scheduling tab of a configuration."""
-    problems = value.problems()
+    problems = schedule_problems(value, is_export=kind is RunKind.EXPORT)
     if problems:
         raise ValidationFailed(problems)
     with db.write() as session:

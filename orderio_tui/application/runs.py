@@ -18,10 +18,10 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from ..alerts.incidents import record_run_end
@@ -290,10 +290,60 @@ def finish_run(
         run.files = list(files)
     run.message = message
     run.temp_path = None
+    run.idle = is_idle(run.kind, state, run.counts or {})
     session = object_session(run)
     if session is not None:
         # The alert outbox is written in the transaction that finishes the run (SPEC §16).
         record_run_end(session, run)
+
+
+def is_idle(kind: str, state: RunState, counts: dict[str, int]) -> bool:
+    """A run that found nothing to do: no order matched, no file in the inbox (SPEC §14)."""
+    if state is not RunState.SUCCEEDED:
+        return False
+    if kind == RunKind.EXPORT.value:
+        return not counts.get("selected")
+    return not counts.get("files") and not counts.get("duplicates")
+
+
+#: Retention of the run history by default (SPEC §14), in days.
+DEFAULT_IDLE_RETENTION_DAYS = 1.0
+DEFAULT_RETENTION_DAYS = 90.0
+
+
+def prune_runs(
+    db: Database,
+    *,
+    older_than_days: float | None = None,
+    idle_days: float = DEFAULT_IDLE_RETENTION_DAYS,
+    other_days: float = DEFAULT_RETENTION_DAYS,
+    now: datetime | None = None,
+) -> int:
+    """Delete finished runs past their retention (idle runs sooner); how many.
+
+    With ``older_than_days`` every finished run older than that goes, idle or not. A running
+    run is never deleted.
+    """
+    moment = now or utcnow()
+    finished = Run.state != RunState.RUNNING.value
+    if older_than_days is not None:
+        conditions = [finished, Run.started_at <= moment - timedelta(days=older_than_days)]
+    else:
+        conditions = [
+            finished,
+            or_(
+                (Run.idle.is_(True)) & (Run.started_at <= moment - timedelta(days=idle_days)),
+                Run.started_at <= moment - timedelta(days=other_days),
+            ),
+        ]
+    deleted = 0
+    while True:  # in chunks, so that a large history does not hold the write lock for long
+        with db.write() as session:
+            ids = list(session.scalars(select(Run.id).where(*conditions).limit(5000)))
+            if not ids:
+                return deleted
+            session.execute(delete(Run).where(Run.id.in_(ids)))
+            deleted += len(ids)
 
 
 def outcome_of(session: Session, run: Run) -> RunOutcome:
@@ -375,6 +425,7 @@ class RunView:
     files: list[str]
     message: str
     dry_run: bool
+    idle: bool = False
 
     @property
     def duration_seconds(self) -> float | None:
@@ -396,6 +447,7 @@ class RunView:
             "counts": dict(self.counts),
             "files": list(self.files),
             "message": self.message,
+            "idle": self.idle,
         }
 
 
@@ -437,6 +489,7 @@ def _run_view(run: Run, channel: str) -> RunView:
         files=list(run.files or []),
         message=run.message,
         dry_run=run.dry_run,
+        idle=bool(run.idle),
     )
 
 
@@ -449,8 +502,10 @@ def list_runs(
     configuration_id: int | None = None,
     limit: int | None = 50,
     after_id: int | None = None,
+    include_idle: bool = True,
 ) -> list[RunView]:
-    """Runs, newest first, filtered by configuration name, channel, kind or id."""
+    """Runs, newest first, filtered by configuration name, channel, kind or id; without
+    ``include_idle``, runs that found nothing to do are left out."""
     from .channels import channel_by_name  # channels imports nothing from here; avoids a cycle
 
     with db.read() as session:
@@ -469,6 +524,8 @@ def list_runs(
             query = query.where(Run.configuration_id == configuration_id)
         if after_id is not None:
             query = query.where(Run.id > after_id)
+        if not include_idle:
+            query = query.where(Run.idle.is_(False))
         if limit is not None:
             query = query.limit(limit)
         return [_run_view(run, name) for run, name in session.execute(query)]

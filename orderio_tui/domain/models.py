@@ -130,6 +130,9 @@ class Channel(Base):
     locale: Mapped[str] = mapped_column(String(20), default="en_US")
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Raised by every commit that creates orders in the channel; schedulers watch it to run
+    #: the "on order creation" exports (SPEC §14).
+    orders_version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Service(Base):
@@ -165,7 +168,7 @@ class Service(Base):
 class ScheduleColumns:
     """Scheduling tab (SPEC §5), shared by export and import configurations."""
 
-    schedule_mode: Mapped[str] = mapped_column(String(10), default=ScheduleMode.MANUAL.value)
+    schedule_mode: Mapped[str] = mapped_column(String(20), default=ScheduleMode.MANUAL.value)
     schedule_every: Mapped[int | None] = mapped_column(Integer, default=None)
     schedule_unit: Mapped[str | None] = mapped_column(String(10), default=None)
     #: "HH:MM" local time, for days and weeks.
@@ -475,7 +478,10 @@ class Run(Base):
     """One execution of a configuration (SPEC §7)."""
 
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_config", "kind", "configuration_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_runs_config", "kind", "configuration_id", "started_at"),
+        Index("ix_runs_started_at", "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
@@ -493,6 +499,9 @@ class Run(Base):
     #: Published files (exports) or processed files (imports), as paths.
     files: Mapped[list[str]] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(Text, default="")
+    #: True when the run found nothing to do (no matching order, empty inbox): hidden from the
+    #: history by default and kept for a shorter time (SPEC §14).
+    idle: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Process that runs it ("host:pid:uuid"), for recovery and leases.
     owner: Mapped[str | None] = mapped_column(String(200), default=None)
     #: Export: temporary and final path while the run is active, for recovery (SPEC §7.1).
@@ -616,6 +625,30 @@ class SchedulerHeartbeat(Base):
     last_tick: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_due_config: Mapped[str | None] = mapped_column(String(200), default=None)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: Labels of the runs this scheduler has in progress ("export demo-b2c/erp-export").
+    running: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ScheduleDue(Base):
+    """The next due time of a scheduled configuration, shared by every scheduler (SPEC §14).
+
+    A scheduler runs a due configuration only after it advanced ``next_due_at`` itself with a
+    compare-and-set update, so each due time fires once across all processes and machines.
+    """
+
+    __tablename__ = "schedule_due"
+
+    #: "export:<configuration id>" or "import:<id>" (the lease key).
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    #: The schedule the due time was computed from; a changed schedule re-seeds it.
+    signature: Mapped[str] = mapped_column(String(200))
+    #: None for an "on order creation" export with nothing new to export.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: "On order creation": the channel's orders_version already handed to a run.
+    seen_version: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: Process that advanced it last.
+    fired_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 # --------------------------------------------------------------------------- alerts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import schedule
@@ -40,11 +40,16 @@ class Schedule:
     @property
     def is_active(self) -> bool:
         """Whether the scheduler should run it."""
-        return self.mode is ScheduleMode.INTERVAL and self.enabled
+        return self.mode is not ScheduleMode.MANUAL and self.enabled
+
+    @property
+    def on_order_creation(self) -> bool:
+        """Runs when new orders were committed in the channel, not on a clock (SPEC §14)."""
+        return self.mode is ScheduleMode.ON_ORDER_CREATION
 
     def problems(self) -> list[FieldProblem]:
         """Everything wrong with this schedule, one message per problem."""
-        if self.mode is ScheduleMode.MANUAL:
+        if self.mode in (ScheduleMode.MANUAL, ScheduleMode.ON_ORDER_CREATION):
             return []
         found: list[FieldProblem] = []
         if self.every is None or self.every < 1:
@@ -90,6 +95,8 @@ class Schedule:
         """Short text for lists: "manual", "every 5 minutes", "every 1 days at 02:00"."""
         if self.mode is ScheduleMode.MANUAL:
             return "manual"
+        if self.mode is ScheduleMode.ON_ORDER_CREATION:
+            return "on order creation" + ("" if self.enabled else " (off)")
         text = f"every {self.every} {self.unit.value if self.unit else '?'}"
         if self.weekday:
             text = f"every {self.weekday.value}"
@@ -113,13 +120,80 @@ class Schedule:
 
     def next_run(self) -> datetime | None:
         """When the schedule would next fire if it were registered now (aware UTC)."""
-        if not self.is_active or self.problems():
+        if not self.is_active or self.on_order_creation or self.problems():
             return None
         scheduler = schedule.Scheduler()
         job = self.add_to(scheduler, lambda: None)
         if job.next_run is None:
             return None
         return job.next_run.astimezone().astimezone(UTC)
+
+
+_UNIT_SECONDS = {
+    ScheduleUnit.SECONDS: 1,
+    ScheduleUnit.MINUTES: 60,
+    ScheduleUnit.HOURS: 3600,
+    ScheduleUnit.DAYS: 86400,
+    ScheduleUnit.WEEKS: 7 * 86400,
+}
+
+
+def interval_seconds(value: Schedule) -> int | None:
+    """Length of one interval of an active, valid schedule in seconds (a week for a weekday)."""
+    if not value.is_active or value.on_order_creation or value.problems():
+        return None
+    if value.every is None or value.unit is None:
+        return None
+    if value.weekday is not None:
+        return _UNIT_SECONDS[ScheduleUnit.WEEKS]
+    return value.every * _UNIT_SECONDS[value.unit]
+
+
+def signature_of(value: Schedule) -> str:
+    """A text that changes whenever the schedule's due times would change."""
+    unit = value.unit.value if value.unit else ""
+    weekday = value.weekday.value if value.weekday else ""
+    return f"{value.mode.value}|{value.every or ''}|{unit}|{value.at or ''}|{weekday}"
+
+
+def next_due_after(value: Schedule, moment: datetime, previous: datetime | None = None) -> datetime:
+    """The first due time of ``value`` strictly after ``moment`` (aware UTC).
+
+    A plain interval stays on the grid of ``previous`` (the due time just fired): ``previous``
+    plus whole intervals, so that missed due times are skipped, not replayed. A time of day or a
+    weekday is computed by the ``schedule`` library (local time) from now.
+    """
+    seconds = interval_seconds(value)
+    if seconds is None:
+        raise ValueError("only an enabled, valid interval schedule has due times")
+    if value.at is None and value.weekday is None:
+        step = timedelta(seconds=seconds)
+        if previous is None:
+            return moment + step
+        missed = max(0, int((moment - previous) / step))
+        due = previous + step * (missed + 1)
+        while due <= moment:
+            due += step
+        return due
+    due = value.next_run()
+    if due is None:
+        raise ValueError("the schedule has no next run")
+    while due <= moment:
+        due += timedelta(seconds=seconds)
+    return due
+
+
+def schedule_problems(value: Schedule, *, is_export: bool) -> list[FieldProblem]:
+    """The problems of ``value`` as the schedule of an export (or an import) configuration."""
+    found = value.problems()
+    if value.on_order_creation and not is_export:
+        found.append(
+            FieldProblem(
+                "schedule_mode",
+                "only export configurations can run on order creation; choose manual or interval",
+            )
+        )
+    return found
 
 
 def schedule_of(configuration: Any) -> Schedule:
@@ -137,7 +211,7 @@ def schedule_of(configuration: Any) -> Schedule:
 def store_schedule(configuration: Any, value: Schedule) -> None:
     """Write a :class:`Schedule` into the columns of a configuration row."""
     configuration.schedule_mode = value.mode.value
-    manual = value.mode is ScheduleMode.MANUAL
+    manual = value.mode is not ScheduleMode.INTERVAL
     configuration.schedule_every = None if manual else value.every
     configuration.schedule_unit = None if manual or value.unit is None else value.unit.value
     configuration.schedule_at = None if manual else value.at

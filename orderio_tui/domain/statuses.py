@@ -101,6 +101,8 @@ class ServiceKind(StrEnum):
 class ScheduleMode(StrEnum):
     MANUAL = "manual"
     INTERVAL = "interval"
+    #: Exports only: run when an intake committed new orders in the channel (SPEC §14).
+    ON_ORDER_CREATION = "on-order-creation"
 
 
 class ScheduleUnit(StrEnum):

@@ -2,11 +2,16 @@
 
 :class:`BackgroundScheduler` runs these threads:
 
-- **the loop** owns a private :class:`schedule.Scheduler` with one job per configuration whose
-  interval schedule is enabled (and whose service is enabled). Every ``resync_seconds`` it
+- **the loop** keeps the configurations whose interval schedule is enabled (and whose service is
+  enabled) with their due times, which live in the database (:mod:`.due_times`) and are shared by
+  every scheduler: when one comes, the loop runs the configuration only if its compare-and-set
+  update advanced the due time first, so each due time fires once across all processes and
+  machines (SPEC §14); a due time missed while no scheduler ran fires once, as a catch-up, and the
+  grid goes on. Due times follow the ``schedule`` library's rules
+  (:func:`~orderio_tui.domain.scheduling.next_due_after`). Every ``resync_seconds`` the loop
   re-reads the configurations, so changes made by this process or by any other one take effect
-  without a restart; jobs whose schedule did not change keep their due times. A due job only
-  hands the run to the worker pool, so the loop is never busy for long;
+  without a restart. A due configuration only hands the run to the worker pool, so the loop is
+  never busy for long;
 - **the workers** (``workers`` threads) run configurations through
   :func:`~orderio_tui.jobs.execute.run_configuration`, which takes the configuration's lease,
   so a configuration never runs twice at once, also across processes and hosts. A configuration
@@ -40,9 +45,10 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TextIO
 
-import schedule
 from sqlalchemy import delete, select
 
+from ..alerts.delivery import deliver_pending
+from ..alerts.incidents import check_overdue, check_scheduler_silence
 from ..application.runs import (
     Heartbeat,
     LogLine,
@@ -51,6 +57,7 @@ from ..application.runs import (
     RunStarted,
     owner_is_gone,
     process_owner,
+    prune_runs,
 )
 from ..database import Database
 from ..domain.models import (
@@ -61,11 +68,26 @@ from ..domain.models import (
     Service,
     utcnow,
 )
-from ..domain.scheduling import Schedule, schedule_of
+from ..domain.order_events import order_versions
+from ..domain.scheduling import (
+    Schedule,
+    interval_seconds,
+    next_due_after,
+    schedule_of,
+    signature_of,
+)
 from ..domain.statuses import RunKind, Trigger
 from ..errors import UserError
+from .due_times import (
+    DueTime,
+    claim_due_time,
+    claim_new_orders,
+    forget_due_times,
+    read_due_times,
+    seed_due_time,
+)
 from .execute import run_configuration, skip_run
-from .leases import DEFAULT_LEASE_SECONDS, current_lease, lease_key
+from .leases import DEFAULT_LEASE_SECONDS, current_lease, lease_key, valid_lease_owners
 from .recovery import recover_abandoned_runs
 
 logger = logging.getLogger(__name__)
@@ -79,6 +101,14 @@ _MAX_LOOP_WAIT = 1.0
 _STALE_HEARTBEAT = timedelta(days=1)
 #: How often the heartbeat rows of vanished schedulers are looked for.
 _PRUNE_SECONDS = 60.0
+#: "On order creation": new orders within this time after a run wait and go in one next run.
+_COALESCE = timedelta(seconds=2.5)
+#: How often alerts are checked and undelivered notices retried.
+_ALERT_SECONDS = 30.0
+#: How often the run history is pruned to its retention (SPEC §14).
+_HISTORY_PRUNE_SECONDS = 3600.0
+#: A due time fired this much (or one interval) late counts as a catch-up in the log.
+_CATCH_UP_SLACK = 5.0
 
 
 # --------------------------------------------------------------------------- configurations
@@ -93,6 +123,9 @@ class ScheduledConfiguration:
     name: str
     channel: str
     schedule: Schedule
+    channel_id: int = 0
+    #: The export's minimum order age, waited for after new orders (on order creation).
+    settle_minutes: int = 0
 
     @property
     def key(self) -> str:
@@ -121,8 +154,16 @@ def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
             ).all()
             for row, channel in rows:
                 value = schedule_of(row)
-                if value.is_active and not value.problems():
-                    found.append(ScheduledConfiguration(kind, row.id, row.name, channel, value))
+                if not value.is_active or value.problems():
+                    continue
+                if value.on_order_creation and kind is not RunKind.EXPORT:
+                    continue  # only exports run on order creation
+                settle = getattr(row, "min_age_minutes", None) or 0
+                found.append(
+                    ScheduledConfiguration(
+                        kind, row.id, row.name, channel, value, row.channel_id, settle
+                    )
+                )
     return found
 
 
@@ -140,6 +181,39 @@ class HeartbeatView:
     last_tick: datetime
     next_due_config: str | None
     next_due_at: datetime | None
+    running: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """`schedulers --json`: one scheduler process."""
+
+        def iso(value: datetime | None) -> str | None:
+            return _utc_text(value) if value is not None else None
+
+        return {
+            "host": self.host,
+            "pid": self.pid,
+            "owner": self.owner,
+            "started_at": iso(self.started_at),
+            "last_heartbeat": iso(self.last_tick),
+            "running": list(self.running),
+            "next_due_config": self.next_due_config,
+            "next_due_at": iso(self.next_due_at),
+        }
+
+
+#: A scheduler whose heartbeat is older than this many heartbeat intervals counts as gone.
+_LIVE_HEARTBEATS = 3
+
+
+def live_schedulers(db: Database) -> list[HeartbeatView]:
+    """The schedulers that are alive: a recent heartbeat, and not a dead process of this host."""
+    limit = timedelta(seconds=DEFAULT_HEARTBEAT_SECONDS * _LIVE_HEARTBEATS)
+    now = utcnow()
+    return [
+        beat
+        for beat in list_heartbeats(db)
+        if now - beat.last_tick <= limit and not owner_is_gone(beat.owner)
+    ]
 
 
 def list_heartbeats(db: Database) -> list[HeartbeatView]:
@@ -150,7 +224,14 @@ def list_heartbeats(db: Database) -> list[HeartbeatView]:
         ).all()
         return [
             HeartbeatView(
-                r.owner, r.host, r.pid, r.started_at, r.last_tick, r.next_due_config, r.next_due_at
+                r.owner,
+                r.host,
+                r.pid,
+                r.started_at,
+                r.last_tick,
+                r.next_due_config,
+                r.next_due_at,
+                tuple(r.running or ()),
             )
             for r in rows
         ]
@@ -162,6 +243,7 @@ def write_heartbeat(
     started_at: datetime,
     last_tick: datetime,
     next_due: tuple[str, datetime] | None,
+    running: list[str] | None = None,
 ) -> None:
     """Insert or update this process's heartbeat row."""
     owner = process_owner()
@@ -174,6 +256,7 @@ def write_heartbeat(
         row.last_tick = last_tick
         row.next_due_config = next_due[0] if next_due else None
         row.next_due_at = next_due[1] if next_due else None
+        row.running = list(running or [])
 
 
 def remove_heartbeat(db: Database, owner: str | None = None) -> None:
@@ -232,8 +315,9 @@ class BackgroundScheduler:
         self._wake = threading.Event()
         self._resync_now = threading.Event()
         self._give_up_waiting = threading.Event()
-        self._schedule = schedule.Scheduler()
-        self._jobs: dict[str, tuple[ScheduledConfiguration, schedule.Job]] = {}
+        #: What is scheduled, and each one's shared due time as last seen in the database.
+        self._jobs: dict[str, ScheduledConfiguration] = {}
+        self._due: dict[str, DueTime] = {}
         self._tasks: queue.Queue[_Task | None] = queue.Queue()
         #: Configurations with a run queued or in progress, and those with a SKIPPED run queued.
         self._pending: set[str] = set()
@@ -313,8 +397,8 @@ class BackgroundScheduler:
             remove_heartbeat(self.db)
         except Exception:
             logger.exception("removing the scheduler heartbeat failed")
-        self._schedule.clear()
         self._jobs.clear()
+        self._due.clear()
         self._next_due = None
         self._loop_thread = None
 
@@ -332,7 +416,10 @@ class BackgroundScheduler:
     def scheduled(self) -> list[tuple[ScheduledConfiguration, datetime | None]]:
         """The configurations now scheduled, with their next due time (aware UTC)."""
         with self._lock:
-            return [(config, _aware(job.next_run)) for config, job in self._jobs.values()]
+            return [
+                (config, due.next_due_at if (due := self._due.get(key)) else None)
+                for key, config in self._jobs.items()
+            ]
 
     def running(self) -> list[ScheduledConfiguration]:
         """Configurations whose run is going on right now."""
@@ -355,7 +442,7 @@ class BackgroundScheduler:
                     self._resync_now.clear()
                     last_sync = now
                     self._sync()
-                self._schedule.run_pending()
+                self._fire_due()
                 self._remember_next_due()
                 self._last_tick = utcnow()
                 last_error = None
@@ -372,72 +459,160 @@ class BackgroundScheduler:
         wait = _MAX_LOOP_WAIT
         if last_sync is not None:
             wait = min(wait, last_sync + self.resync_seconds - time.monotonic())
-        idle = self._schedule.idle_seconds
-        if idle is not None:
-            wait = min(wait, idle)
+        with self._lock:
+            upcoming = [due.next_due_at for due in self._due.values() if due.next_due_at]
+        if upcoming:
+            wait = min(wait, (min(upcoming) - utcnow()).total_seconds())
         return max(wait, 0.005)
 
     def _sync(self) -> None:
         current = {c.key: c for c in scheduled_configurations(self.db)}
+        stored = read_due_times(self.db, current)
+        now = utcnow()
         changed = False
-        with self._lock:
-            for key, (old, job) in list(self._jobs.items()):
-                new = current.get(key)
-                if new is None or new.schedule != old.schedule:
-                    self._schedule.cancel_job(job)
-                    del self._jobs[key]
+        versions: dict[int, int] = {}
+        if any(c.schedule.on_order_creation for c in current.values()):
+            with self.db.read() as session:
+                versions = order_versions(session, {c.channel_id for c in current.values()})
+        for key, config in current.items():
+            signature = signature_of(config.schedule)
+            due = stored.get(key)
+            if due is None or due.signature != signature:
+                if config.schedule.on_order_creation:
+                    # Orders created from now on trigger it; those already there do not.
+                    due = seed_due_time(
+                        self.db,
+                        key,
+                        signature,
+                        None,
+                        replacing=due,
+                        seen_version=versions.get(config.channel_id, 0),
+                    )
+                else:
+                    first = next_due_after(config.schedule, now)
+                    due = seed_due_time(self.db, key, signature, first, replacing=due)
+            with self._lock:
+                old = self._jobs.get(key)
+                if old is None or old.schedule != config.schedule:
                     changed = True
-                    logger.info("unscheduled %s (%s)", old.label, old.schedule.describe())
-                elif new != old:  # renamed: keep the job and its due time
-                    self._jobs[key] = (new, job)
-            for key, config in current.items():
-                if key in self._jobs:
-                    continue
-                try:
-                    job = config.schedule.add_to(self._schedule, self._due_callback(key))
-                except Exception:
-                    logger.exception("cannot schedule %s", config.label)
-                    continue
-                self._jobs[key] = (config, job)
+                    logger.info(
+                        "scheduled %s %s, next at %s",
+                        config.label,
+                        config.schedule.describe(),
+                        _utc_text(due.next_due_at) if due.next_due_at else "new orders",
+                    )
+                self._jobs[key] = config
+                self._due[key] = due
+        with self._lock:
+            for key in [key for key in self._jobs if key not in current]:
+                old = self._jobs.pop(key)
+                self._due.pop(key, None)
                 changed = True
-                logger.info(
-                    "scheduled %s %s, next at %s",
-                    config.label,
-                    config.schedule.describe(),
-                    job.next_run,
-                )
+                logger.info("unscheduled %s (%s)", old.label, old.schedule.describe())
+        forget_due_times(self.db, keep=current)
         if changed:
             self._remember_next_due()
 
     def _remember_next_due(self) -> None:
         with self._lock:
             upcoming = [
-                (job.next_run, config.label)
-                for config, job in self._jobs.values()
-                if job.next_run is not None
+                (due.next_due_at, self._jobs[key].label)
+                for key, due in self._due.items()
+                if key in self._jobs and due.next_due_at is not None
             ]
-            if upcoming:
-                at, label = min(upcoming)
-                self._next_due = (label, _aware(at))  # type: ignore[assignment]
+            self._next_due = (min(upcoming)[1], min(upcoming)[0]) if upcoming else None
+
+    def _fire_due(self) -> None:
+        """Run every configuration whose shared due time has come and that this process claimed
+        first (one firing per due time across all schedulers, SPEC §14)."""
+        self._notice_new_orders()
+        now = utcnow()
+        with self._lock:
+            due_now = [
+                (self._jobs[key], due)
+                for key, due in self._due.items()
+                if key in self._jobs and due.next_due_at is not None and due.next_due_at <= now
+            ]
+        held: dict[str, str] | None = None
+        for config, due in due_now:
+            assert due.next_due_at is not None
+            following: datetime | None
+            if config.schedule.on_order_creation:
+                # One run at a time: new orders that come during a run wait for its end, and
+                # the due time stays until a run can take it (nothing is lost to a SKIPPED run).
+                if held is None:
+                    held = valid_lease_owners(self.db)
+                with self._lock:
+                    busy = config.key in self._pending
+                if busy or config.key in held:
+                    continue
+                following = None
             else:
-                self._next_due = None
+                following = next_due_after(config.schedule, now, previous=due.next_due_at)
+            if claim_due_time(self.db, due, following, now):
+                with self._lock:
+                    self._due[config.key] = DueTime(
+                        due.key, due.signature, following, due.seen_version, now
+                    )
+                interval = interval_seconds(config.schedule)
+                late = (now - due.next_due_at).total_seconds()
+                if interval is not None and late >= max(interval, _CATCH_UP_SLACK):
+                    logger.info(
+                        "%s: catch-up, due at %s (missed while no scheduler ran)",
+                        config.label,
+                        _utc_text(due.next_due_at),
+                    )
+                    self._report(
+                        config,
+                        f"{config.label}: catch-up, due at {_utc_text(due.next_due_at)}",
+                        "INFO",
+                    )
+                self._dispatch_safely(config.key)
+            else:
+                fresh = read_due_times(self.db, [config.key]).get(config.key)
+                with self._lock:
+                    if fresh is not None:
+                        self._due[config.key] = fresh
+                    else:
+                        self._due.pop(config.key, None)
 
-    def _due_callback(self, key: str) -> Callable[[], None]:
-        def due() -> None:
-            # Never raise into schedule: a raising job would not be rescheduled.
-            try:
-                self._dispatch(key)
-            except Exception:
-                logger.exception("dispatching %s failed", key)
+    def _notice_new_orders(self) -> None:
+        """Give the channels' new orders to their "on order creation" exports (SPEC §14)."""
+        with self._lock:
+            waiting = [
+                (self._jobs[key], due)
+                for key, due in self._due.items()
+                if key in self._jobs and self._jobs[key].schedule.on_order_creation
+            ]
+        if not waiting:
+            return
+        with self.db.read() as session:
+            versions = order_versions(session, {config.channel_id for config, _ in waiting})
+        for config, due in waiting:
+            version = versions.get(config.channel_id)
+            if version is None or due.seen_version is None or version <= due.seen_version:
+                continue
+            run_at = utcnow() + timedelta(minutes=config.settle_minutes)
+            if due.last_fired_at is not None:
+                # Commits in quick succession are gathered into one run, not one run each.
+                run_at = max(run_at, due.last_fired_at + _COALESCE)
+            claim_new_orders(self.db, due, version, run_at)
+            fresh = read_due_times(self.db, [config.key]).get(config.key)
+            with self._lock:
+                if fresh is not None:
+                    self._due[config.key] = fresh
 
-        return due
+    def _dispatch_safely(self, key: str) -> None:
+        try:
+            self._dispatch(key)
+        except Exception:
+            logger.exception("dispatching %s failed", key)
 
     def _dispatch(self, key: str) -> None:
         with self._lock:
-            entry = self._jobs.get(key)
-            if entry is None or self._cancel.is_set():
+            config = self._jobs.get(key)
+            if config is None or self._cancel.is_set():
                 return
-            config = entry[0]
             if key not in self._pending:
                 self._pending.add(key)
                 task: _Task = lambda: self._execute(config)  # noqa: E731
@@ -520,27 +695,60 @@ class BackgroundScheduler:
 
     def _beat(self) -> None:
         last_prune: float | None = None
+        last_history_prune: float | None = None
+        last_alerts: float | None = None
         while not self._cancel.is_set():
+            if last_alerts is None or time.monotonic() - last_alerts >= _ALERT_SECONDS:
+                last_alerts = time.monotonic()
+                self._tend_alerts()
             if last_prune is None or time.monotonic() - last_prune >= _PRUNE_SECONDS:
                 last_prune = time.monotonic()
                 try:
                     prune_heartbeats(self.db)
                 except Exception:
                     logger.exception("pruning old scheduler heartbeats failed")
+            if (
+                last_history_prune is None
+                or time.monotonic() - last_history_prune >= _HISTORY_PRUNE_SECONDS
+            ):
+                last_history_prune = time.monotonic()
+                try:
+                    deleted = prune_runs(self.db)
+                    if deleted:
+                        logger.info("run history: %d run(s) past their retention deleted", deleted)
+                except Exception:
+                    logger.exception("pruning the run history failed")
             try:
                 self._beat_once()
             except Exception:
                 logger.exception("writing the scheduler heartbeat failed; retrying")
             self._cancel.wait(self.heartbeat_seconds)
 
+    def _tend_alerts(self) -> None:
+        """Look for overdue schedules and silent schedulers, and retry undelivered notices
+        (SPEC §16); a failure here is logged and never stops the scheduler."""
+        try:
+            with self.db.write() as session:
+                check_overdue(session)
+                check_scheduler_silence(session)
+            deliver_pending(self.db)
+        except Exception:
+            logger.exception("checking or delivering alerts failed; trying again later")
+
     def _beat_once(self) -> None:
         next_due = self.next_due()
+        # A loop that stopped ticking (stuck) must not look alive: the heartbeat carries its tick.
         last_tick = self._last_tick
-        write_heartbeat(
-            self.db, started_at=self._started_at, last_tick=last_tick, next_due=next_due
-        )
         with self._lock:
-            running = len(self._running)
+            labels = sorted(config.label for config in self._running.values())
+        running = len(labels)
+        write_heartbeat(
+            self.db,
+            started_at=self._started_at,
+            last_tick=last_tick,
+            next_due=next_due,
+            running=labels,
+        )
         self.events.emit(
             Heartbeat(
                 owner=process_owner(),
@@ -566,11 +774,6 @@ class BackgroundScheduler:
             self._pending = set(self._running)
             self._skip_queued.clear()
         return dropped
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """A naive local datetime of the ``schedule`` library as aware UTC."""
-    return None if value is None else value.astimezone().astimezone(UTC)
 
 
 # --------------------------------------------------------------------------- headless

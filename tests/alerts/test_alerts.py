@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -300,3 +301,31 @@ def test_alert_settings_are_checked_where_they_are_read(db: Database) -> None:
     )
     with db.write() as session, pytest.raises(NotFound, match="channel 'nope' does not exist"):
         save_alert(session, unknown_channel)
+
+
+def test_a_scheduler_delivers_what_is_left_in_the_outbox(
+    shop: tuple[Database, Path, int], webhook: WebhookReceiver, monkeypatch
+) -> None:
+    from orderio_tui.application.runs import RunEvents
+    from orderio_tui.jobs.scheduler import BackgroundScheduler
+
+    db, root, configuration_id = shop
+    monkeypatch.setenv("ORDERIO_TEST_ALERT_SECRET", SECRET)
+    _add_alert(db, webhook_url=webhook.url, secret_env="ORDERIO_TEST_ALERT_SECRET")
+    webhook.status = 500
+    _break_export_directory(root)
+    assert _run(db, configuration_id) is RunState.FAILED
+    with db.write() as session:  # its retry is due now
+        session.execute(update(AlertNotice).values(next_attempt_at=utcnow()))
+    webhook.status = 200
+    scheduler = BackgroundScheduler(db, RunEvents(), resync_seconds=0.5, heartbeat_seconds=0.5)
+    scheduler.start()
+    try:
+        deadline = utcnow() + timedelta(seconds=10)
+        while len(webhook.posts) < 2 and utcnow() < deadline:
+            time.sleep(0.1)
+    finally:
+        scheduler.stop()
+    assert [json.loads(p.body)["event"] for p in webhook.posts] == ["failed", "failed"]
+    with db.read() as session:
+        assert session.scalars(select(AlertNotice)).one().delivered_at is not None

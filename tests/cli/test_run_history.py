@@ -1,0 +1,84 @@
+"""Quiet history (SPEC §14): idle runs hidden unless asked, retention, `runs prune`, and
+`schedulers` listing every live scheduler."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from orderio_tui.database import open_database
+from orderio_tui.domain.models import Run, SchedulerHeartbeat, utcnow
+
+
+def test_idle_runs_are_hidden_unless_asked_and_marked_in_json(demo_300, db_url: str) -> None:
+    orderio = demo_300
+    assert orderio("export", "run", "erp-export", "--channel", "demo-b2c").code == 3  # PARTIAL
+    assert orderio("export", "run", "erp-export", "--channel", "demo-b2c").code == 0  # nothing
+    quiet = orderio("runs", "--config", "erp-export", "--json").json()
+    everything = orderio("runs", "--all", "--config", "erp-export", "--json").json()
+    assert [(r["run_id"], r["idle"]) for r in quiet] == [(1, False)]
+    assert [(r["run_id"], r["idle"]) for r in everything] == [(2, True), (1, False)]
+    text = orderio("runs", "--config", "erp-export").out
+    assert text.count("erp-export") == 1
+
+
+def test_runs_prune_keeps_idle_runs_a_day_and_others_ninety_days(demo_300, db_url: str) -> None:
+    orderio = demo_300
+    for _ in range(4):
+        orderio("export", "run", "bi-export", "--channel", "demo-b2b")
+        orderio("import", "run", "erp-status", "--channel", "demo-b2c")  # empty inbox: idle
+    db = open_database(db_url)
+    try:
+        now = utcnow()
+        with db.write() as session:
+            session.execute(
+                update(Run).where(Run.id.in_([1, 2])).values(started_at=now - timedelta(days=2))
+            )
+            session.execute(
+                update(Run).where(Run.id.in_([3, 4])).values(started_at=now - timedelta(days=91))
+            )
+    finally:
+        db.dispose()
+    before = {r["run_id"]: r["idle"] for r in orderio("runs", "--all", "--json").json()}
+    assert before[2] is True and before[1] is False
+    assert orderio("runs", "prune").out.strip() == "deleted 3 run(s)"
+    after = {r["run_id"] for r in orderio("runs", "--all", "--json").json()}
+    assert after == set(before) - {2, 3, 4}
+    assert orderio("runs", "prune", "--older-than", "0", "--json").json() == {"deleted": len(after)}
+    assert orderio("runs", "--all", "--json").json() == []
+
+
+def test_schedulers_lists_the_live_ones_of_every_host(orderio, db_url: str) -> None:
+    db = open_database(db_url)
+    try:
+        now = utcnow()
+        with db.write() as session:
+            session.add_all(
+                [
+                    SchedulerHeartbeat(
+                        owner="erp-host-1:4711:aa",
+                        host="erp-host-1",
+                        pid=4711,
+                        started_at=now - timedelta(hours=2),
+                        last_tick=now - timedelta(seconds=2),
+                        running=["export shop-de/erp-export"],
+                    ),
+                    SchedulerHeartbeat(
+                        owner="gone-host:99:bb",
+                        host="gone-host",
+                        pid=99,
+                        started_at=now - timedelta(days=1),
+                        last_tick=now - timedelta(hours=1),
+                        running=[],
+                    ),
+                ]
+            )
+    finally:
+        db.dispose()
+    listed = orderio("schedulers", "--json").json()
+    assert [(s["host"], s["pid"], s["running"]) for s in listed] == [
+        ("erp-host-1", 4711, ["export shop-de/erp-export"])
+    ]
+    assert "erp-host-1" in orderio("schedulers").out
+    assert "gone-host" not in orderio("schedulers").out
