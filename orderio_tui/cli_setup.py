@@ -1,0 +1,155 @@
+"""Command groups for setting orderio up from nothing (SPEC §12): `channel`, `service`, `config`.
+
+They are registered on the root group in :mod:`orderio_tui.cli`; the database comes from the
+root group's context object, errors go through the root's handling (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from .cli import Context
+
+
+def _print_json(data: Any) -> None:
+    from .cli import _print_json as print_json  # the root module imports this one at its end
+
+    print_json(data)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from .cli import _table as table
+
+    table(headers, rows)
+
+
+# --------------------------------------------------------------------------- channel
+
+
+@click.group("channel")
+def channel_group() -> None:
+    """Sales channels: list, add, edit, remove."""
+
+
+@channel_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def channel_list(context: Context, as_json: bool) -> None:
+    """List the channels."""
+    from .application.channels import list_channels
+
+    channels = list_channels(context.db)
+    if as_json:
+        _print_json([c.to_json() for c in channels])
+        return
+    _table(
+        ["NAME", "DISPLAY NAME", "STORE", "CURRENCY", "LOCALE", "TIME ZONE"],
+        [(c.name, c.display_name, c.store, c.currency, c.locale, c.timezone) for c in channels],
+    )
+
+
+def _channel_options(command: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--display-name", help="Name shown in the TUI."),
+            click.option("--store", help="Store name written into exports (default: NAME)."),
+            click.option("--currency", help="ISO 4217 currency code (default EUR)."),
+            click.option("--locale", help="Locale such as de_DE (default en_US)."),
+            click.option("--timezone", help="IANA time zone such as Europe/Berlin (default UTC)."),
+            click.option("--json", "as_json", is_flag=True),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _show_channel(view: Any, verb: str, as_json: bool) -> None:
+    if as_json:
+        _print_json(view.to_json())
+    else:
+        click.echo(
+            f"channel '{view.name}' {verb}: {view.currency}, {view.locale}, {view.timezone}, "
+            f"store {view.store}"
+        )
+
+
+@channel_group.command("add")
+@click.argument("name")
+@_channel_options
+@click.pass_obj
+def channel_add(
+    context: Context,
+    name: str,
+    display_name: str | None,
+    store: str | None,
+    currency: str | None,
+    locale: str | None,
+    timezone: str | None,
+    as_json: bool,
+) -> None:
+    """Add a channel."""
+    from .application.channels import ChannelForm, create_channel
+
+    given = {
+        "display_name": display_name,
+        "store": store,
+        "currency": currency,
+        "locale": locale,
+        "timezone": timezone,
+    }
+    form = ChannelForm(name, **{k: v for k, v in given.items() if v is not None})
+    _show_channel(create_channel(context.db, form), "added", as_json)
+
+
+@channel_group.command("edit")
+@click.argument("name")
+@_channel_options
+@click.pass_obj
+def channel_edit(
+    context: Context,
+    name: str,
+    display_name: str | None,
+    store: str | None,
+    currency: str | None,
+    locale: str | None,
+    timezone: str | None,
+    as_json: bool,
+) -> None:
+    """Change the given fields of a channel."""
+    from dataclasses import replace
+
+    from .application.channels import load_channel_form, update_channel
+
+    given = {
+        "display_name": display_name,
+        "store": store,
+        "currency": currency,
+        "locale": locale,
+        "timezone": timezone,
+    }
+    form = replace(
+        load_channel_form(context.db, name), **{k: v for k, v in given.items() if v is not None}
+    )
+    _show_channel(update_channel(context.db, name, form), "changed", as_json)
+
+
+@channel_group.command("remove")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def channel_remove(context: Context, name: str, as_json: bool) -> None:
+    """Remove a channel that nothing uses (no configurations, orders or runs)."""
+    from .application.channels import delete_channel
+
+    delete_channel(context.db, name)
+    if as_json:
+        _print_json({"removed": name})
+    else:
+        click.echo(f"channel '{name}' removed")
+
+
+COMMAND_GROUPS = (channel_group,)
