@@ -152,4 +152,51 @@ def channel_remove(context: Context, name: str, as_json: bool) -> None:
         click.echo(f"channel '{name}' removed")
 
 
-COMMAND_GROUPS = (channel_group,)
+# --------------------------------------------------------------------------- service
+
+
+@click.group("service")
+def service_group() -> None:
+    """Services (the configuration types): list, test."""
+
+
+@service_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def service_list(context: Context, as_json: bool) -> None:
+    """List the services with their directories and the configurations that use them."""
+    from .application.services import list_services
+
+    services = list_services(context.db)
+    if as_json:
+        _print_json([s.to_json() for s in services])
+        return
+    _table(
+        ["NAME", "KIND", "DIRECTORY", "ENABLED", "USED BY"],
+        [
+            (s.name, s.kind.value, s.directory, "yes" if s.enabled else "no", ", ".join(s.used_by))
+            for s in services
+        ],
+    )
+
+
+@service_group.command("test")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def service_test(context: Context, name: str, as_json: bool) -> None:
+    """Check that a service can work now (directories, stylesheet); exit 1 when it cannot."""
+    from .application.service_checks import check_service
+
+    report = check_service(context.db, name)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        click.echo(f"service '{report.service}' ({report.kind}): {'ok' if report.ok else 'FAILED'}")
+        for check in report.checks:
+            click.echo(f"  {'ok  ' if check.ok else 'FAIL'} {check.check}: {check.detail}")
+    if not report.ok:
+        raise SystemExit(1)
+
+
+COMMAND_GROUPS = (channel_group, service_group)

@@ -57,6 +57,13 @@ class ServiceView(ServiceForm):
             **{f: getattr(self, f) for f in ServiceForm.__dataclass_fields__}  # type: ignore[arg-type]
         )
 
+    def to_json(self) -> dict[str, object]:
+        """Every field (as `service list --json` prints it) and the configurations using it."""
+        data: dict[str, object] = {f: getattr(self, f) for f in ServiceForm.__dataclass_fields__}
+        data["kind"] = self.kind.value
+        data["used_by"] = list(self.used_by)
+        return data
+
 
 def _view(session: Session, service: Service) -> ServiceView:
     used = [
