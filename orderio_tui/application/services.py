@@ -222,35 +222,47 @@ def _store(service: Service, form: ServiceForm) -> None:
     service.min_file_age_seconds = form.min_file_age_seconds
 
 
-def create_service(db: Database, form: ServiceForm) -> ServiceView:
-    """Validate and store a new service."""
-    with db.write() as session:
+def save_service(
+    session: Session, form: ServiceForm, *, service_id: int | None = None
+) -> ServiceView:
+    """Validate and store a service form in ``session`` (a new one without an id); the kind of
+    a service in use cannot change."""
+    if service_id is None:
         problems = service_problems(session, form)
-        if problems:
-            raise ValidationFailed(problems)
         service = Service()
-        _store(service, form)
-        session.add(service)
-        session.flush()
-        return _view(session, service)
-
-
-def update_service(db: Database, service_id: int, form: ServiceForm) -> ServiceView:
-    """Validate and store changes to a service; its kind cannot change once it is in use."""
-    with db.write() as session:
-        service = session.get(Service, service_id)
-        if service is None:
+    else:
+        found = session.get(Service, service_id)
+        if found is None:
             raise NotFound(f"service {service_id} no longer exists: refresh the list")
+        service = found
         problems = service_problems(session, form, service_id=service_id)
         if form.kind.value != service.kind and _view(session, service).used_by:
             problems.append(
                 FieldProblem("kind", "the kind of a service in use by configurations is fixed")
             )
-        if problems:
-            raise ValidationFailed(problems)
-        _store(service, form)
-        session.flush()
-        return _view(session, service)
+    if problems:
+        raise ValidationFailed(problems)
+    _store(service, form)
+    session.add(service)
+    session.flush()
+    return _view(session, service)
+
+
+def services_in(session: Session) -> list[ServiceView]:
+    """All services by name, read in ``session``."""
+    return [_view(session, s) for s in session.scalars(select(Service).order_by(Service.name))]
+
+
+def create_service(db: Database, form: ServiceForm) -> ServiceView:
+    """Validate and store a new service."""
+    with db.write() as session:
+        return save_service(session, form)
+
+
+def update_service(db: Database, service_id: int, form: ServiceForm) -> ServiceView:
+    """Validate and store changes to a service; its kind cannot change once it is in use."""
+    with db.write() as session:
+        return save_service(session, form, service_id=service_id)
 
 
 def delete_service(db: Database, service_id: int) -> None:
