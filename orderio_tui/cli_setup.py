@@ -7,9 +7,15 @@ root group's context object, errors go through the root's handling (one line, ex
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from .errors import UserError
+
+#: Exit code of a usage or configuration error (SPEC §10).
+EXIT_USAGE = 2
 
 if TYPE_CHECKING:
     from .cli import Context
@@ -199,4 +205,93 @@ def service_test(context: Context, name: str, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-COMMAND_GROUPS = (channel_group, service_group)
+# --------------------------------------------------------------------------- config
+
+
+@click.group("config")
+def config_group() -> None:
+    """The whole set-up as one TOML file: dump, check, apply."""
+
+
+@config_group.command("dump")
+@click.option("--channel", help="Only this channel, its configurations and their services.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@click.pass_obj
+def config_dump(context: Context, channel: str | None, output: Path | None) -> None:
+    """Write every channel, service and configuration as a configuration file."""
+    from .application.config_file import dump_config, write_file
+
+    text = dump_config(context.db, channel)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_file(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+def _read_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"'{path}' is not UTF-8 text ({exc.reason}): save it as UTF-8") from None
+    except OSError as exc:
+        raise UserError(f"cannot read '{path}': {exc.strerror or exc}") from None
+
+
+def _apply(context: Context, path: Path, *, prune: bool, commit: bool, as_json: bool) -> Any:
+    """Apply (or check) the file; its problems go to stderr, one per line, and exit 2."""
+    from .application.config_file import ConfigInvalid, apply_config
+
+    try:
+        return apply_config(context.db, _read_file(path), prune=prune, commit=commit)
+    except ConfigInvalid as invalid:
+        lines = [problem.render(str(path)) for problem in invalid.problems]
+        summary = f"{len(lines)} problem{'s' if len(lines) != 1 else ''}; nothing was changed"
+        if as_json:
+            _print_json(
+                {
+                    "error": summary,
+                    "exit": EXIT_USAGE,
+                    "problems": [
+                        {"file": str(path), **problem.to_json()} for problem in invalid.problems
+                    ],
+                }
+            )
+        for line in lines:
+            click.echo(line, err=True)
+        click.echo(f"orderio-tui: error: {summary}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+@config_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def config_check(context: Context, file: Path) -> None:
+    """Check a configuration file against the database; every problem as FILE:LINE: key: …"""
+    plan = _apply(context, file, prune=False, commit=False, as_json=False)
+    click.echo(f"{file}: ok (applying it now: {plan.summary})")
+
+
+@config_group.command("apply")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--prune", is_flag=True, help="Also delete what the file does not name.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def config_apply(context: Context, file: Path, dry_run: bool, prune: bool, as_json: bool) -> None:
+    """Make the database match a configuration file, in one transaction."""
+    plan = _apply(context, file, prune=prune, commit=not dry_run, as_json=as_json)
+    if as_json:
+        _print_json({"file": str(file), "dry_run": dry_run, **plan.to_json()})
+        return
+    for line in plan.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+    elif plan.summary != "0 changes":
+        click.echo("Applied.")
+
+
+COMMAND_GROUPS = (channel_group, service_group, config_group)

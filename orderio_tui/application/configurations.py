@@ -398,12 +398,18 @@ def update_import_configuration(
     _update(db, RunKind.IMPORT, configuration_id, form)
 
 
+def remove_configuration(session: Session, kind: RunKind, configuration_id: int) -> None:
+    """Delete a configuration in ``session``; its run history stays."""
+    row = session.get(_model(kind), configuration_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
 def delete_configuration(db: Database, kind: RunKind, configuration_id: int) -> None:
     """Delete a configuration; its run history stays."""
     with db.write() as session:
-        row = session.get(_model(kind), configuration_id)
-        if row is not None:
-            session.delete(row)
+        remove_configuration(session, kind, configuration_id)
 
 
 def set_schedule(db: Database, kind: RunKind, configuration_id: int, value: Schedule) -> None:

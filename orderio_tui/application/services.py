@@ -265,19 +265,25 @@ def update_service(db: Database, service_id: int, form: ServiceForm) -> ServiceV
         return save_service(session, form, service_id=service_id)
 
 
+def remove_service(session: Session, service_id: int) -> None:
+    """Delete a service that no configuration uses, in ``session``."""
+    service = session.get(Service, service_id)
+    if service is None:
+        return
+    view = _view(session, service)
+    if view.used_by:
+        raise UserError(
+            f"service '{service.name}' is used by {', '.join(view.used_by)}: "
+            f"change or delete those configurations first"
+        )
+    session.delete(service)
+    session.flush()
+
+
 def delete_service(db: Database, service_id: int) -> None:
     """Delete a service that no configuration uses."""
     with db.write() as session:
-        service = session.get(Service, service_id)
-        if service is None:
-            return
-        view = _view(session, service)
-        if view.used_by:
-            raise UserError(
-                f"service '{service.name}' is used by {', '.join(view.used_by)}: "
-                f"change or delete those configurations first"
-            )
-        session.delete(service)
+        remove_service(session, service_id)
 
 
 def count_services(session: Session) -> int:
