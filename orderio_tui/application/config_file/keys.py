@@ -31,6 +31,10 @@ DATETIME = "date-time"
 AMOUNT = "amount"
 TABLE = "table"
 
+#: Integer columns hold 32 bits, the big ones 64 (TOML integers may have 64).
+MAX_INTEGER = 2**31 - 1
+MAX_BIG_INTEGER = 2**63 - 1
+
 _EXPORT_KINDS = (ServiceKind.EXPORT_XML, ServiceKind.EXPORT_XSLT)
 _IMPORT_KINDS = (ServiceKind.STATUS_IMPORT_XML,)
 
@@ -54,6 +58,8 @@ class Key:
     example: str = ""
     #: What the value means, for the dump's comment (allowed values are added to it).
     hint: str = ""
+    #: Integers only: the largest value the database can store for it.
+    maximum: int = MAX_INTEGER
 
     @property
     def form_field(self) -> str:
@@ -101,7 +107,14 @@ SERVICE_KEYS = (
     Key("file_pattern", STRING, "*.xml", kinds=_IMPORT_KINDS),
     Key("archive_directory", STRING, "", kinds=_IMPORT_KINDS, hint='"": <directory>/archive'),
     Key("error_directory", STRING, "", kinds=_IMPORT_KINDS, hint='"": <directory>/error'),
-    Key("max_file_size", INTEGER, 200 * 1024 * 1024, kinds=_IMPORT_KINDS, hint="bytes"),
+    Key(
+        "max_file_size",
+        INTEGER,
+        200 * 1024 * 1024,
+        kinds=_IMPORT_KINDS,
+        hint="bytes",
+        maximum=MAX_BIG_INTEGER,
+    ),
     Key("min_file_age_seconds", INTEGER, 2, kinds=_IMPORT_KINDS),
 )
 
@@ -234,6 +247,8 @@ def type_problem(key: Key, value: object) -> str | None:
         ok = isinstance(value, int | float | str) and not isinstance(value, bool)
     else:
         ok = isinstance(value, dict)
+    if ok and key.type == INTEGER and abs(value) > key.maximum:  # type: ignore[arg-type]
+        return f"{value} is out of range: use a number between -{key.maximum} and {key.maximum}"
     if ok:
         return None
     hint = {
