@@ -73,6 +73,24 @@ def _channel_options(command: Any) -> Any:
     return command
 
 
+def _given(
+    display_name: str | None,
+    store: str | None,
+    currency: str | None,
+    locale: str | None,
+    timezone: str | None,
+) -> dict[str, str]:
+    """The channel options given on the command line, by form field."""
+    options = {
+        "display_name": display_name,
+        "store": store,
+        "currency": currency,
+        "locale": locale,
+        "timezone": timezone,
+    }
+    return {field: value for field, value in options.items() if value is not None}
+
+
 def _show_channel(view: Any, verb: str, as_json: bool) -> None:
     if as_json:
         _print_json(view.to_json())
@@ -100,14 +118,8 @@ def channel_add(
     """Add a channel."""
     from .application.channels import ChannelForm, create_channel
 
-    given = {
-        "display_name": display_name,
-        "store": store,
-        "currency": currency,
-        "locale": locale,
-        "timezone": timezone,
-    }
-    form = ChannelForm(name, **{k: v for k, v in given.items() if v is not None})
+    given = _given(display_name, store, currency, locale, timezone)
+    form = ChannelForm(name, **given)
     _show_channel(create_channel(context.db, form), "added", as_json)
 
 
@@ -130,16 +142,8 @@ def channel_edit(
 
     from .application.channels import load_channel_form, update_channel
 
-    given = {
-        "display_name": display_name,
-        "store": store,
-        "currency": currency,
-        "locale": locale,
-        "timezone": timezone,
-    }
-    form = replace(
-        load_channel_form(context.db, name), **{k: v for k, v in given.items() if v is not None}
-    )
+    given = _given(display_name, store, currency, locale, timezone)
+    form = replace(load_channel_form(context.db, name), **given)
     _show_channel(update_channel(context.db, name, form), "changed", as_json)
 
 

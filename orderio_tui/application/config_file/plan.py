@@ -10,6 +10,7 @@ after they have found the plan.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -180,43 +181,53 @@ class _Applier:
 
     # ------------------------------------------------------------------ channels, services
 
+    def _put(
+        self,
+        entry: Entry,
+        old: Record | None,
+        new: Record,
+        create: Callable[[], object],
+        update: Callable[[], object],
+    ) -> None:
+        """Create, update or leave one channel or service; its problems go to the file's."""
+        try:
+            if old is None:
+                create()
+                self._record(CREATE, entry, None, new)
+            elif differences(old, new):
+                update()
+                self._record(UPDATE, entry, old, new)
+            else:
+                self._record(UNCHANGED, entry, old, new)
+        except ValidationFailed as error:
+            self.broken[entry.table].add(entry.name)
+            self._problems(entry, error)
+
     def _channels(self) -> None:
         existing = {view.name: view for view in channels_in(self.session)}
         for entry in self.config.of("channel"):
-            new = channel_record(entry.form)
             before = existing.get(entry.name)
-            old = channel_record(before.form()) if before else None
-            try:
-                if before is None:
-                    add_channel(self.session, entry.form)
-                    self._record(CREATE, entry, None, new)
-                elif differences(old or {}, new):
-                    change_channel(self.session, entry.name, entry.form)
-                    self._record(UPDATE, entry, old, new)
-                else:
-                    self._record(UNCHANGED, entry, old, new)
-            except ValidationFailed as error:
-                self.broken["channel"].add(entry.name)
-                self._problems(entry, error)
+            self._put(
+                entry,
+                channel_record(before.form()) if before else None,
+                channel_record(entry.form),
+                lambda e=entry: add_channel(self.session, e.form),
+                lambda e=entry: change_channel(self.session, e.name, e.form),
+            )
 
     def _services(self) -> None:
         existing = {view.name: view for view in services_in(self.session)}
         for entry in self.config.of("service"):
-            new = service_record(entry.form)
             before = existing.get(entry.name)
-            old = service_record(before.form()) if before else None
-            try:
-                if before is None:
-                    save_service(self.session, entry.form)
-                    self._record(CREATE, entry, None, new)
-                elif differences(old or {}, new):
-                    save_service(self.session, entry.form, service_id=before.id)
-                    self._record(UPDATE, entry, old, new)
-                else:
-                    self._record(UNCHANGED, entry, old, new)
-            except ValidationFailed as error:
-                self.broken["service"].add(entry.name)
-                self._problems(entry, error)
+            self._put(
+                entry,
+                service_record(before.form()) if before else None,
+                service_record(entry.form),
+                lambda e=entry: save_service(self.session, e.form),
+                lambda e=entry, b=before: save_service(
+                    self.session, e.form, service_id=b.id if b else None
+                ),
+            )
 
     # ------------------------------------------------------------------ configurations
 
