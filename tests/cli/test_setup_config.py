@@ -116,7 +116,7 @@ def test_four_problems_on_four_lines_are_all_reported_and_nothing_changes(
 ) -> None:
     text = shop.read_text()
     text = text.replace("every = 5", "every = -5")
-    text = text.replace('customer_types = ["PRIVATE"]', 'customer_types = ["PRIVATE", "VIP"]')
+    text = text.replace('order_statuses = ["NEW"]', 'order_statuses = ["NEW", "SHIPPED"]')
     text = text.replace(f'directory = "{tmp_path}/inbox"', f'directory = "{tmp_path}/missing"')
     text = text.replace('file_prefix = "shop"', 'file_prefix = "shop"\nfile_prefx = "x"')
     shop.write_text(text)
@@ -135,7 +135,8 @@ def test_four_problems_on_four_lines_are_all_reported_and_nothing_changes(
         f"does not exist: create it or choose another",
         f"{shop}:{line_of('every = -5')}: export.schedule.every: 'every' must be a whole "
         f"number of 1 or more",
-        f"{shop}:{line_of('VIP')}: export.conditions.customer_types: unknown customer type: VIP",
+        f"{shop}:{line_of('SHIPPED')}: export.conditions.order_statuses: unknown order status: "
+        f"SHIPPED",
         "orderio-tui: error: 4 problems; nothing was changed",
     ]
     assert orderio("service", "list", "--json").json() == []
@@ -275,3 +276,21 @@ def test_an_applied_file_is_one_transaction(orderio, shop: Path, db_url: str) ->
         assert list_services(db) == []
     finally:
         db.dispose()
+
+
+def test_apply_json_reports_the_problems_as_json_too(orderio, shop: Path) -> None:
+    shop.write_text(shop.read_text().replace("every = 5", "every = 0"))
+    result = orderio("config", "apply", str(shop), "--json")
+    assert result.code == 2
+    report = result.json()
+    assert report["exit"] == 2
+    assert report["error"] == "1 problem; nothing was changed"
+    [problem] = report["problems"]
+    assert problem["key"] == "export.schedule.every"
+    assert problem["line"] == shop.read_text().splitlines().index("every = 0") + 1
+
+
+def test_dump_into_a_missing_directory_exits_2_naming_it(demo_300, tmp_path: Path) -> None:
+    result = demo_300("config", "dump", "-o", str(tmp_path / "nowhere" / "setup.toml"))
+    assert result.code == 2
+    assert f"directory '{tmp_path / 'nowhere'}' does not exist" in result.err

@@ -144,6 +144,7 @@ def write_file(path: Path, text: str) -> None:
     directory = path.expanduser().absolute().parent
     if not directory.is_dir():
         raise UserError(f"directory '{directory}' does not exist: create it or give another -o")
+    temporary: str | None = None
     try:
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -151,6 +152,10 @@ def write_file(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+        temporary = None
         sync_directory(directory)
     except OSError as exc:
         raise UserError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
