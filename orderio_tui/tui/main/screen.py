@@ -275,7 +275,11 @@ class MainScreen(Screen[None]):
     def action_channels(self) -> None:
         from ..channels.screen import ChannelsScreen
 
-        self.app.push_screen(ChannelsScreen())
+        def back(_: None) -> None:  # channels may have been renamed, added or deleted
+            self.load_channels()
+            self.refresh_lists()
+
+        self.app.push_screen(ChannelsScreen(), back)
 
     def action_services(self) -> None:
         from ..services.screen import ServicesScreen
