@@ -195,3 +195,23 @@ async def test_the_chosen_channel_is_remembered_for_the_next_start(
     async with reopened.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert reopened.screen.query_one("#channel", Select).value == "demo-b2b"
+
+
+async def test_n_in_the_import_list_of_a_channel_without_services_asks_for_an_import_service(
+    db: Database, tmp_path: Path
+) -> None:
+    create_channel(db, ChannelForm("shop"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    app = OrderioApp(db, scheduler=False, channel="shop")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#import-table", ConfigurationTable).focus()
+        await pilot.press("n")
+        await wait_for(pilot, lambda: _showing(app, FirstServiceScreen))
+        screen = app.screen
+        assert screen.query_one("#kind", Select).value == ServiceKind.STATUS_IMPORT_XML
+        await _fill(pilot, screen, {"name": "erp-in", "directory": str(inbox)})
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImportConfigurationScreen")
+    assert [s.kind for s in list_services(db)] == [ServiceKind.STATUS_IMPORT_XML]
