@@ -177,7 +177,7 @@ class _Applier:
 
     def _record(self, action: str, entry: Entry, old: Record | None, new: Record) -> None:
         changed = tuple(differences(old, new)) if old is not None else ()
-        self.plan.changes.append(Change(action, entry.table, entry.label.split(" ", 1)[1], changed))
+        self.plan.changes.append(Change(action, entry.table, entry.qualified_name, changed))
 
     # ------------------------------------------------------------------ channels, services
 

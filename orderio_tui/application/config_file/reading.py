@@ -68,10 +68,14 @@ class Entry:
     failed: set[str] = field(default_factory=set)
 
     @property
+    def qualified_name(self) -> str:
+        """The name, with the channel for a configuration: ``shop-de/erp-export``."""
+        return f"{self.channel}/{self.name}" if self.channel else self.name
+
+    @property
     def label(self) -> str:
         """How plans and messages name it: ``export shop-de/erp-export``."""
-        name = f"{self.channel}/{self.name}" if self.channel else self.name
-        return f"{self.table} {name}"
+        return f"{self.table} {self.qualified_name}"
 
 
 @dataclass

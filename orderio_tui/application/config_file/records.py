@@ -17,7 +17,7 @@ from ...domain.statuses import ScheduleMode
 from ..channels import ChannelForm, normalized
 from ..configurations import ExportConfigurationForm, ImportConfigurationForm
 from ..services import ServiceForm
-from .keys import CONDITION_KEYS, SERVICE_KEYS, TABLE
+from .keys import CONDITION_KEYS, SERVICE_KEYS
 
 Record = dict[str, Any]
 
@@ -85,11 +85,7 @@ def _configuration_record(channel: str, form: Any) -> Record:
 
 def export_record(channel: str, form: ExportConfigurationForm) -> Record:
     """An export configuration's keys with its schedule and conditions sub-tables."""
-    conditions = {
-        key.name: _plain(getattr(form, key.form_field))
-        for key in CONDITION_KEYS
-        if key.type != TABLE
-    }
+    conditions = {key.name: _plain(getattr(form, key.form_field)) for key in CONDITION_KEYS}
     return {
         **_configuration_record(channel, form),
         "status_updates": form.status_updates_enabled,
