@@ -60,6 +60,9 @@ class Key:
     hint: str = ""
     #: Integers only: the largest value the database can store for it.
     maximum: int = MAX_INTEGER
+    #: The value becomes an enumeration member when read, so the reader checks ``allowed``
+    #: (other allowed values are checked by the forms' validation, and listed for the docs).
+    enumeration: bool = False
 
     @property
     def form_field(self) -> str:
@@ -84,7 +87,7 @@ CHANNEL_KEYS = (
 
 SERVICE_KEYS = (
     Key("name", STRING, mandatory=True),
-    Key("kind", STRING, allowed=_values(ServiceKind), mandatory=True),
+    Key("kind", STRING, allowed=_values(ServiceKind), mandatory=True, enumeration=True),
     Key("display_name", STRING, ""),
     Key(
         "directory",
@@ -119,11 +122,25 @@ SERVICE_KEYS = (
 )
 
 SCHEDULE_KEYS = (
-    Key("mode", STRING, "manual", allowed=_values(ScheduleMode)),
+    Key("mode", STRING, "manual", allowed=_values(ScheduleMode), enumeration=True),
     Key("every", INTEGER, field="schedule_every", example="5"),
-    Key("unit", STRING, allowed=_values(ScheduleUnit), field="schedule_unit", example='"minutes"'),
+    Key(
+        "unit",
+        STRING,
+        allowed=_values(ScheduleUnit),
+        field="schedule_unit",
+        example='"minutes"',
+        enumeration=True,
+    ),
     Key("at", STRING, field="schedule_at", example='"02:30"', hint="HH:MM, for days and weeks"),
-    Key("weekday", STRING, allowed=_values(Weekday), field="schedule_weekday", example='"monday"'),
+    Key(
+        "weekday",
+        STRING,
+        allowed=_values(Weekday),
+        field="schedule_weekday",
+        example='"monday"',
+        enumeration=True,
+    ),
     Key("enabled", BOOLEAN, True, field="schedule_enabled"),
 )
 

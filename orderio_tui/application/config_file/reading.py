@@ -138,22 +138,14 @@ class _TableReader:
                 continue
             if key.type == TABLE:
                 continue
-            if key.allowed and not self._allowed(key, value, path):
+            if key.enumeration and value not in key.allowed:
+                self.problem(path, f"unknown value '{value}': use one of {', '.join(key.allowed)}")
                 continue
             found[key.name] = value
         for key in keys:
             if key.mandatory and key.name not in data and not key.kinds:
                 self.problem((*prefix, key.name), f"{key.name} is mandatory: add {key.name} = …")
         return found
-
-    def _allowed(self, key: Key, value: Any, path: tuple[str, ...]) -> bool:
-        # Lists of statuses and transitions are checked by the forms' own validation.
-        if isinstance(value, list | dict):
-            return True
-        if value not in key.allowed:
-            self.problem(path, f"unknown value '{value}': use one of {', '.join(key.allowed)}")
-            return False
-        return True
 
 
 def _schedule(reader: _TableReader, data: Any) -> Schedule:
