@@ -292,6 +292,12 @@ for _group, _kind in ((export_group, RunKind.EXPORT), (import_group, RunKind.IMP
     _group.add_command(_schedule_command(_kind))
 
 
+from .cli_setup import COMMAND_GROUPS  # noqa: E402  (the groups use this module's helpers)
+
+for _command_group in COMMAND_GROUPS:
+    cli.add_command(_command_group)
+
+
 # --------------------------------------------------------------------------- orders, runs
 
 

@@ -338,28 +338,40 @@ _FORM_HANDLERS: dict[RunKind, tuple[Callable[..., list[FieldProblem]], Callable[
 }
 
 
-def _create(db: Database, kind: RunKind, channel: str, form: object) -> int:
+def save_configuration(
+    session: Session,
+    kind: RunKind,
+    channel_id: int,
+    form: object,
+    *,
+    configuration_id: int | None = None,
+) -> int:
+    """Validate and store a configuration form in ``session`` (a new one without an id)."""
     problems_of, store = _FORM_HANDLERS[kind]
+    problems = problems_of(session, channel_id, form, configuration_id=configuration_id)
+    if problems:
+        raise ValidationFailed(problems)
+    row = (
+        _model(kind)(channel_id=channel_id)
+        if configuration_id is None
+        else _get(session, kind, configuration_id)
+    )
+    store(session, row, form)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _create(db: Database, kind: RunKind, channel: str, form: object) -> int:
     with db.write() as session:
         channel_id = channel_by_name(session, channel).id
-        problems = problems_of(session, channel_id, form)
-        if problems:
-            raise ValidationFailed(problems)
-        row = _model(kind)(channel_id=channel_id)
-        store(session, row, form)
-        session.add(row)
-        session.flush()
-        return row.id
+        return save_configuration(session, kind, channel_id, form)
 
 
 def _update(db: Database, kind: RunKind, configuration_id: int, form: object) -> None:
-    problems_of, store = _FORM_HANDLERS[kind]
     with db.write() as session:
         row = _get(session, kind, configuration_id)
-        problems = problems_of(session, row.channel_id, form, configuration_id=configuration_id)
-        if problems:
-            raise ValidationFailed(problems)
-        store(session, row, form)
+        save_configuration(session, kind, row.channel_id, form, configuration_id=row.id)
 
 
 def create_export_configuration(db: Database, channel: str, form: ExportConfigurationForm) -> int:
@@ -386,12 +398,18 @@ def update_import_configuration(
     _update(db, RunKind.IMPORT, configuration_id, form)
 
 
+def remove_configuration(session: Session, kind: RunKind, configuration_id: int) -> None:
+    """Delete a configuration in ``session``; its run history stays."""
+    row = session.get(_model(kind), configuration_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
 def delete_configuration(db: Database, kind: RunKind, configuration_id: int) -> None:
     """Delete a configuration; its run history stays."""
     with db.write() as session:
-        row = session.get(_model(kind), configuration_id)
-        if row is not None:
-            session.delete(row)
+        remove_configuration(session, kind, configuration_id)
 
 
 def set_schedule(db: Database, kind: RunKind, configuration_id: int, value: Schedule) -> None:

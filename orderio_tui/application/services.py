@@ -57,6 +57,13 @@ class ServiceView(ServiceForm):
             **{f: getattr(self, f) for f in ServiceForm.__dataclass_fields__}  # type: ignore[arg-type]
         )
 
+    def to_json(self) -> dict[str, object]:
+        """Every field (as `service list --json` prints it) and the configurations using it."""
+        data: dict[str, object] = {f: getattr(self, f) for f in ServiceForm.__dataclass_fields__}
+        data["kind"] = self.kind.value
+        data["used_by"] = list(self.used_by)
+        return data
+
 
 def _view(session: Session, service: Service) -> ServiceView:
     used = [
@@ -215,50 +222,68 @@ def _store(service: Service, form: ServiceForm) -> None:
     service.min_file_age_seconds = form.min_file_age_seconds
 
 
-def create_service(db: Database, form: ServiceForm) -> ServiceView:
-    """Validate and store a new service."""
-    with db.write() as session:
+def save_service(
+    session: Session, form: ServiceForm, *, service_id: int | None = None
+) -> ServiceView:
+    """Validate and store a service form in ``session`` (a new one without an id); the kind of
+    a service in use cannot change."""
+    if service_id is None:
         problems = service_problems(session, form)
-        if problems:
-            raise ValidationFailed(problems)
         service = Service()
-        _store(service, form)
-        session.add(service)
-        session.flush()
-        return _view(session, service)
-
-
-def update_service(db: Database, service_id: int, form: ServiceForm) -> ServiceView:
-    """Validate and store changes to a service; its kind cannot change once it is in use."""
-    with db.write() as session:
-        service = session.get(Service, service_id)
-        if service is None:
+    else:
+        found = session.get(Service, service_id)
+        if found is None:
             raise NotFound(f"service {service_id} no longer exists: refresh the list")
+        service = found
         problems = service_problems(session, form, service_id=service_id)
         if form.kind.value != service.kind and _view(session, service).used_by:
             problems.append(
                 FieldProblem("kind", "the kind of a service in use by configurations is fixed")
             )
-        if problems:
-            raise ValidationFailed(problems)
-        _store(service, form)
-        session.flush()
-        return _view(session, service)
+    if problems:
+        raise ValidationFailed(problems)
+    _store(service, form)
+    session.add(service)
+    session.flush()
+    return _view(session, service)
+
+
+def services_in(session: Session) -> list[ServiceView]:
+    """All services by name, read in ``session``."""
+    return [_view(session, s) for s in session.scalars(select(Service).order_by(Service.name))]
+
+
+def create_service(db: Database, form: ServiceForm) -> ServiceView:
+    """Validate and store a new service."""
+    with db.write() as session:
+        return save_service(session, form)
+
+
+def update_service(db: Database, service_id: int, form: ServiceForm) -> ServiceView:
+    """Validate and store changes to a service; its kind cannot change once it is in use."""
+    with db.write() as session:
+        return save_service(session, form, service_id=service_id)
+
+
+def remove_service(session: Session, service_id: int) -> None:
+    """Delete a service that no configuration uses, in ``session``."""
+    service = session.get(Service, service_id)
+    if service is None:
+        return
+    view = _view(session, service)
+    if view.used_by:
+        raise UserError(
+            f"service '{service.name}' is used by {', '.join(view.used_by)}: "
+            f"change or delete those configurations first"
+        )
+    session.delete(service)
+    session.flush()
 
 
 def delete_service(db: Database, service_id: int) -> None:
     """Delete a service that no configuration uses."""
     with db.write() as session:
-        service = session.get(Service, service_id)
-        if service is None:
-            return
-        view = _view(session, service)
-        if view.used_by:
-            raise UserError(
-                f"service '{service.name}' is used by {', '.join(view.used_by)}: "
-                f"change or delete those configurations first"
-            )
-        session.delete(service)
+        remove_service(session, service_id)
 
 
 def count_services(session: Session) -> int:

@@ -129,6 +129,8 @@ class Channel(Base):
     store: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(20), default="en_US")
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    #: IANA time zone of the shop (e.g. "Europe/Berlin").
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Raised by every commit that creates orders in the channel; schedulers watch it to run
     #: the "on order creation" exports (SPEC §14).

@@ -68,6 +68,8 @@ class OrderioApp(App[None]):
         super().__init__()
         self.db = db
         self.channel: str | None = channel
+        #: Where the channel chosen last is remembered (None: not remembered).
+        self.last_channel_file: Path | None = None
         self.events = RunEvents()
         self.feed = RunFeed()
         self._unsubscribe = self.events.subscribe(self.feed)
@@ -365,8 +367,11 @@ def logging_to_file(path: Path) -> Iterator[Path | None]:
 
 def run_tui(db: Database, *, scheduler: bool = True) -> None:
     """Start the TUI on ``db``; with ``scheduler`` the background scheduler runs inside it."""
+    from .channels.last_used import read_last_channel, state_file
+
     with logging_to_file(log_file_path()) as log_file:
-        app = OrderioApp(db, scheduler=scheduler)
+        app = OrderioApp(db, scheduler=scheduler, channel=read_last_channel(state_file()))
+        app.last_channel_file = state_file()
         if log_file is not None:
             app.feed.note(f"Application log: {log_file}")
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from orderio_tui.application.channels import create_channel
+from orderio_tui.application.channels import ChannelForm, create_channel
 from orderio_tui.application.configurations import (
     ExportConfigurationForm,
     ImportConfigurationForm,
@@ -48,8 +48,8 @@ def shop(db: Database, tmp_path: Path) -> Database:
     """Two channels, an export and an import service with real directories."""
     (tmp_path / "out").mkdir()
     (tmp_path / "inbox").mkdir()
-    create_channel(db, "b2c", store="Shop-B2C")
-    create_channel(db, "b2b", store="Shop-B2B")
+    create_channel(db, ChannelForm("b2c", store="Shop-B2C"))
+    create_channel(db, ChannelForm("b2b", store="Shop-B2B"))
     create_service(db, ServiceForm("xml-out", ServiceKind.EXPORT_XML, str(tmp_path / "out")))
     create_service(
         db, ServiceForm("status-in", ServiceKind.STATUS_IMPORT_XML, str(tmp_path / "inbox"))

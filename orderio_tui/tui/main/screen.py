@@ -21,6 +21,15 @@ from ...application.configurations import (
 )
 from ...domain.statuses import RunKind
 from ...errors import NotFound, UserError
+from ..channels.setup import (
+    EMPTY_DATABASE_HINT,
+    NEW_CHANNEL,
+    NEW_CHANNEL_LABEL,
+    NO_CHANNEL_HINT,
+    new_channel,
+    remember_channel,
+    start_new,
+)
 from ..messages import RunEnded, RunsChanged
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.run_log import RunLogPanel
@@ -62,6 +71,7 @@ class MainScreen(Screen[None]):
         # Not in the footer (no room at 80 columns): in the help screen and the command palette.
         Binding("o", "orders", "Orders", id="main.orders", tooltip="Browse the orders", show=False),
         Binding("s", "services", "Services", id="main.services", tooltip="Services", show=False),
+        Binding("C", "channels", "Channels", id="main.channels", tooltip="Channels", show=False),
         Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Quit orderio"),
     ]
 
@@ -96,6 +106,8 @@ class MainScreen(Screen[None]):
             table.move_cursor(row=0, animate=False)
         self.set_interval(AUTO_REFRESH_SECONDS, self.refresh_lists)
         self.update_status_line()
+        if self.orderio.channel is None:  # an empty database: lead through the first set-up
+            self.call_after_refresh(start_new, self.orderio, RunKind.EXPORT)
 
     def on_screen_resume(self) -> None:
         self.refresh_lists()
@@ -107,19 +119,15 @@ class MainScreen(Screen[None]):
         channels = list_channels(self.orderio.db)
         names = [c.name for c in channels]
         select = self.query_one("#channel", Select)
-        if channels:
-            with self.prevent(Select.Changed):
-                select.set_options(channel_options(channels))
+        with self.prevent(Select.Changed):
+            select.set_options([*channel_options(channels), (NEW_CHANNEL_LABEL, NEW_CHANNEL)])
+            if channels:
                 if self.orderio.channel not in names:
                     self.orderio.channel = names[0]
                 select.value = self.orderio.channel
-        else:
-            self.query_one("#log", RunLogPanel).add_batch(
-                [
-                    "There are no channels yet. Create the demo with "
-                    "`orderio-tui demo --root DIR`, then press f5."
-                ]
-            )
+        if not channels:
+            self.orderio.channel = None
+            self.query_one("#log", RunLogPanel).add_batch([EMPTY_DATABASE_HINT])
 
     def refresh_lists(self) -> None:
         """Reload both lists of the selected channel from the database."""
@@ -152,7 +160,12 @@ class MainScreen(Screen[None]):
     def channel_chosen(self, event: Select.Changed) -> None:
         if event.value is Select.NULL or event.value == self.orderio.channel:
             return
-        self.orderio.channel = str(event.value)
+        if event.value == NEW_CHANNEL:
+            with self.prevent(Select.Changed):
+                event.select.value = self.orderio.channel or Select.NULL
+            new_channel(self.orderio)
+            return
+        remember_channel(self.orderio, str(event.value))
         self.refresh_lists()
         self.query_one("#export-table", ConfigurationTable).focus()
 
@@ -183,7 +196,7 @@ class MainScreen(Screen[None]):
 
     def _need_channel(self) -> str | None:
         if self.orderio.channel is None:
-            self.notify("There is no channel: create the demo first", severity="warning")
+            self.notify(NO_CHANNEL_HINT, severity="warning")
         return self.orderio.channel
 
     def _need_selection(self, doing: str) -> ConfigurationRow | None:
@@ -194,9 +207,7 @@ class MainScreen(Screen[None]):
         return row
 
     def action_new(self) -> None:
-        channel = self._need_channel()
-        if channel is not None:
-            self.orderio.open_configuration(self._table_in_use, None)
+        start_new(self.orderio, self._table_in_use)
 
     def action_open(self) -> None:
         row = self._need_selection("open")
@@ -260,6 +271,15 @@ class MainScreen(Screen[None]):
             from ..orders.screen import OrdersScreen
 
             self.app.push_screen(OrdersScreen(channel))
+
+    def action_channels(self) -> None:
+        from ..channels.screen import ChannelsScreen
+
+        def back(_: None) -> None:  # channels may have been renamed, added or deleted
+            self.load_channels()
+            self.refresh_lists()
+
+        self.app.push_screen(ChannelsScreen(), back)
 
     def action_services(self) -> None:
         from ..services.screen import ServicesScreen
