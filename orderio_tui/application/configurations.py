@@ -560,7 +560,7 @@ def list_configurations(
                     last_run_id=last.id if last else None,
                     last_run_state=last.state if last else None,
                     last_run_at=last.started_at if last else None,
-                    next_run_at=schedule.next_run(),
+                    next_run_at=schedule.next_run(row.channel.timezone),
                 )
             )
         return result

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schedule
 
@@ -118,10 +119,13 @@ class Schedule:
             builder = builder.at(self.at)
         return builder.do(job)
 
-    def next_run(self) -> datetime | None:
-        """When the schedule would next fire if it were registered now (aware UTC)."""
+    def next_run(self, zone: str | None = None) -> datetime | None:
+        """When the schedule would next fire if it were registered now (aware UTC); a time of
+        day is read in ``zone`` (an IANA name, the channel's; default the machine's zone)."""
         if not self.is_active or self.on_order_creation or self.problems():
             return None
+        if self.at or self.weekday:
+            return _next_wall_time(self, datetime.now(UTC), None, zone)
         scheduler = schedule.Scheduler()
         job = self.add_to(scheduler, lambda: None)
         if job.next_run is None:
@@ -149,19 +153,58 @@ def interval_seconds(value: Schedule) -> int | None:
     return value.every * _UNIT_SECONDS[value.unit]
 
 
-def signature_of(value: Schedule) -> str:
-    """A text that changes whenever the schedule's due times would change."""
+def signature_of(value: Schedule, zone: str = "") -> str:
+    """A text that changes whenever the schedule's due times would change (``zone``: the
+    channel's time zone, which a time of day is read in)."""
     unit = value.unit.value if value.unit else ""
     weekday = value.weekday.value if value.weekday else ""
-    return f"{value.mode.value}|{value.every or ''}|{unit}|{value.at or ''}|{weekday}"
+    return f"{value.mode.value}|{value.every or ''}|{unit}|{value.at or ''}|{weekday}|{zone}"
 
 
-def next_due_after(value: Schedule, moment: datetime, previous: datetime | None = None) -> datetime:
+def _zone(name: str | None) -> tzinfo:
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # an unknown stored zone: the machine's, rather than no schedule at all
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def _next_wall_time(
+    value: Schedule, moment: datetime, previous: datetime | None, zone: str | None
+) -> datetime:
+    """The next time of day (``at``, default midnight) on the schedule's days, in ``zone``,
+    strictly after ``moment``; daylight saving time changes keep the wall-clock time."""
+    local = _zone(zone)
+    hour, minute = (int(part) for part in (value.at or "00:00").split(":"))
+    if value.weekday is not None:
+        step_days = 7
+    elif value.unit is ScheduleUnit.WEEKS:
+        step_days = 7 * (value.every or 1)
+    else:
+        step_days = value.every or 1
+    if previous is not None:
+        day = previous.astimezone(local).date() + timedelta(days=step_days)
+    else:
+        day = moment.astimezone(local).date()
+        if value.weekday is not None:
+            wanted = list(Weekday).index(value.weekday)
+            day += timedelta(days=(wanted - day.weekday()) % 7)
+    while True:
+        due = datetime.combine(day, time(hour, minute), tzinfo=local).astimezone(UTC)
+        if due > moment:
+            return due
+        day += timedelta(days=step_days if previous is not None or value.weekday else 1)
+
+
+def next_due_after(
+    value: Schedule, moment: datetime, previous: datetime | None = None, zone: str | None = None
+) -> datetime:
     """The first due time of ``value`` strictly after ``moment`` (aware UTC).
 
     A plain interval stays on the grid of ``previous`` (the due time just fired): ``previous``
     plus whole intervals, so that missed due times are skipped, not replayed. A time of day or a
-    weekday is computed by the ``schedule`` library (local time) from now.
+    weekday is wall-clock time in ``zone`` (the channel's time zone, an IANA name).
     """
     seconds = interval_seconds(value)
     if seconds is None:
@@ -175,12 +218,7 @@ def next_due_after(value: Schedule, moment: datetime, previous: datetime | None 
         while due <= moment:
             due += step
         return due
-    due = value.next_run()
-    if due is None:
-        raise ValueError("the schedule has no next run")
-    while due <= moment:
-        due += timedelta(seconds=seconds)
-    return due
+    return _next_wall_time(value, moment, previous, zone)
 
 
 def schedule_problems(value: Schedule, *, is_export: bool) -> list[FieldProblem]:

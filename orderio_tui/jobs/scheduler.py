@@ -126,6 +126,8 @@ class ScheduledConfiguration:
     channel_id: int = 0
     #: The export's minimum order age, waited for after new orders (on order creation).
     settle_minutes: int = 0
+    #: The channel's time zone: a time of day of the schedule is wall-clock time there.
+    timezone: str = ""
 
     @property
     def key(self) -> str:
@@ -146,13 +148,13 @@ def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
             (RunKind.IMPORT, ImportConfiguration),
         ):
             rows = session.execute(
-                select(model, Channel.name)
+                select(model, Channel.name, Channel.timezone)
                 .join(Channel, Channel.id == model.channel_id)
                 .join(Service, Service.id == model.service_id)
                 .where(Service.enabled.is_(True))
                 .order_by(model.id)
             ).all()
-            for row, channel in rows:
+            for row, channel, zone in rows:
                 value = schedule_of(row)
                 if not value.is_active or value.problems():
                     continue
@@ -161,7 +163,7 @@ def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
                 settle = getattr(row, "min_age_minutes", None) or 0
                 found.append(
                     ScheduledConfiguration(
-                        kind, row.id, row.name, channel, value, row.channel_id, settle
+                        kind, row.id, row.name, channel, value, row.channel_id, settle, zone or ""
                     )
                 )
     return found
@@ -475,7 +477,7 @@ class BackgroundScheduler:
             with self.db.read() as session:
                 versions = order_versions(session, {c.channel_id for c in current.values()})
         for key, config in current.items():
-            signature = signature_of(config.schedule)
+            signature = signature_of(config.schedule, config.timezone)
             due = stored.get(key)
             if due is None or due.signature != signature:
                 if config.schedule.on_order_creation:
@@ -489,7 +491,7 @@ class BackgroundScheduler:
                         seen_version=versions.get(config.channel_id, 0),
                     )
                 else:
-                    first = next_due_after(config.schedule, now)
+                    first = next_due_after(config.schedule, now, zone=config.timezone)
                     due = seed_due_time(self.db, key, signature, first, replacing=due)
             with self._lock:
                 old = self._jobs.get(key)
@@ -548,7 +550,9 @@ class BackgroundScheduler:
                     continue
                 following = None
             else:
-                following = next_due_after(config.schedule, now, previous=due.next_due_at)
+                following = next_due_after(
+                    config.schedule, now, previous=due.next_due_at, zone=config.timezone
+                )
             if claim_due_time(self.db, due, following, now):
                 with self._lock:
                     self._due[config.key] = DueTime(

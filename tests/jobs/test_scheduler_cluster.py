@@ -79,7 +79,7 @@ def test_a_due_time_missed_during_downtime_runs_once_then_the_grid_goes_on(
         session.add(
             ScheduleDue(
                 key=lease_key(EXPORT, erp),
-                signature=signature_of(config.schedule),
+                signature=signature_of(config.schedule, config.timezone),
                 next_due_at=missed,
             )
         )
