@@ -178,9 +178,9 @@ def _measure(db: Database, intervals: dict[int, int], end: datetime, label: str)
 
 
 def _round(url: str, root: Path, schedulers: int, args: argparse.Namespace) -> dict:
+    db = open_database(url)  # migrates a new database first
     if url.startswith("postgresql"):
         _empty_postgresql(url)
-    db = open_database(url)
     try:
         intervals = _set_up(db, root, args.configurations, args.orders)
         _run_schedulers(url, schedulers, args.seconds)
