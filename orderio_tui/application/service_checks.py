@@ -2,7 +2,9 @@
 
 A local export service needs a directory it can write into (and, for XSLT, a stylesheet that
 compiles); a local status import service needs an inbox it can read and move files out of, and
-archive and error directories that exist or can be created inside it.
+archive and error directories that exist or can be created inside it. An SFTP service also
+connects to its server (host key verified), lists the remote directory and, for an export,
+writes and removes a test file there.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from pathlib import Path
 from ..database import Database
 from ..domain.statuses import ServiceKind
 from ..engines.export.stylesheet import load_stylesheet
+from ..engines.sftp import SftpSettings, TransportError, check_connection
 from ..errors import UserError
-from .services import ServiceView, list_services
+from .services import ServiceView, list_services, sftp_settings_of
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,27 @@ def check_local_service(view: ServiceView) -> ServiceReport:
         if inbox.ok:
             checks.append(_sub_directory_check("archive directory", view.inbox_archive))
             checks.append(_sub_directory_check("error directory", view.inbox_error))
+    settings = sftp_settings_of(view)
+    if settings is not None:
+        checks.append(_sftp_check(settings, write=view.kind.is_export))
     if not view.enabled:
         checks.append(
             ServiceCheck("enabled", False, "the service is disabled: its configurations do not run")
         )
     return ServiceReport(view.name, view.kind.value, checks)
+
+
+def _sftp_check(settings: SftpSettings, *, write: bool) -> ServiceCheck:
+    """Connect (host key verified), list the remote directory and, for exports, write a test
+    file there (SPEC §15)."""
+    problems = settings.problems()
+    if problems:
+        return ServiceCheck("sftp", False, "; ".join(p.message for p in problems))
+    try:
+        found = check_connection(settings, write=write)
+    except TransportError as exc:
+        return ServiceCheck("sftp", False, exc.message)
+    return ServiceCheck("sftp", True, found.describe())
 
 
 def check_service(db: Database, name: str) -> ServiceReport:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, Service
 from ..domain.statuses import ServiceKind
+from ..engines.sftp import SftpSettings
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -37,6 +38,66 @@ class ServiceForm:
     enabled: bool = True
     max_file_size: int = 200 * 1024 * 1024
     min_file_age_seconds: int = 2
+    #: "local" or "sftp"; with "sftp" the fields below name the server (SPEC §15).
+    transport: str = "local"
+    sftp_host: str = ""
+    sftp_port: int = 22
+    sftp_user: str = ""
+    sftp_key_file: str = ""
+    sftp_password_env: str = ""
+    sftp_known_hosts: str = ""
+    sftp_remote_directory: str = ""
+    sftp_remote_archive: str = ""
+    sftp_remote_error: str = ""
+
+
+TRANSPORTS = ("local", "sftp")
+#: The SFTP fields of a form and their keys in a service's ``sftp`` settings.
+SFTP_FIELDS = {
+    "sftp_host": "host",
+    "sftp_port": "port",
+    "sftp_user": "user",
+    "sftp_key_file": "key_file",
+    "sftp_password_env": "password_env",
+    "sftp_known_hosts": "known_hosts",
+    "sftp_remote_directory": "remote_directory",
+    "sftp_remote_archive": "remote_archive",
+    "sftp_remote_error": "remote_error",
+}
+
+
+def sftp_settings_of(form: ServiceForm) -> SftpSettings | None:
+    """The SFTP server of a service form, or None for a local service."""
+    if form.transport != "sftp":
+        return None
+    return SftpSettings(
+        host=form.sftp_host.strip(),
+        port=form.sftp_port,
+        user=form.sftp_user.strip(),
+        key_file=form.sftp_key_file.strip() or None,
+        password_env=form.sftp_password_env.strip() or None,
+        known_hosts=form.sftp_known_hosts.strip(),
+        remote_directory=form.sftp_remote_directory.strip(),
+        remote_archive=form.sftp_remote_archive.strip() or None,
+        remote_error=form.sftp_remote_error.strip() or None,
+    )
+
+
+def _sftp_problems(form: ServiceForm) -> list[FieldProblem]:
+    if form.transport not in TRANSPORTS:
+        return [FieldProblem("transport", f"transport must be one of {', '.join(TRANSPORTS)}")]
+    settings = sftp_settings_of(form)
+    if settings is None:
+        return []
+    problems = settings.problems()
+    if form.kind.is_export and (form.sftp_remote_archive or form.sftp_remote_error):
+        problems.append(
+            FieldProblem(
+                "sftp_remote_archive",
+                "remote archive and error directories are for pickups; remove them",
+            )
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -90,8 +151,19 @@ def _view(session: Session, service: Service) -> ServiceView:
         enabled=service.enabled,
         max_file_size=service.max_file_size,
         min_file_age_seconds=service.min_file_age_seconds,
+        transport=service.transport or "local",
+        **_sftp_fields(service.sftp or {}),
         used_by=sorted(set(used)),
     )
+
+
+def _sftp_fields(stored: dict[str, object]) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    for field_name, key in SFTP_FIELDS.items():
+        if key in stored and stored[key] is not None:
+            value = stored[key]
+            fields[field_name] = value if key == "port" else str(value)
+    return fields
 
 
 def list_services(db: Database, kind: ServiceKind | None = None) -> list[ServiceView]:
@@ -165,6 +237,7 @@ def service_problems(
             )
     if form.log_level not in LOG_LEVELS:
         problems.append(FieldProblem("log_level", f"log level must be one of {LOG_LEVELS}"))
+    problems.extend(_sftp_problems(form))
     return problems
 
 
@@ -220,6 +293,19 @@ def _store(service: Service, form: ServiceForm) -> None:
     service.enabled = form.enabled
     service.max_file_size = form.max_file_size
     service.min_file_age_seconds = form.min_file_age_seconds
+    service.transport = form.transport
+    settings = sftp_settings_of(form)
+    service.sftp = (
+        {}
+        if settings is None
+        else {
+            key: getattr(form, field_name).strip()
+            if isinstance(getattr(form, field_name), str)
+            else getattr(form, field_name)
+            for field_name, key in SFTP_FIELDS.items()
+            if getattr(form, field_name) not in ("", None)
+        }
+    )
 
 
 def save_service(

@@ -146,8 +146,14 @@ class Service(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    #: Target directory (exports) or inbox (imports).
+    #: Target directory (exports) or inbox (imports); with SFTP the local staging directory or
+    #: local inbox.
     directory: Mapped[str] = mapped_column(Text)
+    #: "local" (the directory is where files go and come from) or "sftp" (SPEC §15).
+    transport: Mapped[str] = mapped_column(String(10), default="local")
+    #: The SFTP server (host, port, user, key_file, password_env, known_hosts,
+    #: remote_directory, remote_archive, remote_error); empty for a local service.
+    sftp: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     file_prefix: Mapped[str] = mapped_column(String(100), default="orders")
     #: Extension of written files, with the dot (".xml", ".csv").
     file_extension: Mapped[str] = mapped_column(String(20), default=".xml")

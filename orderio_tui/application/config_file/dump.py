@@ -66,6 +66,8 @@ def _fill(table: Table, keys: tuple[Key, ...], record: Record, owner: str) -> No
         if kind is not None and not key.applies_to(kind):
             continue
         if key.type == TABLE:
+            if key.name not in record:
+                continue  # e.g. [service.sftp] of a local service
             sub = tomlkit.table()
             _fill(sub, SUB_TABLES[(owner, key.name)], record.get(key.name, {}), key.name)
             table.add(key.name, sub)

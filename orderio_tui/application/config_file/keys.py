@@ -20,7 +20,7 @@ from ...domain.statuses import (
     ServiceKind,
     Weekday,
 )
-from ..services import LOG_LEVELS
+from ..services import LOG_LEVELS, TRANSPORTS
 
 STRING = "string"
 BOOLEAN = "boolean"
@@ -119,6 +119,59 @@ SERVICE_KEYS = (
         maximum=MAX_BIG_INTEGER,
     ),
     Key("min_file_age_seconds", INTEGER, 2, kinds=_IMPORT_KINDS),
+    Key(
+        "transport",
+        STRING,
+        "local",
+        allowed=TRANSPORTS,
+        hint="sftp: files go to / come from [service.sftp]",
+    ),
+    Key("sftp", TABLE),
+)
+
+SFTP_KEYS = (
+    Key("host", STRING, field="sftp_host", mandatory=True, example='"sftp.erp.example"'),
+    Key("port", INTEGER, 22, field="sftp_port"),
+    Key("user", STRING, field="sftp_user", mandatory=True, example='"orderio"'),
+    Key("key_file", STRING, field="sftp_key_file", example='"/etc/orderio/id_ed25519"'),
+    Key(
+        "password_env",
+        STRING,
+        field="sftp_password_env",
+        example='"ORDERIO_SFTP_PASSWORD"',
+        hint="environment variable holding the password (instead of key_file)",
+    ),
+    Key(
+        "known_hosts",
+        STRING,
+        field="sftp_known_hosts",
+        mandatory=True,
+        example='"/etc/orderio/known_hosts"',
+        hint="the server's host key is checked against this file",
+    ),
+    Key(
+        "remote_directory",
+        STRING,
+        field="sftp_remote_directory",
+        mandatory=True,
+        example='"/upload/orders"',
+    ),
+    Key(
+        "remote_archive",
+        STRING,
+        field="sftp_remote_archive",
+        kinds=_IMPORT_KINDS,
+        example='"/outbox/archive"',
+        hint="pickups; default <remote_directory>/archive",
+    ),
+    Key(
+        "remote_error",
+        STRING,
+        field="sftp_remote_error",
+        kinds=_IMPORT_KINDS,
+        example='"/outbox/error"',
+        hint="pickups; default <remote_directory>/error",
+    ),
 )
 
 SCHEDULE_KEYS = (
@@ -206,6 +259,7 @@ TABLES: dict[str, tuple[Key, ...]] = {
 
 #: The sub-tables of a table: (table, sub-table) → keys.
 SUB_TABLES: dict[tuple[str, str], tuple[Key, ...]] = {
+    ("service", "sftp"): SFTP_KEYS,
     ("export", "schedule"): SCHEDULE_KEYS,
     ("export", "conditions"): CONDITION_KEYS,
     ("import", "schedule"): SCHEDULE_KEYS,

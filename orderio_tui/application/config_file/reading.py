@@ -25,6 +25,7 @@ from .keys import (
     CONDITION_KEYS,
     DATETIME,
     SCHEDULE_KEYS,
+    SFTP_KEYS,
     TABLE,
     TABLES,
     Key,
@@ -223,6 +224,17 @@ def _service_entry(reader: _TableReader, data: dict[str, Any]) -> Entry | None:
     for key in keys:
         if key.mandatory and key.kinds and kind in key.kinds and key.name not in values:
             reader.problem((key.name,), f"a {kind.value} service needs {key.name} = …")
+    sftp = data.get("sftp")
+    if values.get("transport") == "sftp" and not isinstance(sftp, dict):
+        reader.problem(("sftp",), "an sftp service needs a [service.sftp] table with host, …")
+    elif isinstance(sftp, dict):
+        if values.get("transport") != "sftp":
+            reader.problem(("sftp",), 'applies only with transport = "sftp": remove it or set it')
+        for key in SFTP_KEYS:
+            if key.name in sftp and not key.applies_to(kind):
+                reader.problem(("sftp", key.name), "applies only to pickups: remove it")
+        found = reader.values(sftp, SFTP_KEYS, ("sftp",))
+        fields.update({key.form_field: found[key.name] for key in SFTP_KEYS if key.name in found})
     return Entry("service", reader.index, values["name"].strip(), with_defaults(kind, **fields))
 
 

@@ -17,12 +17,12 @@ from ...domain.statuses import ScheduleMode
 from ..channels import ChannelForm, normalized
 from ..configurations import ExportConfigurationForm, ImportConfigurationForm
 from ..services import ServiceForm
-from .keys import CONDITION_KEYS, SERVICE_KEYS
+from .keys import CONDITION_KEYS, SERVICE_KEYS, SFTP_KEYS, TABLE
 
 Record = dict[str, Any]
 
 #: Keys whose values are tables of their own in a record (the others are plain values).
-NESTED = ("schedule", "conditions")
+NESTED = ("schedule", "conditions", "sftp")
 
 
 def _plain(value: Any) -> Any:
@@ -57,8 +57,17 @@ def service_record(form: ServiceForm) -> Record:
     """A service's keys that apply to its kind."""
     record: Record = {"name": form.name.strip(), "kind": form.kind.value}
     for key in SERVICE_KEYS:
+        if key.type == TABLE:
+            continue
         if key.name not in record and key.applies_to(form.kind):
             record[key.name] = _plain(getattr(form, key.form_field))
+    if form.transport == "sftp":
+        sftp: Record = {}
+        for key in SFTP_KEYS:
+            value = getattr(form, key.form_field)
+            if key.applies_to(form.kind) and value not in ("", None):
+                sftp[key.name] = _plain(value)
+        record["sftp"] = sftp
     return record
 
 
