@@ -1,0 +1,822 @@
+"""Streaming reader of ICM order XML 2.0 files (SPEC §6.1, §13) into orders in their JSON form.
+
+An order file is untrusted input. It is parsed with entity resolution, DTD loading and network
+access off and libxml2's size limits on (no ``huge_tree``); a file with any DOCTYPE is refused
+before anything of it is used; the file size and the number of elements of one order are
+capped. The file is read as a stream (``iterparse``): each ``order`` is turned into its JSON
+form when it ends and then removed from the tree, so memory does not grow with the file.
+
+The reader takes what ICM writes, not only what orderio writes: a root ``orders`` with ``order``
+children or a root ``order``; any namespace prefix; times with any UTC offset (handed out in
+UTC); the optional and repeatable parts of the format in any order; trailing whitespace (which
+ICM leaves in some values) trimmed, empty elements treated as absent. Tax rates are handed out
+as fractions: ICM writes fractions in item and payment taxes and percentages (``19.0``) in
+shipping taxes; a rate above 1 is read as a percentage. Values outside orderio's enumerations
+(customer type ``MEMBER``, status ``EXPORTED``) are kept as given; the rules decide.
+
+Elements the JSON form has no place for are not an error: :attr:`IcmOrderReader.ignored`
+counts them by path (``order/order-header/order-attributes``). A value that can not be read
+(an amount ``abc``, a date that is no date) makes that order an :class:`OrderProblem` with its
+line; the other orders of the file are still read.
+
+orderio's own export writes some values as custom attributes (``ToBeDeleted``, ``CostCenter``,
+``SinglePriceGross``, ``LineNetTotal``, ``LineGrossTotal``, ``Supplier``); they are read back
+into their keys, so an exported file taken in again gives the same orders.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from ...domain.order_json import money_text, parse_time, rate_text, utc_text
+from .parsed import IntakeFileError, OrderProblem, ParsedOrder
+
+NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/2.0"
+_PREFIX = f"{{{NAMESPACE}}}"
+#: Default limit of a file's size (a service may set its own).
+DEFAULT_MAX_FILE_SIZE = 200 * 1024 * 1024
+#: An order with more elements than this is refused before it is complete, so that one
+#: enormous order can not make the tree (and memory) grow with the file.
+MAX_ELEMENTS_PER_ORDER = 20_000
+_SNIFF_BYTES = 4096
+
+STR, BOOL, INT, MONEY, RATE, TIME = "string", "boolean", "integer", "money", "rate", "time"
+
+
+class _BadValue(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _local(element: Any) -> str | None:
+    """The local name of an element of the ICM namespace; None for anything else."""
+    tag = element.tag
+    if isinstance(tag, str) and tag.startswith(_PREFIX):
+        return tag[len(_PREFIX) :]
+    return None
+
+
+def _display_name(element: Any) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):
+        return "#node"
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return local if namespace == NAMESPACE else f"{{{namespace}}}{local}"
+    return tag
+
+
+def _text(element: Any) -> str | None:
+    """An element's text with trailing whitespace trimmed; None when empty."""
+    text = element.text
+    if not text:
+        return None
+    text = text.rstrip()
+    return text or None
+
+
+#: How a child element is read: the key it goes to (``[]`` appends to a list, ``*`` merges
+#: its object into the parent's) and a kind or a handler.
+_Rule = tuple[str, "str | Callable[[Any, str], Any]"]
+
+
+class _OrderConverter:
+    """Turns one ``order`` element into its JSON form; one instance per file."""
+
+    def __init__(self, ignored: Counter[str]) -> None:
+        self.ignored = ignored
+        self.currencies: set[str] = set()
+        rules = self._rules()
+        self.contact, self.pricing, self.product, self.attributes_rules = rules
+
+    # ------------------------------------------------------------------ values
+
+    def ignore(self, path: str, element: Any) -> None:
+        self.ignored[f"{path}/{_display_name(element)}"] += 1
+
+    def value(self, element: Any, kind: str, path: str) -> Any:
+        text = _text(element)
+        if text is None:
+            return None
+        try:
+            if kind == STR:
+                return text
+            if kind == MONEY:
+                currency = element.get("currency")
+                if currency:
+                    self.currencies.add(currency.strip())
+                return money_text(_decimal(text))
+            if kind == RATE:
+                return rate_text(_decimal(text))
+            if kind == INT:
+                number = _decimal(text)
+                if number != number.to_integral_value():
+                    raise ValueError
+                return int(number)
+            if kind == BOOL:
+                flag = text.strip()
+                if flag in ("true", "1"):
+                    return True
+                if flag in ("false", "0"):
+                    return False
+                raise ValueError
+            if kind == TIME:
+                return utc_text(parse_time(text))
+        except (ValueError, InvalidOperation):
+            expected = {
+                MONEY: "an amount",
+                RATE: "a tax rate",
+                INT: "a whole number",
+                BOOL: "true or false",
+                TIME: "a date and time (xs:dateTime)",
+            }[kind]
+            raise _BadValue(f"{path}: '{text}' is not {expected}", element.sourceline) from None
+        raise AssertionError(kind)  # pragma: no cover
+
+    def read(self, element: Any, path: str, rules: dict[str, _Rule]) -> dict[str, Any]:
+        """The children of ``element`` by ``rules``; the others are counted as ignored."""
+        result: dict[str, Any] = {}
+        for child in element:
+            name = _local(child)
+            rule = rules.get(name) if name is not None else None
+            if rule is None:
+                if isinstance(child.tag, str):
+                    self.ignore(path, child)
+                continue
+            key, how = rule
+            child_path = f"{path}/{name}"
+            value = how(child, child_path) if callable(how) else self.value(child, how, child_path)
+            if value is None:
+                continue
+            if key == "*":
+                for sub_key, sub_value in value.items():
+                    result.setdefault(sub_key, sub_value)
+            elif key.endswith("[]"):
+                result.setdefault(key[:-2], []).append(value)
+            elif key in result:
+                self.ignore(path, child)  # a second one of what the form holds once
+            else:
+                result[key] = value
+        return result
+
+    def block(self, rules: dict[str, _Rule]) -> Callable[[Any, str], dict[str, Any] | None]:
+        def read(element: Any, path: str) -> dict[str, Any] | None:
+            return self.read(element, path, rules) or None
+
+        return read
+
+    def only(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+        """A wrapper element holding one ``name`` (``item-pricing/pricing``)."""
+
+        def read(element: Any, path: str) -> Any:
+            return self.read(element, path, {name: ("value", how)}).get("value")
+
+        return read
+
+    # ------------------------------------------------------------------ custom attributes
+
+    def attribute(self, element: Any, path: str) -> dict[str, Any] | None:
+        name = _local(element)
+        result: dict[str, Any] = {"name": (element.get("name") or "").strip()}
+        if element.get("locale"):
+            result["locale"] = element.get("locale")
+        values: list[str] = []
+        for child in element:
+            child_name = _local(child)
+            if child_name is None:
+                if isinstance(child.tag, str):
+                    self.ignore(path, child)
+                continue
+            text = _text(child) or ""
+            if name == "money-attribute" and child_name == "money":
+                result.setdefault("type", "money")
+                if child.get("currency"):
+                    result.setdefault("currency", child.get("currency"))
+                values.append(self.value(child, MONEY, f"{path}/money") or "0.00")
+            elif name == "quantity-attribute" and child_name == "quantity":
+                result.setdefault("type", "quantity")
+                if child.get("unit"):
+                    result.setdefault("unit", child.get("unit"))
+                values.append(text)
+            elif name == "simple-attribute":
+                result.setdefault("type", child_name)
+                values.append(text)
+            else:
+                self.ignore(path, child)
+        result.setdefault("type", {"money-attribute": "money", "quantity-attribute": "quantity"}
+                          .get(name or "", "string"))  # fmt: skip
+        result["values"] = values
+        return result
+
+    def attributes(self, element: Any, path: str) -> list[dict[str, Any]] | None:
+        found = self.read(element, path, self.attributes_rules).get("list")
+        return found or None
+
+    # ------------------------------------------------------------------ rule tables
+
+    def _rules(self) -> tuple[dict[str, _Rule], ...]:
+        contact: dict[str, _Rule] = {
+            "title": ("title", STR),
+            "first-name": ("first_name", STR),
+            "second-name": ("second_name", STR),
+            "last-name": ("last_name", STR),
+            "honorific": ("honorific", STR),
+            "phone-home": ("phone_home", STR),
+            "phone-mobile": ("phone_mobile", STR),
+            "phone-business": ("phone_business", STR),
+            "phone-business-direct": ("phone_business_direct", STR),
+            "email": ("email", STR),
+            "company-name1": ("company_name", STR),
+            "company-name2": ("company_name2", STR),
+            "externalURN": ("external_urn", STR),
+        }
+        address: dict[str, _Rule] = {
+            name: (name.replace("-", "_"), STR)
+            for name in (
+                "line1", "line2", "line3", "city", "country", "country-code", "postal-code",
+                "post-box", "state", "county", "region", "province", "prefecture",
+            )
+        }  # fmt: skip
+        contact["mailing-address"] = ("mailing-address", self.block(address))
+        taxes: dict[str, _Rule] = {
+            "taxes": ("taxes[]", self.block({"amount": ("amount", MONEY), "rate": ("rate", RATE)})),
+            "tax-total": ("tax_total", MONEY),
+        }
+        discount = self.block(
+            {
+                "amount": ("amount", MONEY),
+                "code": ("code", STR),
+                "description": ("description", STR),
+                "promotion-id": ("promotion_id", STR),
+                "type": ("type", STR),
+            }
+        )
+        discounts = self.list_of("discount", discount)
+        surcharge = self.block(
+            {
+                "amount": ("amount", MONEY),
+                "description": ("description", STR),
+                "display-name": ("display_name", STR),
+                "short-display-name": ("short_display_name", STR),
+            }
+        )
+        surcharges: dict[str, _Rule] = {
+            "surcharge": ("surcharges[]", surcharge),
+            "total": ("total", MONEY),
+        }
+        totals = self.block(
+            {
+                "item-total": ("item_total", MONEY),
+                "item-discounts": ("item_discounts", MONEY),
+                "shipping-costs": ("shipping_costs", MONEY),
+                "item-shipping-discounts": ("item_shipping_discounts", MONEY),
+                "bucket-shipping-discounts": ("bucket_shipping_discounts", MONEY),
+                "order-discounts": ("order_discounts", MONEY),
+                "order-shipping-discounts": ("order_shipping_discounts", MONEY),
+                "payment-costs": ("payment_costs", MONEY),
+                "additional-surcharges": ("additional_surcharges", MONEY),
+                "tax": ("tax", MONEY),
+                "duties": ("duties", MONEY),
+                "order-net-total": ("net_total", MONEY),
+                "order-gross-total": ("gross_total", MONEY),
+            }
+        )
+        pricing: dict[str, _Rule] = {
+            "sales": (
+                "sales",
+                self.block(
+                    {"single-base-price": ("single_base_price", MONEY), "item-price": ("item_price", MONEY)}
+                ),
+            ),
+            "item-taxes": ("item_taxes", self.block(taxes)),
+            "item-discounts": ("item_discounts", discounts),
+            "shipping": ("shipping", self.block({"cost": ("cost", MONEY)})),
+            "shipping-taxes": ("shipping_taxes", self.block(taxes)),
+            "shipping-discounts": ("shipping_discounts", discounts),
+            "order-discounts": ("order_discounts", discounts),
+            "surcharges": ("surcharges", self.block(surcharges)),
+            "import-surcharges": ("import_surcharges", self.block(surcharges)),
+            "geographical-surcharges": ("geographical_surcharges", self.block(surcharges)),
+            "payment-taxes": ("payment_taxes", self.block(taxes)),
+            "taxes": ("taxes", self.block(taxes)),
+            "order-taxes": (
+                "order_taxes",
+                self.list_of(
+                    "tax-total",
+                    self.block({"tax-group-name": ("name", STR), "tax-total": ("tax_total", MONEY)}),
+                ),
+            ),
+            "duties": (
+                "duties",
+                self.list_of(
+                    "duties",
+                    self.block(
+                        {
+                            "amount": ("amount", MONEY),
+                            "description": ("description", STR),
+                            "name": ("name", STR),
+                            "short-name": ("short_name", STR),
+                        }
+                    ),
+                ),
+            ),
+            "totals": ("totals", totals),
+        }
+        product: dict[str, _Rule] = {
+            "sku": ("sku", STR),
+            "name": ("name", STR),
+            "short-description": ("short_description", STR),
+            "thumbnail": ("thumbnail", STR),
+            "custom-attributes": ("custom_attributes", self.attributes),
+        }
+        attributes: dict[str, _Rule] = {
+            "simple-attribute": ("list[]", self.attribute),
+            "money-attribute": ("list[]", self.attribute),
+            "quantity-attribute": ("list[]", self.attribute),
+        }
+        return contact, pricing, product, attributes
+
+    def list_of(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+        def read(element: Any, path: str) -> list[Any] | None:
+            return self.read(element, path, {name: ("list[]", how)}).get("list")
+
+        return read
+
+    # ------------------------------------------------------------------ parts of an order
+
+    def read_contact(self, element: Any, path: str) -> dict[str, Any] | None:
+        contact = self.read(element, path, self.contact)
+        address = contact.pop("mailing-address", None) or {}
+        return {**contact, **address} or None
+
+    def read_pricing(self, element: Any, path: str) -> dict[str, Any] | None:
+        return self.read(element, path, self.pricing) or None
+
+    def read_product(self, element: Any, path: str) -> dict[str, Any] | None:
+        product = self.read(element, path, self.product)
+        if element.get("id"):
+            product = {"id": element.get("id"), **product}
+        return product or None
+
+    def read_item(self, element: Any, path: str) -> dict[str, Any]:
+        item: dict[str, Any] = {}
+        position = element.get("id")
+        try:
+            item["position"] = int((position or "").strip())
+        except ValueError:
+            raise _BadValue(
+                f"{path}/@id: '{position}' is not a line position (a whole number)",
+                element.sourceline,
+            ) from None
+        line_item = {
+            "fulfillment-status": ("status", STR),
+            "quantity": ("quantity", self.read_quantity),
+            "bucket-id": ("bucket", STR),
+            "hidden": ("hidden", BOOL),
+            "desired-delivery-date": ("desired_delivery_date", TIME),
+            "customer-product-id": ("customer_product_id", STR),
+            "partial-order-no": ("partial_order_no", STR),
+        }
+        pricing_of = self.only("pricing", self.read_pricing)
+        rules: dict[str, _Rule] = {
+            "custom-attributes": ("custom_attributes", self.attributes),
+            "line-item": ("*", self.block(line_item)),
+            "item-product": ("product", self.only("product", self.read_product)),
+            "product": ("product", self.read_product),
+            "item-pricing": ("pricing", pricing_of),
+            "warranty": (
+                "warranty",
+                self.block(
+                    {
+                        "warranty-product": ("product", self.only("product", self.read_product)),
+                        "warranty-pricing": ("pricing", pricing_of),
+                    }
+                ),
+            ),
+            "gifting": (
+                "gifting",
+                self.block(
+                    {
+                        "gift-message": ("gift_message", self.block(self.gift_rules("message"))),
+                        "gift-wrap": ("gift_wrap", self.block(self.gift_rules("wrap"))),
+                    }
+                ),
+            ),
+        }
+        read = self.read(element, path, rules)
+        quantity = read.pop("quantity", None)
+        if quantity is not None:
+            item["quantity"], unit = quantity
+            if unit:
+                item["unit"] = unit
+        for key in ("status", "bucket", "hidden", "desired_delivery_date"):
+            if key in read:
+                item[key] = read.pop(key)
+        item.update(_product_keys(read.pop("product", None) or {}))
+        gifting = read.pop("gifting", None) or {}
+        attributes = read.pop("custom_attributes", None)
+        item.update(read)
+        if gifting.get("gift_message"):
+            item["gift_message"] = gifting["gift_message"]
+        if gifting.get("gift_wrap"):
+            item["gift_wrap"] = gifting["gift_wrap"]
+        money = {"SinglePriceGross": "unit_price_gross", "LineNetTotal": "net_total",
+                 "LineGrossTotal": "gross_total"}  # fmt: skip
+        remaining = _take_own_attributes(attributes, item, money, "money")
+        if remaining:
+            item["custom_attributes"] = remaining
+        product_attributes = item.pop("product_custom_attributes", None)
+        remaining = _take_own_attributes(product_attributes, item, {"Supplier": "supplier"}, "string")
+        if remaining:
+            item["product_custom_attributes"] = remaining
+        return item
+
+    def gift_rules(self, kind: str) -> dict[str, _Rule]:
+        product = self.only("product", self.read_product)
+        pricing = self.block(
+            {"description": ("description", STR), "pricing": ("pricing", self.read_pricing)}
+        )
+        if kind == "message":
+            holder = self.block(
+                {
+                    "pack-slip-message": ("pack_slip_message", self.read_pack_slip),
+                    "product": ("product", self.read_product),
+                }
+            )
+            return {"gift-message-product": ("*", holder), "gift-message-pricing": ("*", pricing)}
+        return {"gift-wrap-product": ("product", product), "gift-wrap-pricing": ("*", pricing)}
+
+    def read_pack_slip(self, element: Any, path: str) -> dict[str, Any] | None:
+        rules: dict[str, _Rule] = {
+            "from": ("from", STR),
+            "to": ("to", STR),
+            "message": ("message", STR),
+        }
+        return self.read(element, path, rules) or None
+
+    def read_quantity(self, element: Any, path: str) -> tuple[int, str | None] | None:
+        quantity = self.value(element, INT, path)
+        if quantity is None:
+            return None
+        unit = (element.get("unit") or "").strip() or None
+        return quantity, unit
+
+    def read_bucket(self, element: Any, path: str) -> dict[str, Any]:
+        bucket: dict[str, Any] = {"key": (element.get("id") or "").strip()}
+        method = {
+            "address-id": ("destination", STR),
+            "delivery-date": ("delivery_date", TIME),
+            "end-date": ("end_date", TIME),
+            "instructions": ("instructions", STR),
+            "sequence-number": ("sequence_number", INT),
+            "shipping-method": ("shipping_method_name", STR),
+            "ship-time-max-days": ("ship_time_max_days", INT),
+            "ship-time-min-days": ("ship_time_min_days", INT),
+            "start-date": ("start_date", TIME),
+        }
+
+        def shipping_method(child: Any, child_path: str) -> dict[str, Any]:
+            read = self.read(child, child_path, method)
+            if child.get("id"):
+                read["shipping_method_id"] = child.get("id").strip()
+            return read
+
+        rules: dict[str, _Rule] = {
+            "pack-slip-message": ("pack_slip_message", self.read_pack_slip),
+            "shipping-method": ("*", shipping_method),
+            "bucket-pricing": (
+                "*",
+                self.block(
+                    {"price": ("shipping_gross", MONEY), "pricing": ("pricing", self.read_pricing)}
+                ),
+            ),
+        }
+        bucket.update(self.read(element, path, rules))
+        return bucket
+
+    def read_destination(self, element: Any, path: str) -> dict[str, Any]:
+        destination: dict[str, Any] = {"key": (element.get("id") or "").strip()}
+        address = self.read(
+            element,
+            path,
+            {"ship-to-address": ("address", self.only("contact", self.read_contact))},
+        )
+        destination.update(address)
+        return destination
+
+    def read_payment(self, element: Any, path: str) -> dict[str, Any]:
+        payment: dict[str, Any] = {"id": (element.get("id") or "").strip()}
+        rules: dict[str, _Rule] = {
+            "amount": ("amount", MONEY),
+            "cost": ("cost", MONEY),
+            "details": ("details", STR),
+            "last-status-change": ("last_status_change", TIME),
+            "pricing": ("pricing", self.read_pricing),
+            "service-id": ("service_id", STR),
+            "status": ("status", STR),
+        }
+        payment.update(self.read(element, path, rules))
+        return payment
+
+    def read_header(self, element: Any, path: str) -> dict[str, Any]:
+        process = {"status": ("status", STR), "creation-date": ("created_at", TIME)}
+        info = {
+            "document-no": ("document_no", STR),
+            "order-reference-id": ("order_reference_id", STR),
+            "customer-order-id": ("customer_order_id", STR),
+            "supplier-order-id": ("supplier_order_id", STR),
+            "store": ("store", STR),
+            "locale": ("locale", STR),
+            "currency": ("currency", STR),
+            "tax-calculation-valid": ("tax_calculation_valid", BOOL),
+            "calculation-rule-set": ("calculation_rule_set", STR),
+            "cost-center": ("cost_center", STR),
+        }
+        customer = {
+            "customer-id": ("customer_no", STR),
+            "external-customer-no": ("external_customer_no", STR),
+            "external-customer-urn": ("external_customer_urn", STR),
+            "account": ("account", STR),
+            "customer-type-id": ("type", STR),
+            "calculation-type": ("calculation_type", STR),
+            "first-name": ("first_name", STR),
+            "last-name": ("last_name", STR),
+            "company-name1": ("company_name", STR),
+            "company-name2": ("company_name2", STR),
+            "department": ("department", STR),
+            "user-id": ("user_id", STR),
+            "taxation-id": ("taxation_id", STR),
+            "cost-center": ("cost_center", STR),
+        }
+        rules: dict[str, _Rule] = {
+            "order-process-info": ("*", self.block(process)),
+            "order-info": ("*", self.block(info)),
+            "customer": ("customer", self.block(customer)),
+            "invoice-to-address": ("invoice_address", self.only("contact", self.read_contact)),
+        }
+        header = self.read(element, path, rules)
+        buyer = header.get("customer") or {}
+        if "cost_center" in buyer:  # older B2B exports carry it with the buyer
+            header.setdefault("cost_center", buyer.pop("cost_center"))
+        return header
+
+    def read_order(self, element: Any) -> dict[str, Any]:
+        """The JSON form of one ``order`` element."""
+        self.currencies = set()
+        path = "order"
+        summary = self.only("order-pricing", self.only("pricing", self.read_pricing))
+        rules: dict[str, _Rule] = {
+            "custom-attributes": ("custom_attributes", self.attributes),
+            "order-header": ("*", self.read_header),
+            "order-items": ("line_items", self.list_of("order-item", self.read_item)),
+            "buckets": ("buckets", self.list_of("bucket", self.read_bucket)),
+            "destinations": ("destinations", self.list_of("destination", self.read_destination)),
+            "payment": (
+                "payments",
+                self.list_of("standard-payment-transaction", self.read_payment),
+            ),
+            "order-summary": ("pricing", summary),
+        }
+        read = self.read(element, path, rules)
+        document: dict[str, Any] = {}
+        for key in ("document_no", "store", "status", "created_at", "locale", "currency"):
+            if key in read:
+                document[key] = read.pop(key)
+        pricing = read.pop("pricing", None) or {}
+        totals = pricing.pop("totals", None)
+        attributes = _take_own_attributes(
+            read.pop("custom_attributes", None),
+            read,
+            {"ToBeDeleted": "to_be_deleted", "CostCenter": "cost_center"},
+            None,
+        )
+        if "to_be_deleted" in read:
+            read["to_be_deleted"] = read["to_be_deleted"] == "true"
+        document.update(read)
+        if attributes:
+            document["custom_attributes"] = attributes
+        if pricing:
+            document["pricing"] = pricing
+        if totals:
+            document["totals"] = totals
+        if not document.get("document_no"):
+            order_id = (element.get("id") or "").strip()
+            if order_id:  # ICM's id is <document-no>@<store>
+                document["document_no"] = order_id.rpartition("@")[0] or order_id
+        _drop_default_product_ids(document)
+        return document
+
+
+def _decimal(text: str) -> Decimal:
+    number = Decimal(text.strip())
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+def _product_keys(product: dict[str, Any]) -> dict[str, Any]:
+    """A line's product (ProductType) under the line item's own keys."""
+    names = {"id": "product_id", "name": "product_name",
+             "custom_attributes": "product_custom_attributes"}  # fmt: skip
+    return {names.get(key, key): value for key, value in product.items()}
+
+
+def _take_own_attributes(
+    attributes: list[dict[str, Any]] | None,
+    target: dict[str, Any],
+    names: dict[str, str],
+    kind: str | None,
+) -> list[dict[str, Any]]:
+    """Move orderio's own custom attributes into their keys; the others stay attributes."""
+    remaining = []
+    for attribute in attributes or ():
+        key = names.get(attribute.get("name", ""))
+        values = attribute.get("values") or []
+        if key is None or not values or (kind is not None and attribute.get("type") != kind):
+            remaining.append(attribute)
+            continue
+        target.setdefault(key, values[0])
+    return remaining
+
+
+def _drop_default_product_ids(document: dict[str, Any]) -> None:
+    """orderio writes ``<sku>@<store>`` as product id when it has none; that is no value."""
+    store = document.get("store")
+    for item in document.get("line_items") or ():
+        if item.get("product_id") is not None and item.get("product_id") == (
+            f"{item.get('sku')}@{store}"
+        ):
+            del item["product_id"]
+
+
+# --------------------------------------------------------------------------- the stream
+
+
+class _CappedReader:
+    """Hands the file to the parser and refuses to read past the size limit."""
+
+    def __init__(self, raw: BinaryIO, limit: int) -> None:
+        self._raw = raw
+        self._limit = limit
+        self._read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._read += len(data)
+        if self._read > self._limit:
+            raise IntakeFileError(
+                f"the file grew past the size limit of {self._limit} bytes while it was read"
+            )
+        return data
+
+
+class IcmOrderReader:
+    """The orders of one ICM order XML file, one at a time (iterate once).
+
+    Raises :class:`IntakeFileError` (possibly after some orders were handed out) when the
+    file is empty, too big, not well-formed, unsafe or has another root; per-order problems
+    are handed out as :class:`OrderProblem` instead.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_size: int = DEFAULT_MAX_FILE_SIZE,
+        max_elements_per_order: int = MAX_ELEMENTS_PER_ORDER,
+    ) -> None:
+        self.path = path
+        self.max_size = max_size
+        self.max_elements_per_order = max_elements_per_order
+        #: Ignored element paths (relative to `order`, or `orders/...`) and how often.
+        self.ignored: Counter[str] = Counter()
+
+    def __iter__(self) -> Iterator[ParsedOrder | OrderProblem]:
+        size = self.path.stat().st_size
+        if size == 0:
+            raise IntakeFileError("the file is empty; expected an ICM order XML document")
+        if size > self.max_size:
+            raise IntakeFileError(
+                f"the file is {size} bytes, more than the size limit of {self.max_size} bytes "
+                "set on the service (max file size)"
+            )
+        with self.path.open("rb") as raw:
+            head = raw.read(_SNIFF_BYTES)
+            if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise IntakeFileError("the file is not text (it has a NUL byte)")
+            raw.seek(0)
+            yield from self._parse(_CappedReader(raw, self.max_size))
+
+    def _parse(self, source: _CappedReader) -> Iterator[ParsedOrder | OrderProblem]:
+        context = etree.iterparse(
+            source,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        converter = _OrderConverter(self.ignored)
+        root: Any = None
+        order_tag = f"{_PREFIX}order"
+        elements_in_order = 0
+        in_order = False
+        try:
+            for event, element in context:
+                if event == "start":
+                    if root is None:
+                        root = element
+                        _check_root(root)
+                        in_order = root.tag == order_tag
+                        continue
+                    if in_order:
+                        elements_in_order += 1
+                        if elements_in_order > self.max_elements_per_order:
+                            raise IntakeFileError(
+                                f"an order has more than {self.max_elements_per_order} "
+                                "elements; the file is refused",
+                                element.sourceline,
+                            )
+                    elif element.tag == order_tag and element.getparent() is root:
+                        in_order = True
+                        elements_in_order = 0
+                    continue
+                if element is root and root.tag == order_tag:
+                    yield self._convert(converter, element)
+                    element.clear()
+                    continue
+                if element.getparent() is not root:
+                    continue
+                if element.tag == order_tag:
+                    in_order = False
+                    yield self._convert(converter, element)
+                else:
+                    self.ignored[f"orders/{_display_name(element)}"] += 1
+                # Free what was read; the element's tail may still grow, so it stays.
+                element.clear(keep_tail=True)
+                previous = element.getprevious()
+                while previous is not None:
+                    root.remove(previous)
+                    previous = element.getprevious()
+        except etree.XMLSyntaxError as exc:
+            line = exc.position[0] if exc.position else exc.lineno
+            raise IntakeFileError(f"not well-formed XML: {exc.msg}", line) from None
+        except etree.LxmlError as exc:
+            raise IntakeFileError(f"the file can not be read as XML: {exc}") from None
+
+    def _convert(self, converter: _OrderConverter, element: Any) -> ParsedOrder | OrderProblem:
+        line = element.sourceline or 0
+        try:
+            document = converter.read_order(element)
+        except _BadValue as bad:
+            number = _document_no_of(element)
+            return OrderProblem(bad.line or line, number, bad.message)
+        currency = document.get("currency")
+        others = sorted(c for c in converter.currencies if c != currency)
+        if currency and others:
+            return OrderProblem(
+                line,
+                document.get("document_no"),
+                f"amounts in currency {others[0]} in an order in {currency}",
+            )
+        return ParsedOrder(line, document)
+
+
+def _document_no_of(element: Any) -> str | None:
+    for child in element.iter(f"{_PREFIX}document-no"):
+        return _text(child)
+    order_id = (element.get("id") or "").strip()
+    return order_id.rpartition("@")[0] or order_id or None
+
+
+def _check_root(root: Any) -> None:
+    docinfo = root.getroottree().docinfo
+    if (
+        docinfo.doctype
+        or docinfo.internalDTD is not None
+        or docinfo.externalDTD is not None
+        or docinfo.system_url
+        or docinfo.public_id
+    ):
+        raise IntakeFileError(
+            "a DOCTYPE declaration precedes the root element; order files may not declare a "
+            "DTD or entities, so the file is refused unread",
+            root.sourceline,
+        )
+    if _local(root) not in ("orders", "order"):
+        raise IntakeFileError(
+            f"the root element is '{_display_name(root)}'; an ICM order file has the root "
+            f"element 'orders' (or a single 'order') in namespace '{NAMESPACE}'",
+            root.sourceline,
+        )
