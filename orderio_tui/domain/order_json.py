@@ -304,7 +304,7 @@ def _check(value: Any, spec: Any, path: str) -> Any:
         return value
     if spec in (MONEY, RATE):
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise OrderDataError(f"{path}: expected a decimal number as a string, e.g. \"12.30\"")
+            raise OrderDataError(f'{path}: expected a decimal number as a string, e.g. "12.30"')
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
@@ -716,6 +716,7 @@ def _complete_bucket(bucket: dict[str, Any]) -> None:
     if bucket.get("shipping_gross") is None:
         gross = _amount(bucket["shipping_net"]) + _amount(bucket["shipping_tax"])
         bucket["shipping_gross"] = money_text(gross)
+    bucket.setdefault("shipping_method_id", "")
     bucket.setdefault("shipping_method_name", "")
     bucket.setdefault("ship_time_min_days", 0)
     bucket.setdefault("ship_time_max_days", 0)
@@ -766,4 +767,3 @@ def content(document: Mapping[str, Any]) -> dict[str, Any]:
         {k: v for k, v in p.items() if k != "status"} for p in result.get("payments", ())
     ]
     return prune(result)
-

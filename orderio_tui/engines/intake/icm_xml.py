@@ -293,7 +293,10 @@ class _OrderConverter:
             "sales": (
                 "sales",
                 self.block(
-                    {"single-base-price": ("single_base_price", MONEY), "item-price": ("item_price", MONEY)}
+                    {
+                        "single-base-price": ("single_base_price", MONEY),
+                        "item-price": ("item_price", MONEY),
+                    }
                 ),
             ),
             "item-taxes": ("item_taxes", self.block(taxes)),
@@ -311,7 +314,9 @@ class _OrderConverter:
                 "order_taxes",
                 self.list_of(
                     "tax-total",
-                    self.block({"tax-group-name": ("name", STR), "tax-total": ("tax_total", MONEY)}),
+                    self.block(
+                        {"tax-group-name": ("name", STR), "tax-total": ("tax_total", MONEY)}
+                    ),
                 ),
             ),
             "duties": (
@@ -434,7 +439,9 @@ class _OrderConverter:
         if remaining:
             item["custom_attributes"] = remaining
         product_attributes = item.pop("product_custom_attributes", None)
-        remaining = _take_own_attributes(product_attributes, item, {"Supplier": "supplier"}, "string")
+        remaining = _take_own_attributes(
+            product_attributes, item, {"Supplier": "supplier"}, "string"
+        )
         if remaining:
             item["product_custom_attributes"] = remaining
         return item
