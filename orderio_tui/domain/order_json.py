@@ -293,6 +293,8 @@ def _check(value: Any, spec: Any, path: str) -> Any:
     if spec == STR:
         if not isinstance(value, str):
             raise OrderDataError(f"{path}: expected a string")
+        if "\x00" in value:  # no database column (PostgreSQL text) can hold it
+            raise OrderDataError(f"{path}: contains a NUL character")
         return value
     if spec == BOOL:
         if not isinstance(value, bool):

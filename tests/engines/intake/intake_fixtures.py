@@ -13,7 +13,9 @@ def b2b_order(document_no: str = "B2B-0007", *, status: str = "EXPORTED", extra:
     return f"""
   <icm:order id="{document_no}@Nordwerk-B2B">
     <icm:custom-attributes>
-      <icm:simple-attribute name="ProjectCode"><icm:string>PRJ-88 </icm:string></icm:simple-attribute>
+      <icm:simple-attribute name="ProjectCode">
+        <icm:string>PRJ-88 </icm:string>
+      </icm:simple-attribute>
     </icm:custom-attributes>
     <icm:order-header>
       <icm:order-process-info>
@@ -77,7 +79,9 @@ def b2b_order(document_no: str = "B2B-0007", *, status: str = "EXPORTED", extra:
               <icm:item-price currency="EUR">50.00</icm:item-price>
             </icm:sales>
             <icm:item-taxes>
-              <icm:taxes><icm:amount currency="EUR">8.55</icm:amount><icm:rate>0.19</icm:rate></icm:taxes>
+              <icm:taxes>
+                <icm:amount currency="EUR">8.55</icm:amount><icm:rate>0.19</icm:rate>
+              </icm:taxes>
               <icm:tax-total currency="EUR">8.55</icm:tax-total>
             </icm:item-taxes>
             <icm:item-discounts>
@@ -107,7 +111,9 @@ def b2b_order(document_no: str = "B2B-0007", *, status: str = "EXPORTED", extra:
           <icm:pricing>
             <icm:shipping><icm:cost currency="EUR">10.00</icm:cost></icm:shipping>
             <icm:shipping-taxes>
-              <icm:taxes><icm:amount currency="EUR">1.90</icm:amount><icm:rate>19.0</icm:rate></icm:taxes>
+              <icm:taxes>
+                <icm:amount currency="EUR">1.90</icm:amount><icm:rate>19.0</icm:rate>
+              </icm:taxes>
               <icm:tax-total currency="EUR">1.90</icm:tax-total>
             </icm:shipping-taxes>
           </icm:pricing>
@@ -141,7 +147,10 @@ def b2b_order(document_no: str = "B2B-0007", *, status: str = "EXPORTED", extra:
       <icm:order-pricing>
         <icm:pricing>
           <icm:order-taxes>
-            <icm:tax-total><icm:tax-group-name>19.0</icm:tax-group-name><icm:tax-total currency="EUR">10.45</icm:tax-total></icm:tax-total>
+            <icm:tax-total>
+              <icm:tax-group-name>19.0</icm:tax-group-name>
+              <icm:tax-total currency="EUR">10.45</icm:tax-total>
+            </icm:tax-total>
           </icm:order-taxes>
           <icm:totals>
             <icm:item-total currency="EUR">50.00</icm:item-total>

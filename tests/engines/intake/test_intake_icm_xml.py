@@ -29,7 +29,9 @@ GIFTING = """
         <icm:gifting>
           <icm:gift-message>
             <icm:gift-message-product>
-              <icm:pack-slip-message><icm:to>Team Kiel</icm:to><icm:message>Danke!</icm:message></icm:pack-slip-message>
+              <icm:pack-slip-message>
+                <icm:to>Team Kiel</icm:to><icm:message>Danke!</icm:message>
+              </icm:pack-slip-message>
             </icm:gift-message-product>
           </icm:gift-message>
         </icm:gifting>"""
@@ -106,7 +108,7 @@ def test_a_bad_value_rejects_its_order_with_the_line_and_the_others_are_read(
     "document",
     [
         '<?xml version="1.0"?><!DOCTYPE orders [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        f'<orders xmlns="http://www.intershop.com/xml/ns/intershop/order/2.0">&x;</orders>',
+        '<orders xmlns="http://www.intershop.com/xml/ns/intershop/order/2.0">&x;</orders>',
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
         '<orders xmlns="http://www.intershop.com/xml/ns/intershop/order/2.0">&b;</orders>',
         '<?xml version="1.0"?><!DOCTYPE orders SYSTEM "http://example.com/orders.dtd">'
