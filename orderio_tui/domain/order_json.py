@@ -18,7 +18,6 @@ joins rows back, so a document survives the database unchanged.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -332,7 +331,7 @@ def read_document(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise OrderDataError("an order must be a JSON object")
     given = {key: item for key, item in value.items() if key not in READ_ONLY_KEYS}
-    return _check(given, ORDER_SPEC, "order")
+    return prune(_check(given, ORDER_SPEC, "order"))
 
 
 def json_schema() -> dict[str, Any]:
@@ -521,9 +520,9 @@ def _form_value(value: Any, kind: str) -> Any:
 
 
 def _get(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = document
-    for key in path:
-        if not isinstance(value, Mapping):
+    value: Any = document.get(path[0])
+    for key in path[1:]:
+        if not isinstance(value, dict):
             return None
         value = value.get(key)
     return value
@@ -531,7 +530,7 @@ def _get(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 def prune(value: Any) -> Any:
     """``value`` without nulls, empty objects and empty lists (the form's normal form)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         pruned = {key: prune(item) for key, item in value.items()}
         return {key: item for key, item in pruned.items() if item not in (None, {}, [])}
     if isinstance(value, list):
@@ -544,14 +543,23 @@ def split(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The column values of ``document`` and the rest of it (for ``extra``; None when empty)."""
     columns = {f.column: _column_value(_get(document, f.path), f.kind) for f in fields}
-    rest = copy.deepcopy({k: v for k, v in document.items() if k not in skip})
+    rest = {k: v for k, v in document.items() if k not in skip and v not in (None, {}, [])}
+    copied: set[str] = set()
     for f in fields:
-        parent = rest
-        for key in f.path[:-1]:
-            parent = parent.get(key) if isinstance(parent, dict) else None  # type: ignore[assignment]
-        if isinstance(parent, dict):
-            parent.pop(f.path[-1], None)
-    rest = prune(rest)
+        if len(f.path) == 1:
+            rest.pop(f.path[0], None)
+            continue
+        head = f.path[0]  # the form nests columns one level deep (customer, totals, ...)
+        part = rest.get(head)
+        if not isinstance(part, dict):
+            continue
+        if head not in copied:  # copy the nested object before taking keys out of it
+            part = rest[head] = dict(part)
+            copied.add(head)
+        part.pop(f.path[1], None)
+    for head in copied:
+        if not rest[head]:
+            del rest[head]
     return columns, rest or None
 
 
@@ -695,7 +703,9 @@ def _complete_item(item: dict[str, Any]) -> None:
         item["discount_amount"] = money_text(abs(total))
     if item.get("discount_description") is None and discounts:
         first = discounts[0]
-        item["discount_description"] = first.get("code") or first.get("description")
+        description = first.get("code") or first.get("description")
+        if description is not None:
+            item["discount_description"] = description
     if item.get("net_total") is None:
         item["net_total"] = money_text(item_price - _amount(item["discount_amount"]))
     if item.get("gross_total") is None:
@@ -730,15 +740,19 @@ def complete(document: Mapping[str, Any]) -> dict[str, Any]:
     ICM files carry pricing structures; lists and conditions need a line's net, gross and tax
     and a bucket's shipping amounts, which are derived from them here.
     """
-    result = copy.deepcopy(dict(document))
-    for item in result.get("line_items") or ():
+    # Copies of what is filled in; everything below them is shared with ``document``.
+    result = dict(document)
+    result["line_items"] = [dict(item) for item in result.get("line_items") or ()]
+    for item in result["line_items"]:
         _complete_item(item)
-    for bucket in result.get("buckets") or ():
+    result["buckets"] = [dict(bucket) for bucket in result.get("buckets") or ()]
+    for bucket in result["buckets"]:
         _complete_bucket(bucket)
-    for payment in result.get("payments") or ():
+    result["payments"] = [dict(payment) for payment in result.get("payments") or ()]
+    for payment in result["payments"]:
         payment.setdefault("cost", "0.00")
         payment.setdefault("service_id", "")
-    totals = result.setdefault("totals", {})
+    totals = result["totals"] = dict(result.get("totals") or {})
     for key in ("item_total", "shipping_costs", "payment_costs", "tax", "duties"):
         totals.setdefault(key, "0.00")
     totals.setdefault("item_discounts", "0.00")
@@ -746,9 +760,9 @@ def complete(document: Mapping[str, Any]) -> dict[str, Any]:
     totals.setdefault("gross_total", "0.00")
     result.setdefault("to_be_deleted", False)
     result.setdefault("locale", "en_US")
-    customer = result.setdefault("customer", {})
+    customer = result["customer"] = dict(result.get("customer") or {})
     customer.setdefault("type", "PRIVATE")
-    return prune(result)
+    return {key: value for key, value in result.items() if value not in (None, {}, [])}
 
 
 #: What two documents with "the same content" may differ in: what happened to the order here.

@@ -86,6 +86,24 @@ def _text(element: Any) -> str | None:
 #: How a child element is read: the key it goes to (``[]`` appends to a list, ``*`` merges
 #: its object into the parent's) and a kind or a handler.
 _Rule = tuple[str, "str | Callable[[Any, str], Any]"]
+#: Rules by the child's full tag: (local name, key, kind or handler, is handler, mode).
+_Compiled = dict[str, tuple[str, str, Any, bool, int]]
+_SET, _MERGE, _APPEND = 0, 1, 2
+
+
+def _compile(rules: dict[str, _Rule]) -> _Compiled:
+    """``rules`` keyed by full tag, so each child is looked up without splitting its tag."""
+    compiled: _Compiled = {}
+    for name, (key, how) in rules.items():
+        mode = _MERGE if key == "*" else _APPEND if key.endswith("[]") else _SET
+        compiled[f"{_PREFIX}{name}"] = (
+            name,
+            key[:-2] if mode == _APPEND else key,
+            how,
+            callable(how),
+            mode,
+        )
+    return compiled
 
 
 class _OrderConverter:
@@ -94,8 +112,16 @@ class _OrderConverter:
     def __init__(self, ignored: Counter[str]) -> None:
         self.ignored = ignored
         self.currencies: set[str] = set()
+        self._cache: dict[str, _Compiled] = {}
         rules = self._rules()
-        self.contact, self.pricing, self.product, self.attributes_rules = rules
+        self.contact, self.pricing, self.product, self.attributes_rules = map(_compile, rules)
+
+    def once(self, name: str, make: Callable[[], dict[str, _Rule]]) -> _Compiled:
+        """The rules called ``name``, made and compiled on first use."""
+        compiled = self._cache.get(name)
+        if compiled is None:
+            compiled = self._cache[name] = _compile(make())
+        return compiled
 
     # ------------------------------------------------------------------ values
 
@@ -141,43 +167,46 @@ class _OrderConverter:
             raise _BadValue(f"{path}: '{text}' is not {expected}", element.sourceline) from None
         raise AssertionError(kind)  # pragma: no cover
 
-    def read(self, element: Any, path: str, rules: dict[str, _Rule]) -> dict[str, Any]:
+    def read(self, element: Any, path: str, rules: _Compiled) -> dict[str, Any]:
         """The children of ``element`` by ``rules``; the others are counted as ignored."""
         result: dict[str, Any] = {}
         for child in element:
-            name = _local(child)
-            rule = rules.get(name) if name is not None else None
+            rule = rules.get(child.tag)
             if rule is None:
                 if isinstance(child.tag, str):
                     self.ignore(path, child)
                 continue
-            key, how = rule
+            name, key, how, handler, mode = rule
             child_path = f"{path}/{name}"
-            value = how(child, child_path) if callable(how) else self.value(child, how, child_path)
+            value = how(child, child_path) if handler else self.value(child, how, child_path)
             if value is None:
                 continue
-            if key == "*":
+            if mode == _SET:
+                if key in result:
+                    self.ignore(path, child)  # a second one of what the form holds once
+                else:
+                    result[key] = value
+            elif mode == _APPEND:
+                result.setdefault(key, []).append(value)
+            else:
                 for sub_key, sub_value in value.items():
                     result.setdefault(sub_key, sub_value)
-            elif key.endswith("[]"):
-                result.setdefault(key[:-2], []).append(value)
-            elif key in result:
-                self.ignore(path, child)  # a second one of what the form holds once
-            else:
-                result[key] = value
         return result
 
     def block(self, rules: dict[str, _Rule]) -> Callable[[Any, str], dict[str, Any] | None]:
+        compiled = _compile(rules)
+
         def read(element: Any, path: str) -> dict[str, Any] | None:
-            return self.read(element, path, rules) or None
+            return self.read(element, path, compiled) or None
 
         return read
 
     def only(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
         """A wrapper element holding one ``name`` (``item-pricing/pricing``)."""
+        compiled = _compile({name: ("value", how)})
 
         def read(element: Any, path: str) -> Any:
-            return self.read(element, path, {name: ("value", how)}).get("value")
+            return self.read(element, path, compiled).get("value")
 
         return read
 
@@ -350,8 +379,10 @@ class _OrderConverter:
         return contact, pricing, product, attributes
 
     def list_of(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+        compiled = _compile({name: ("list[]", how)})
+
         def read(element: Any, path: str) -> list[Any] | None:
-            return self.read(element, path, {name: ("list[]", how)}).get("list")
+            return self.read(element, path, compiled).get("list")
 
         return read
 
@@ -381,43 +412,10 @@ class _OrderConverter:
                 f"{path}/@id: '{position}' is not a line position (a whole number)",
                 element.sourceline,
             ) from None
-        line_item = {
-            "fulfillment-status": ("status", STR),
-            "quantity": ("quantity", self.read_quantity),
-            "bucket-id": ("bucket", STR),
-            "hidden": ("hidden", BOOL),
-            "desired-delivery-date": ("desired_delivery_date", TIME),
-            "customer-product-id": ("customer_product_id", STR),
-            "partial-order-no": ("partial_order_no", STR),
-        }
-        pricing_of = self.only("pricing", self.read_pricing)
-        rules: dict[str, _Rule] = {
-            "custom-attributes": ("custom_attributes", self.attributes),
-            "line-item": ("*", self.block(line_item)),
-            "item-product": ("product", self.only("product", self.read_product)),
-            "product": ("product", self.read_product),
-            "item-pricing": ("pricing", pricing_of),
-            "warranty": (
-                "warranty",
-                self.block(
-                    {
-                        "warranty-product": ("product", self.only("product", self.read_product)),
-                        "warranty-pricing": ("pricing", pricing_of),
-                    }
-                ),
-            ),
-            "gifting": (
-                "gifting",
-                self.block(
-                    {
-                        "gift-message": ("gift_message", self.block(self.gift_rules("message"))),
-                        "gift-wrap": ("gift_wrap", self.block(self.gift_rules("wrap"))),
-                    }
-                ),
-            ),
-        }
+        rules = self.once("item", self._item_rules)
         read = self.read(element, path, rules)
         quantity = read.pop("quantity", None)
+
         if quantity is not None:
             item["quantity"], unit = quantity
             if unit:
@@ -446,6 +444,43 @@ class _OrderConverter:
             item["product_custom_attributes"] = remaining
         return item
 
+    def _item_rules(self) -> dict[str, _Rule]:
+        line_item: dict[str, _Rule] = {
+            "fulfillment-status": ("status", STR),
+            "quantity": ("quantity", self.read_quantity),
+            "bucket-id": ("bucket", STR),
+            "hidden": ("hidden", BOOL),
+            "desired-delivery-date": ("desired_delivery_date", TIME),
+            "customer-product-id": ("customer_product_id", STR),
+            "partial-order-no": ("partial_order_no", STR),
+        }
+        pricing_of = self.only("pricing", self.read_pricing)
+        return {
+            "custom-attributes": ("custom_attributes", self.attributes),
+            "line-item": ("*", self.block(line_item)),
+            "item-product": ("product", self.only("product", self.read_product)),
+            "product": ("product", self.read_product),
+            "item-pricing": ("pricing", pricing_of),
+            "warranty": (
+                "warranty",
+                self.block(
+                    {
+                        "warranty-product": ("product", self.only("product", self.read_product)),
+                        "warranty-pricing": ("pricing", pricing_of),
+                    }
+                ),
+            ),
+            "gifting": (
+                "gifting",
+                self.block(
+                    {
+                        "gift-message": ("gift_message", self.block(self.gift_rules("message"))),
+                        "gift-wrap": ("gift_wrap", self.block(self.gift_rules("wrap"))),
+                    }
+                ),
+            ),
+        }
+
     def gift_rules(self, kind: str) -> dict[str, _Rule]:
         product = self.only("product", self.read_product)
         pricing = self.block(
@@ -462,11 +497,10 @@ class _OrderConverter:
         return {"gift-wrap-product": ("product", product), "gift-wrap-pricing": ("*", pricing)}
 
     def read_pack_slip(self, element: Any, path: str) -> dict[str, Any] | None:
-        rules: dict[str, _Rule] = {
-            "from": ("from", STR),
-            "to": ("to", STR),
-            "message": ("message", STR),
-        }
+        rules = self.once(
+            "pack-slip",
+            lambda: {"from": ("from", STR), "to": ("to", STR), "message": ("message", STR)},
+        )
         return self.read(element, path, rules) or None
 
     def read_quantity(self, element: Any, path: str) -> tuple[int, str | None] | None:
@@ -478,17 +512,23 @@ class _OrderConverter:
 
     def read_bucket(self, element: Any, path: str) -> dict[str, Any]:
         bucket: dict[str, Any] = {"key": (element.get("id") or "").strip()}
-        method = {
-            "address-id": ("destination", STR),
-            "delivery-date": ("delivery_date", TIME),
-            "end-date": ("end_date", TIME),
-            "instructions": ("instructions", STR),
-            "sequence-number": ("sequence_number", INT),
-            "shipping-method": ("shipping_method_name", STR),
-            "ship-time-max-days": ("ship_time_max_days", INT),
-            "ship-time-min-days": ("ship_time_min_days", INT),
-            "start-date": ("start_date", TIME),
-        }
+        bucket.update(self.read(element, path, self.once("bucket", self._bucket_rules)))
+        return bucket
+
+    def _bucket_rules(self) -> dict[str, _Rule]:
+        method = _compile(
+            {
+                "address-id": ("destination", STR),
+                "delivery-date": ("delivery_date", TIME),
+                "end-date": ("end_date", TIME),
+                "instructions": ("instructions", STR),
+                "sequence-number": ("sequence_number", INT),
+                "shipping-method": ("shipping_method_name", STR),
+                "ship-time-max-days": ("ship_time_max_days", INT),
+                "ship-time-min-days": ("ship_time_min_days", INT),
+                "start-date": ("start_date", TIME),
+            }
+        )
 
         def shipping_method(child: Any, child_path: str) -> dict[str, Any]:
             read = self.read(child, child_path, method)
@@ -496,7 +536,7 @@ class _OrderConverter:
                 read["shipping_method_id"] = child.get("id").strip()
             return read
 
-        rules: dict[str, _Rule] = {
+        return {
             "pack-slip-message": ("pack_slip_message", self.read_pack_slip),
             "shipping-method": ("*", shipping_method),
             "bucket-pricing": (
@@ -506,34 +546,42 @@ class _OrderConverter:
                 ),
             ),
         }
-        bucket.update(self.read(element, path, rules))
-        return bucket
 
     def read_destination(self, element: Any, path: str) -> dict[str, Any]:
         destination: dict[str, Any] = {"key": (element.get("id") or "").strip()}
-        address = self.read(
-            element,
-            path,
-            {"ship-to-address": ("address", self.only("contact", self.read_contact))},
+        rules = self.once(
+            "destination",
+            lambda: {"ship-to-address": ("address", self.only("contact", self.read_contact))},
         )
+        address = self.read(element, path, rules)
         destination.update(address)
         return destination
 
     def read_payment(self, element: Any, path: str) -> dict[str, Any]:
         payment: dict[str, Any] = {"id": (element.get("id") or "").strip()}
-        rules: dict[str, _Rule] = {
-            "amount": ("amount", MONEY),
-            "cost": ("cost", MONEY),
-            "details": ("details", STR),
-            "last-status-change": ("last_status_change", TIME),
-            "pricing": ("pricing", self.read_pricing),
-            "service-id": ("service_id", STR),
-            "status": ("status", STR),
-        }
+        rules = self.once(
+            "payment",
+            lambda: {
+                "amount": ("amount", MONEY),
+                "cost": ("cost", MONEY),
+                "details": ("details", STR),
+                "last-status-change": ("last_status_change", TIME),
+                "pricing": ("pricing", self.read_pricing),
+                "service-id": ("service_id", STR),
+                "status": ("status", STR),
+            },
+        )
         payment.update(self.read(element, path, rules))
         return payment
 
     def read_header(self, element: Any, path: str) -> dict[str, Any]:
+        header = self.read(element, path, self.once("header", self._header_rules))
+        buyer = header.get("customer") or {}
+        if "cost_center" in buyer:  # older B2B exports carry it with the buyer
+            header.setdefault("cost_center", buyer.pop("cost_center"))
+        return header
+
+    def _header_rules(self) -> dict[str, _Rule]:
         process = {"status": ("status", STR), "creation-date": ("created_at", TIME)}
         info = {
             "document-no": ("document_no", STR),
@@ -563,24 +611,16 @@ class _OrderConverter:
             "taxation-id": ("taxation_id", STR),
             "cost-center": ("cost_center", STR),
         }
-        rules: dict[str, _Rule] = {
+        return {
             "order-process-info": ("*", self.block(process)),
             "order-info": ("*", self.block(info)),
             "customer": ("customer", self.block(customer)),
             "invoice-to-address": ("invoice_address", self.only("contact", self.read_contact)),
         }
-        header = self.read(element, path, rules)
-        buyer = header.get("customer") or {}
-        if "cost_center" in buyer:  # older B2B exports carry it with the buyer
-            header.setdefault("cost_center", buyer.pop("cost_center"))
-        return header
 
-    def read_order(self, element: Any) -> dict[str, Any]:
-        """The JSON form of one ``order`` element."""
-        self.currencies = set()
-        path = "order"
+    def _order_rules(self) -> dict[str, _Rule]:
         summary = self.only("order-pricing", self.only("pricing", self.read_pricing))
-        rules: dict[str, _Rule] = {
+        return {
             "custom-attributes": ("custom_attributes", self.attributes),
             "order-header": ("*", self.read_header),
             "order-items": ("line_items", self.list_of("order-item", self.read_item)),
@@ -592,6 +632,12 @@ class _OrderConverter:
             ),
             "order-summary": ("pricing", summary),
         }
+
+    def read_order(self, element: Any) -> dict[str, Any]:
+        """The JSON form of one ``order`` element."""
+        self.currencies = set()
+        path = "order"
+        rules = self.once("order", self._order_rules)
         read = self.read(element, path, rules)
         document: dict[str, Any] = {}
         for key in ("document_no", "store", "status", "created_at", "locale", "currency"):
@@ -725,7 +771,7 @@ class IcmOrderReader:
     def _parse(self, source: _CappedReader) -> Iterator[ParsedOrder | OrderProblem]:
         context = etree.iterparse(
             source,
-            events=("start", "end"),
+            events=("end",),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -736,37 +782,35 @@ class IcmOrderReader:
         )
         converter = _OrderConverter(self.ignored)
         root: Any = None
+        single = False
         order_tag = f"{_PREFIX}order"
-        elements_in_order = 0
-        in_order = False
+        limit = self.max_elements_per_order
+        # Elements ended inside the current order; the ones still open are bounded by the
+        # parser's depth limit, so this bounds the tree.
+        count = 0
         try:
-            for event, element in context:
-                if event == "start":
-                    if root is None:
-                        root = element
-                        _check_root(root)
-                        in_order = root.tag == order_tag
-                        continue
-                    if in_order:
-                        elements_in_order += 1
-                        if elements_in_order > self.max_elements_per_order:
-                            raise IntakeFileError(
-                                f"an order has more than {self.max_elements_per_order} "
-                                "elements; the file is refused",
-                                element.sourceline,
-                            )
-                    elif element.tag == order_tag and element.getparent() is root:
-                        in_order = True
-                        elements_in_order = 0
-                    continue
-                if element is root and root.tag == order_tag:
-                    yield self._convert(converter, element)
+            for _, element in context:
+                if root is None:  # the first event: nothing of the file has been used yet
+                    root = element.getroottree().getroot()
+                    _check_root(root)
+                    single = root.tag == order_tag
+                if element is root:
+                    if single:
+                        yield self._convert(converter, element)
                     element.clear()
                     continue
                 if element.getparent() is not root:
+                    count += 1
+                    if count > limit:
+                        raise IntakeFileError(
+                            f"an order has more than {limit} elements; the file is refused",
+                            element.sourceline,
+                        )
                     continue
+                if single:
+                    continue
+                count = 0
                 if element.tag == order_tag:
-                    in_order = False
                     yield self._convert(converter, element)
                 else:
                     self.ignored[f"orders/{_display_name(element)}"] += 1
