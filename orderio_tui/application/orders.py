@@ -73,9 +73,9 @@ class OrderView:
     history: list[HistoryView] = field(default_factory=list)
     invoice_address: list[str] = field(default_factory=list)
 
-    def to_json(self, *, detail: bool = False) -> dict[str, Any]:
-        """SPEC §10 shape of `orders --json`; ``detail`` adds what `order --json` shows."""
-        data: dict[str, Any] = {
+    def to_json(self) -> dict[str, Any]:
+        """SPEC §10 shape of `orders --json` (`order --json` prints :func:`order_document`)."""
+        return {
             "document_no": self.document_no,
             "channel": self.channel,
             "status": self.status,
@@ -85,34 +85,6 @@ class OrderView:
             "payments": [{"id": p.id, "status": p.status} for p in self.payments],
             "to_be_deleted": self.to_be_deleted,
         }
-        if detail:
-            data.update(
-                created_at=_iso(self.created_at),
-                customer=self.customer,
-                customer_type=self.customer_type,
-                gross_total=str(self.gross_total),
-                currency=self.currency,
-                reason_code=self.reason_code,
-                reason_text=self.reason_text,
-                invoice_address=self.invoice_address,
-                line_items=[
-                    {
-                        "position": li.position,
-                        "status": li.status,
-                        "sku": li.sku,
-                        "product": li.product_name,
-                        "quantity": li.quantity,
-                        "gross_total": str(li.gross_total),
-                    }
-                    for li in self.line_items
-                ],
-                payments=[
-                    {"id": p.id, "service": p.service, "amount": str(p.amount), "status": p.status}
-                    for p in self.payments
-                ],
-                history=[_history_json(h) for h in self.history],
-            )
-        return data
 
 
 def _history_json(h: HistoryView) -> dict[str, Any]:

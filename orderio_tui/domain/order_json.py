@@ -133,6 +133,47 @@ ATTRIBUTE = {
 }
 #: Value types of custom attributes: ICM's simple-attribute children, plus money and quantity.
 ATTRIBUTE_TYPES = ("string", "integer", "long", "double", "boolean", "date", "big-decimal")
+ALL_ATTRIBUTE_TYPES = (*ATTRIBUTE_TYPES, "money", "quantity")
+
+
+def _attribute_value(kind: str, value: str) -> str:
+    """One value of a custom attribute of type ``kind``, checked (ValueError) and normalised."""
+    if kind == "string":
+        return value
+    if kind in ("integer", "long"):
+        return str(int(value.strip()))
+    if kind == "boolean":
+        flag = value.strip()
+        if flag not in ("true", "false", "1", "0"):
+            raise ValueError(value)
+        return flag
+    if kind == "date":
+        return utc_text(parse_time(value))
+    if kind == "double":
+        float(value.strip())
+        return value.strip()
+    number = Decimal(value.strip())
+    if not number.is_finite():
+        raise ValueError(value)
+    return money_text(number) if kind == "money" else value.strip()
+
+
+def check_attribute(attribute: dict[str, Any], path: str) -> dict[str, Any]:
+    """A custom attribute with its type known and its values of that type (OrderDataError)."""
+    kind = attribute.get("type") or "string"
+    if kind not in ALL_ATTRIBUTE_TYPES:
+        raise OrderDataError(
+            f"{path}.type: '{kind}' is not one of {', '.join(ALL_ATTRIBUTE_TYPES)}"
+        )
+    values = []
+    for index, value in enumerate(attribute.get("values") or ()):
+        try:
+            values.append(_attribute_value(kind, value))
+        except (ValueError, ArithmeticError):
+            raise OrderDataError(f"{path}.values[{index}]: '{value}' is not a {kind}") from None
+    return {**attribute, "type": kind, "values": values}
+
+
 PRODUCT = {
     "id": STR,
     "sku": STR,
@@ -284,7 +325,8 @@ def _check(value: Any, spec: Any, path: str) -> Any:
         if unknown:
             raise OrderDataError(f"{path}: unknown key '{unknown[0]}'")
         checked = {key: _check(value.get(key), sub, f"{path}.{key}") for key, sub in spec.items()}
-        return {key: item for key, item in checked.items() if item is not None}
+        result = {key: item for key, item in checked.items() if item is not None}
+        return check_attribute(result, path) if spec is ATTRIBUTE else result
     if isinstance(spec, list):
         if not isinstance(value, list):
             raise OrderDataError(f"{path}: expected a list")

@@ -34,7 +34,15 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from ...domain.order_json import money_text, parse_time, rate_text, utc_text
+from ...domain.order_json import (
+    ATTRIBUTE_TYPES,
+    OrderDataError,
+    check_attribute,
+    money_text,
+    parse_time,
+    rate_text,
+    utc_text,
+)
 from .parsed import IntakeFileError, OrderProblem, ParsedOrder
 
 NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/2.0"
@@ -235,7 +243,7 @@ class _OrderConverter:
                 if child.get("unit"):
                     result.setdefault("unit", child.get("unit"))
                 values.append(text)
-            elif name == "simple-attribute":
+            elif name == "simple-attribute" and child_name in ATTRIBUTE_TYPES:
                 result.setdefault("type", child_name)
                 values.append(text)
             else:
@@ -243,7 +251,10 @@ class _OrderConverter:
         result.setdefault("type", {"money-attribute": "money", "quantity-attribute": "quantity"}
                           .get(name or "", "string"))  # fmt: skip
         result["values"] = values
-        return result
+        try:
+            return check_attribute(result, path)
+        except OrderDataError as exc:
+            raise _BadValue(str(exc), element.sourceline) from None
 
     def attributes(self, element: Any, path: str) -> list[dict[str, Any]] | None:
         found = self.read(element, path, self.attributes_rules).get("list")

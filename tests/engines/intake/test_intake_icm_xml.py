@@ -18,7 +18,7 @@ from orderio_tui.engines.export.order_xml import OrderXmlWriter
 from orderio_tui.engines.export.reading import read_orders
 from orderio_tui.engines.intake.icm_xml import IcmOrderReader
 from orderio_tui.engines.intake.parsed import IntakeFileError, OrderProblem, ParsedOrder
-from orderio_tui.engines.intake.rules import NewOrder, check_order, insert_orders
+from orderio_tui.engines.intake.rules import NewOrder, check_order, insert_orders, same_content
 
 PACKAGE_XSD = (
     Path(__file__).resolve().parents[3] / "orderio_tui" / "engines" / "export"
@@ -102,6 +102,35 @@ def test_a_bad_value_rejects_its_order_with_the_line_and_the_others_are_read(
     assert isinstance(problem, OrderProblem) and problem.document_no == "BAD-1"
     assert "'fifty' is not an amount" in problem.message and problem.line > 1
     assert isinstance(good, ParsedOrder) and good.document_no == "GOOD-1"
+
+
+def test_a_custom_attribute_value_of_the_wrong_type_rejects_its_order(tmp_path: Path) -> None:
+    bad = b2b_order("ATTR-1").replace(
+        "<icm:string>PRJ-88 </icm:string>", "<icm:integer>eighty</icm:integer>"
+    )
+    (problem,), _ = _read(orders_file(tmp_path / "attr.xml", bad))
+    assert isinstance(problem, OrderProblem)
+    assert "'eighty' is not a integer" in problem.message
+
+
+def test_amounts_in_another_currency_reject_their_order(tmp_path: Path) -> None:
+    bad = b2b_order("CUR-1").replace(
+        '<icm:cost currency="EUR">10.00', '<icm:cost currency="USD">10.00'
+    )
+    (problem,), _ = _read(orders_file(tmp_path / "cur.xml", bad))
+    assert isinstance(problem, OrderProblem)
+    assert problem.message == "amounts in currency USD in an order in EUR"
+
+
+def test_the_same_file_again_is_the_same_content_and_a_changed_one_is_not(
+    tmp_path: Path,
+) -> None:
+    (first,), _ = _read(orders_file(tmp_path / "a.xml", b2b_order()))
+    (again,), _ = _read(orders_file(tmp_path / "b.xml", b2b_order(status="NEW")))
+    changed = b2b_order().replace("PO-4711", "PO-4712")
+    (other,), _ = _read(orders_file(tmp_path / "c.xml", changed))
+    assert same_content(first.document, again.document)
+    assert not same_content(first.document, other.document)
 
 
 @pytest.mark.parametrize(

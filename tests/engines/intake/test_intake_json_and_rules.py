@@ -92,6 +92,24 @@ def test_read_only_keys_are_ignored_and_unknown_keys_refused() -> None:
         raise AssertionError("a NUL character was accepted")
 
 
+def test_custom_attributes_must_have_a_known_type_and_values_of_it() -> None:
+    for attribute, message in (
+        ({"name": "a", "type": "x><y"}, "is not one of"),
+        ({"name": "a", "type": "integer", "values": ["12a"]}, "'12a' is not a integer"),
+        ({"name": "a", "type": "date", "values": ["yesterday"]}, "is not a date"),
+    ):
+        try:
+            read_document({"document_no": "A", "custom_attributes": [attribute]})
+        except ValueError as exc:
+            assert message in str(exc)
+        else:  # pragma: no cover
+            raise AssertionError(f"{attribute} was accepted")
+    document = read_document(
+        {"custom_attributes": [{"name": "a", "type": "money", "values": ["2.5"]}]}
+    )
+    assert document["custom_attributes"][0]["values"] == ["2.50"]
+
+
 def test_the_shipped_json_schema_is_the_generated_one() -> None:
     assert json.loads(SCHEMA_FILE.read_text()) == json_schema()
 
