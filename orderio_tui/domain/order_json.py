@@ -128,10 +128,10 @@ ATTRIBUTE = {
     "type": STR,
     "values": [STR],
     "locale": STR,
-    "currency": STR,
     "unit": STR,
 }
-#: Value types of custom attributes: ICM's simple-attribute children, plus money and quantity.
+#: Value types of custom attributes: ICM's simple-attribute children, plus money (in the
+#: order's currency) and quantity.
 ATTRIBUTE_TYPES = ("string", "integer", "long", "double", "boolean", "date", "big-decimal")
 ALL_ATTRIBUTE_TYPES = (*ATTRIBUTE_TYPES, "money", "quantity")
 

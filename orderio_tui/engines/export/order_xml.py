@@ -303,9 +303,7 @@ def _attributes(parts: list[str], attributes: list[dict[str, Any]], cur: str) ->
         kind = attribute.get("type") or "string"
         values = attribute.get("values") or ()
         if kind == "money":
-            currency = attribute.get("currency")
-            money_cur = f' currency="{xml_attr(currency)}"' if currency else cur
-            inner = "".join(f"<money{money_cur}>{esc(v)}</money>" for v in values)
+            inner = "".join(f"<money{cur}>{esc(v)}</money>" for v in values)
             parts.append(f"<money-attribute{head}>{inner}</money-attribute>")
         elif kind == "quantity":
             unit = attribute.get("unit")

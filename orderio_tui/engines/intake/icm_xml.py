@@ -234,9 +234,7 @@ class _OrderConverter:
                 continue
             text = _text(child) or ""
             if name == "money-attribute" and child_name == "money":
-                result.setdefault("type", "money")
-                if child.get("currency"):
-                    result.setdefault("currency", child.get("currency"))
+                result.setdefault("type", "money")  # its currency is checked like all amounts
                 values.append(self.value(child, MONEY, f"{path}/money") or "0.00")
             elif name == "quantity-attribute" and child_name == "quantity":
                 result.setdefault("type", "quantity")
