@@ -1316,6 +1316,20 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(table), rows)
 
 
+def _erp_fields(order: DemoOrder) -> dict[str, str | None]:
+    """What a shop's ERP gets besides (SPEC §13), derived without drawing random numbers so
+    that a seed keeps giving the same orders: business buyers reference their purchase order
+    and cost center and are priced net, consumers gross."""
+    customer = order.customer
+    if customer.customer_type is not CustomerType.SMB:
+        return {"calculation_type": "gross", "customer_order_id": None, "cost_center": None}
+    return {
+        "calculation_type": "net",
+        "customer_order_id": f"PO-{order.document_no}",
+        "cost_center": f"CC-{100 + int(customer.customer_no[1:]) % 7}",
+    }
+
+
 def _insert_orders(
     session: Session, orders: Sequence[DemoOrder], channel_ids: dict[str, int], anchor: datetime
 ) -> None:
@@ -1348,6 +1362,7 @@ def _insert_orders(
                     "buyer_company": buyer.company,
                     "buyer_email": buyer.email,
                     "taxation_id": customer.taxation_id,
+                    **_erp_fields(order),
                     **order.invoice_address.columns("invoice_"),
                     "item_total": order.item_total,
                     "item_discount_total": order.item_discount_total,
