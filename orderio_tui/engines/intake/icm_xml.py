@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from lxml import etree
 
@@ -43,6 +43,7 @@ from ...domain.order_json import (
     rate_text,
     utc_text,
 )
+from ..untrusted_xml import CappedReader, iterparse, open_checked, refuse_doctype, syntax_error
 from .parsed import IntakeFileError, OrderProblem, ParsedOrder
 
 NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/2.0"
@@ -52,7 +53,6 @@ DEFAULT_MAX_FILE_SIZE = 200 * 1024 * 1024
 #: An order with more elements than this is refused before it is complete, so that one
 #: enormous order can not make the tree (and memory) grow with the file.
 MAX_ELEMENTS_PER_ORDER = 20_000
-_SNIFF_BYTES = 4096
 
 STR, BOOL, INT, MONEY, RATE, TIME = "string", "boolean", "integer", "money", "rate", "time"
 
@@ -722,24 +722,6 @@ def _drop_default_product_ids(document: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- the stream
 
 
-class _CappedReader:
-    """Hands the file to the parser and refuses to read past the size limit."""
-
-    def __init__(self, raw: BinaryIO, limit: int) -> None:
-        self._raw = raw
-        self._limit = limit
-        self._read = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._read += len(data)
-        if self._read > self._limit:
-            raise IntakeFileError(
-                f"the file grew past the size limit of {self._limit} bytes while it was read"
-            )
-        return data
-
-
 class IcmOrderReader:
     """The orders of one ICM order XML file, one at a time (iterate once).
 
@@ -762,33 +744,16 @@ class IcmOrderReader:
         self.ignored: Counter[str] = Counter()
 
     def __iter__(self) -> Iterator[ParsedOrder | OrderProblem]:
-        size = self.path.stat().st_size
-        if size == 0:
-            raise IntakeFileError("the file is empty; expected an ICM order XML document")
-        if size > self.max_size:
-            raise IntakeFileError(
-                f"the file is {size} bytes, more than the size limit of {self.max_size} bytes "
-                "set on the service (max file size)"
-            )
-        with self.path.open("rb") as raw:
-            head = raw.read(_SNIFF_BYTES)
-            if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise IntakeFileError("the file is not text (it has a NUL byte)")
-            raw.seek(0)
-            yield from self._parse(_CappedReader(raw, self.max_size))
+        for source in open_checked(
+            self.path,
+            max_size=self.max_size,
+            what="an ICM order XML document",
+            error=IntakeFileError,
+        ):
+            yield from self._parse(source)
 
-    def _parse(self, source: _CappedReader) -> Iterator[ParsedOrder | OrderProblem]:
-        context = etree.iterparse(
-            source,
-            events=("end",),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+    def _parse(self, source: CappedReader) -> Iterator[ParsedOrder | OrderProblem]:
+        context = iterparse(source, ("end",))
         converter = _OrderConverter(self.ignored)
         root: Any = None
         single = False
@@ -830,8 +795,7 @@ class IcmOrderReader:
                     root.remove(previous)
                     previous = element.getprevious()
         except etree.XMLSyntaxError as exc:
-            line = exc.position[0] if exc.position else exc.lineno
-            raise IntakeFileError(f"not well-formed XML: {exc.msg}", line) from None
+            raise syntax_error(exc, IntakeFileError) from None
         except etree.LxmlError as exc:
             raise IntakeFileError(f"the file can not be read as XML: {exc}") from None
 
@@ -861,19 +825,7 @@ def _document_no_of(element: Any) -> str | None:
 
 
 def _check_root(root: Any) -> None:
-    docinfo = root.getroottree().docinfo
-    if (
-        docinfo.doctype
-        or docinfo.internalDTD is not None
-        or docinfo.externalDTD is not None
-        or docinfo.system_url
-        or docinfo.public_id
-    ):
-        raise IntakeFileError(
-            "a DOCTYPE declaration precedes the root element; order files may not declare a "
-            "DTD or entities, so the file is refused unread",
-            root.sourceline,
-        )
+    refuse_doctype(root, "order files", IntakeFileError)
     if _local(root) not in ("orders", "order"):
         raise IntakeFileError(
             f"the root element is '{_display_name(root)}'; an ICM order file has the root "
