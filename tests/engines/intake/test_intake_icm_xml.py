@@ -4,6 +4,8 @@ trip file → database → export file → reader that keeps every value."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,29 @@ def test_orders_without_the_new_data_are_written_as_before(db: Database) -> None
     for element in ("customer-order-id", "gifting", "warranty", "order-taxes", "honorific"):
         assert element not in text
     assert 'id="P-1@Channel-Store"' in text  # the channel's store stands in
+
+
+# VmHWM is the peak RSS of this program alone (ru_maxrss would include the parent's at fork).
+_PEAK_RSS = """
+import sys
+from pathlib import Path
+from orderio_tui.engines.intake.icm_xml import IcmOrderReader
+for parsed in IcmOrderReader(Path(sys.argv[1])):
+    pass
+status = Path("/proc/self/status").read_text()
+print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+"""
+
+
+def _peak_rss_kib(path: Path) -> int:
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, str(path)], capture_output=True, text=True, check=True
+    )
+    return int(result.stdout)
+
+
+def test_memory_does_not_grow_with_the_number_of_orders(tmp_path: Path) -> None:
+    small = orders_file(tmp_path / "small.xml", *(b2b_order(f"S-{n}") for n in range(300)))
+    large = orders_file(tmp_path / "large.xml", *(b2b_order(f"L-{n}") for n in range(6000)))
+    assert large.stat().st_size > 35_000_000  # as a tree this would take hundreds of MB
+    assert _peak_rss_kib(large) < _peak_rss_kib(small) + 25_000
