@@ -482,7 +482,7 @@ class StatusHistory(Base):
     run_id: Mapped[int | None] = mapped_column(
         ForeignKey("runs.id", ondelete="SET NULL"), default=None, index=True
     )
-    #: What made the change: "export", "import", "demo", "manual".
+    #: What made the change: "export", "import", "intake", "demo", "manual".
     source: Mapped[str] = mapped_column(String(20))
 
     order: Mapped[Order] = relationship(back_populates="history")

@@ -4,7 +4,8 @@
 problem it finds, in words for the run log and the report (an empty list: the order is valid).
 :func:`created_status` maps the file's order status onto the one orderio creates it with;
 line-item and payment statuses are kept as given. :func:`same_content` decides between
-`unchanged` and `rejected` for a document number the channel already has. :func:`insert_orders`
+`unchanged` and `rejected` for a document number the channel already has (looked up in bulk by
+:func:`existing_documents`). :func:`insert_orders`
 writes a batch of valid orders with plain executemany INSERTs, with a first history row each.
 """
 
@@ -16,8 +17,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
 
 from ...domain.bulk import reserve_ids
 from ...domain.models import (
@@ -37,6 +38,7 @@ from ...domain.order_json import (
     Field,
     complete,
     content,
+    document_of,
     order_rows,
 )
 from ...domain.statuses import Entity, LineItemStatus, OrderStatus
@@ -228,6 +230,33 @@ def same_content(existing: Mapping[str, Any], candidate: Mapping[str, Any]) -> b
     moved the stored order on since it was taken in.
     """
     return content(complete(existing)) == content(complete(candidate))
+
+
+def existing_documents(
+    session: Session, channel_id: int, document_nos: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The JSON forms of the orders of a channel with these document numbers, by number.
+
+    One query per table for the whole batch, so a file's orders are looked up together.
+    """
+    if not document_nos:
+        return {}
+    orders = session.scalars(
+        select(Order)
+        .where(Order.channel_id == channel_id, Order.document_no.in_(set(document_nos)))
+        .options(
+            selectinload(Order.line_items),
+            selectinload(Order.buckets),
+            selectinload(Order.destinations),
+            selectinload(Order.payments),
+        )
+    )
+    found = {}
+    for order in orders:
+        document = document_of(order, "")
+        del document["channel"]  # read-only, and the caller knows it
+        found[order.document_no] = document
+    return found
 
 
 # --------------------------------------------------------------------------- inserting

@@ -19,6 +19,7 @@ from orderio_tui.engines.intake.rules import (
     NewOrder,
     check_order,
     created_status,
+    existing_documents,
     insert_orders,
     same_content,
 )
@@ -165,6 +166,21 @@ def test_created_status_follows_the_file() -> None:
         "PENDING",
         "NEW",
     ]
+
+
+def test_existing_orders_are_looked_up_by_document_number_in_their_channel(db: Database) -> None:
+    with db.write() as session:
+        shop = Channel(name="shop", store="s", currency="EUR")
+        other = Channel(name="other", store="o", currency="EUR")
+        session.add_all([shop, other])
+        session.flush()
+        insert_orders(session, shop.id, [NewOrder(_valid(document_no="E-1"), "a.jsonl")])
+        insert_orders(session, other.id, [NewOrder(_valid(document_no="E-2"), "b.jsonl")])
+    with db.read() as session:
+        found = existing_documents(session, shop.id, ["E-1", "E-2", "E-3"])
+    assert list(found) == ["E-1"]
+    assert same_content(found["E-1"], _valid(document_no="E-1"))
+    assert not same_content(found["E-1"], _valid(document_no="E-1", currency="CHF"))
 
 
 def test_same_content_ignores_statuses_but_not_values() -> None:
