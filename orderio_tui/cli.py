@@ -347,13 +347,17 @@ def orders(
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def order(context: Context, document_no: str, channel: str | None, as_json: bool) -> None:
-    """Show one order with lines, payments and status history."""
-    from .application.orders import order_detail
+    """Show one order with lines, payments and status history.
 
-    view = order_detail(context.db, document_no, channel)
+    With --json: the order's JSON form (docs/order-json.md), which an order-intake-jsonl
+    intake takes in, plus the read-only status history and run results.
+    """
+    from .application.orders import order_detail, order_document
+
     if as_json:
-        _print_json(view.to_json(detail=True))
+        _print_json(order_document(context.db, document_no, channel))
         return
+    view = order_detail(context.db, document_no, channel)
     click.echo(f"Order {view.document_no} ({view.channel})  status {view.status}")
     if view.reason_code:
         click.echo(f"  reason: {view.reason_code}: {view.reason_text}")

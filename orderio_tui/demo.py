@@ -34,11 +34,12 @@ from random import Random
 from typing import Any, TypeVar
 
 from lxml import etree
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from .database import Database
+from .domain.bulk import reserve_ids
 from .domain.models import (
     Bucket,
     Channel,
@@ -1310,33 +1311,23 @@ def _create_setup(
     return channel_ids, [s.name for s in services], configurations
 
 
-def _reserve_ids(session: Session, table: Any, count: int) -> list[int]:
-    """``count`` new primary keys of ``table``, so children can refer to rows not yet written.
-
-    PostgreSQL hands them out from the table's sequence, so later inserts never collide. On
-    SQLite the write transaction (``BEGIN IMMEDIATE``) holds the database lock, so the ids after
-    the current maximum are ours. Plain executemany INSERTs with given ids are much faster than
-    INSERT … RETURNING row by row.
-    """
-    if count == 0:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        sequence = session.scalar(
-            text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name}
-        )
-        return list(
-            session.scalars(
-                text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)"),
-                {"sequence": sequence, "n": count},
-            )
-        )
-    start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
-    return list(range(start, start + count))
-
-
 def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(table), rows)
+
+
+def _erp_fields(order: DemoOrder) -> dict[str, str | None]:
+    """What a shop's ERP gets besides (SPEC §13), derived without drawing random numbers so
+    that a seed keeps giving the same orders: business buyers reference their purchase order
+    and cost center and are priced net, consumers gross."""
+    customer = order.customer
+    if customer.customer_type is not CustomerType.SMB:
+        return {"calculation_type": "gross", "customer_order_id": None, "cost_center": None}
+    return {
+        "calculation_type": "net",
+        "customer_order_id": f"PO-{order.document_no}",
+        "cost_center": f"CC-{100 + int(customer.customer_no[1:]) % 7}",
+    }
 
 
 def _insert_orders(
@@ -1371,6 +1362,7 @@ def _insert_orders(
                     "buyer_company": buyer.company,
                     "buyer_email": buyer.email,
                     "taxation_id": customer.taxation_id,
+                    **_erp_fields(order),
                     **order.invoice_address.columns("invoice_"),
                     "item_total": order.item_total,
                     "item_discount_total": order.item_discount_total,
@@ -1382,13 +1374,13 @@ def _insert_orders(
                     "gross_total": order.gross_total,
                 }
             )
-        order_ids = _reserve_ids(session, Order.__table__, len(order_rows))
+        order_ids = reserve_ids(session, Order.__table__, len(order_rows))
         for order_id, row in zip(order_ids, order_rows, strict=True):
             row["id"] = order_id
         _insert(session, Order.__table__, order_rows)
 
         destination_ids = iter(
-            _reserve_ids(session, Destination.__table__, sum(len(o.destinations) for o in batch))
+            reserve_ids(session, Destination.__table__, sum(len(o.destinations) for o in batch))
         )
         destinations_of = [[next(destination_ids) for _ in order.destinations] for order in batch]
         _insert(
@@ -1409,7 +1401,7 @@ def _insert_orders(
         )
 
         bucket_ids = iter(
-            _reserve_ids(session, Bucket.__table__, sum(len(o.buckets) for o in batch))
+            reserve_ids(session, Bucket.__table__, sum(len(o.buckets) for o in batch))
         )
         buckets_of = [[next(bucket_ids) for _ in order.buckets] for order in batch]
         _insert(

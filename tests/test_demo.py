@@ -657,3 +657,22 @@ def test_walk_through_export_then_import_the_sample_file(tmp_path: Path) -> None
         ).all()
     assert statuses == dict.fromkeys(delivered, OrderStatus.DELIVERED.value)
     assert set(captured) == {PaymentStatus.CAPTURED.value}
+
+
+def test_business_orders_carry_purchase_order_cost_center_and_net_pricing(
+    tmp_path: Path,
+) -> None:
+    db = new_database(tmp_path)
+    create_demo(db, tmp_path / "root", orders=60, seed=5, now=NOW)
+    with db.read() as session:
+        orders = list(session.scalars(select(Order)))
+    business = [o for o in orders if o.customer_type == CustomerType.SMB.value]
+    private = [o for o in orders if o.customer_type == CustomerType.PRIVATE.value]
+    assert business and private
+    for order in business:
+        assert order.customer_order_id == f"PO-{order.document_no}"
+        assert order.cost_center and order.cost_center.startswith("CC-")
+        assert order.calculation_type == "net"
+    assert {(o.calculation_type, o.customer_order_id, o.cost_center) for o in private} == {
+        ("gross", None, None)
+    }

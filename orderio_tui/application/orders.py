@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..database import Database
-from ..domain.models import Channel, Order
+from ..domain.models import Channel, Order, RunResultRow
+from ..domain.order_json import document_of
 from ..errors import Ambiguous, NotFound
 from .channels import channel_by_name
 
@@ -72,9 +73,9 @@ class OrderView:
     history: list[HistoryView] = field(default_factory=list)
     invoice_address: list[str] = field(default_factory=list)
 
-    def to_json(self, *, detail: bool = False) -> dict[str, Any]:
-        """SPEC §10 shape of `orders --json`; ``detail`` adds what `order --json` shows."""
-        data: dict[str, Any] = {
+    def to_json(self) -> dict[str, Any]:
+        """SPEC §10 shape of `orders --json` (`order --json` prints :func:`order_document`)."""
+        return {
             "document_no": self.document_no,
             "channel": self.channel,
             "status": self.status,
@@ -84,47 +85,20 @@ class OrderView:
             "payments": [{"id": p.id, "status": p.status} for p in self.payments],
             "to_be_deleted": self.to_be_deleted,
         }
-        if detail:
-            data.update(
-                created_at=_iso(self.created_at),
-                customer=self.customer,
-                customer_type=self.customer_type,
-                gross_total=str(self.gross_total),
-                currency=self.currency,
-                reason_code=self.reason_code,
-                reason_text=self.reason_text,
-                invoice_address=self.invoice_address,
-                line_items=[
-                    {
-                        "position": li.position,
-                        "status": li.status,
-                        "sku": li.sku,
-                        "product": li.product_name,
-                        "quantity": li.quantity,
-                        "gross_total": str(li.gross_total),
-                    }
-                    for li in self.line_items
-                ],
-                payments=[
-                    {"id": p.id, "service": p.service, "amount": str(p.amount), "status": p.status}
-                    for p in self.payments
-                ],
-                history=[
-                    {
-                        "at": _iso(h.at),
-                        "entity": h.entity,
-                        "ref": h.entity_ref,
-                        "from": h.from_status,
-                        "to": h.to_status,
-                        "reason_code": h.reason_code,
-                        "reason_text": h.reason_text,
-                        "source": h.source,
-                        "run_id": h.run_id,
-                    }
-                    for h in self.history
-                ],
-            )
-        return data
+
+
+def _history_json(h: HistoryView) -> dict[str, Any]:
+    return {
+        "at": _iso(h.at),
+        "entity": h.entity,
+        "ref": h.entity_ref,
+        "from": h.from_status,
+        "to": h.to_status,
+        "reason_code": h.reason_code,
+        "reason_text": h.reason_text,
+        "source": h.source,
+        "run_id": h.run_id,
+    }
 
 
 def _view(order: Order, channel_name: str, *, detail: bool) -> OrderView:
@@ -228,3 +202,31 @@ def order_detail(db: Database, document_no: str, channel: str | None = None) -> 
     with db.read() as session:
         order = find_order(session, document_no, channel)
         return _view(order, order.channel.name, detail=True)
+
+
+def order_document(db: Database, document_no: str, channel: str | None = None) -> dict[str, Any]:
+    """`order --json`: the order's JSON form (SPEC §13) plus the read-only status reason,
+    status history and run results."""
+    with db.read() as session:
+        order = find_order(session, document_no, channel)
+        view = _view(order, order.channel.name, detail=True)
+        document = document_of(order, order.channel.name)
+        results = session.scalars(
+            select(RunResultRow).where(RunResultRow.order_id == order.id).order_by(RunResultRow.id)
+        )
+        document.update(
+            status_reason_code=order.status_reason_code,
+            status_reason_text=order.status_reason_text,
+            history=[_history_json(h) for h in view.history],
+            results=[
+                {
+                    "run_id": r.run_id,
+                    "outcome": r.outcome,
+                    "reason_code": r.reason_code,
+                    "reason_text": r.reason_text,
+                    "file": r.file_name,
+                }
+                for r in results
+            ],
+        )
+        return document

@@ -5,6 +5,9 @@ Conventions:
 - Money is stored as integer minor units and comes back as :class:`~decimal.Decimal` with two
   decimals (:class:`Money`); tax rates as fractions with four decimals (:class:`Rate`).
 - Status and kind columns hold the string values of the enums in :mod:`.statuses`.
+- What an ERP needs of an order but no condition or list uses lives in the ``extra`` JSON
+  column of the order and of its children: the parts of the order's JSON form (SPEC §13,
+  :mod:`.order_json`, ``docs/order-json.md``) that have no column, in that same form.
 """
 
 from __future__ import annotations
@@ -337,6 +340,15 @@ class Order(Base):
     duties_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     net_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     gross_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), index=True)
+    #: The file's `store` (SPEC §13); None means the channel's store.
+    store: Mapped[str | None] = mapped_column(String(200), default=None)
+    #: `net` or `gross`, as the file gave it.
+    calculation_type: Mapped[str | None] = mapped_column(String(20), default=None)
+    #: The buyer's order reference (`customer-order-id`).
+    customer_order_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    cost_center: Mapped[str | None] = mapped_column(String(100), default=None)
+    #: The rest of the order's JSON form that has no column (see the module docstring).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     #: `changed` time of the last applied status import entry (stale detection, SPEC §6.2).
     last_import_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -369,6 +381,8 @@ class Destination(AddressColumns, Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     #: `destination/@id` in the export (`shipping-method/address-id` refers to it).
     key: Mapped[str] = mapped_column(String(100))
+    #: The rest of its part of the order's JSON form (see the module docstring).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     order: Mapped[Order] = relationship(back_populates="destinations")
 
@@ -393,6 +407,8 @@ class Bucket(Base):
     shipping_gross: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     shipping_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     shipping_tax_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
+    #: The rest of its part of the order's JSON form (see the module docstring).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     order: Mapped[Order] = relationship(back_populates="buckets")
     destination: Mapped[Destination | None] = relationship()
@@ -430,6 +446,8 @@ class LineItem(Base):
     tax_amount: Mapped[Decimal] = mapped_column(Money)
     discount_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     discount_description: Mapped[str | None] = mapped_column(String(300), default=None)
+    #: The rest of its part of the order's JSON form (see the module docstring).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     order: Mapped[Order] = relationship(back_populates="line_items")
     bucket: Mapped[Bucket | None] = relationship()
@@ -450,6 +468,8 @@ class PaymentTransaction(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     status: Mapped[str] = mapped_column(String(40), default=PaymentStatus.AUTHORIZED.value)
+    #: The rest of its part of the order's JSON form (see the module docstring).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     order: Mapped[Order] = relationship(back_populates="payments")
 
@@ -473,7 +493,7 @@ class StatusHistory(Base):
     run_id: Mapped[int | None] = mapped_column(
         ForeignKey("runs.id", ondelete="SET NULL"), default=None, index=True
     )
-    #: What made the change: "export", "import", "demo", "manual".
+    #: What made the change: "export", "import", "intake", "demo", "manual".
     source: Mapped[str] = mapped_column(String(20))
 
     order: Mapped[Order] = relationship(back_populates="history")

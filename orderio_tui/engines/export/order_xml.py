@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/2.0"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -73,6 +73,8 @@ class ExportLineItem(NamedTuple):
     tax_amount: int
     discount_amount: int
     discount_description: str | None
+    #: The rest of the line item's JSON form (pricing, product details, gifting, ...).
+    extra: dict[str, Any] | None = None
 
 
 class ExportBucket(NamedTuple):
@@ -86,11 +88,13 @@ class ExportBucket(NamedTuple):
     shipping_gross: int
     shipping_tax: int
     shipping_tax_rate: int
+    extra: dict[str, Any] | None = None
 
 
 class ExportDestination(NamedTuple):
     key: str
     contact: ExportContact
+    extra: dict[str, Any] | None = None
 
 
 class ExportPayment(NamedTuple):
@@ -99,6 +103,7 @@ class ExportPayment(NamedTuple):
     amount: int
     cost: int
     status: str
+    extra: dict[str, Any] | None = None
 
 
 class ExportOrder(NamedTuple):
@@ -133,6 +138,11 @@ class ExportOrder(NamedTuple):
     buckets: tuple[ExportBucket, ...]
     destinations: tuple[ExportDestination, ...]
     payments: tuple[ExportPayment, ...]
+    calculation_type: str | None = None
+    customer_order_id: str | None = None
+    cost_center: str | None = None
+    #: The rest of the order's JSON form (SPEC §13): tax groups, discounts, attributes, ...
+    extra: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------- escaping
@@ -203,7 +213,37 @@ def datetime_text(value: datetime) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def _contact(parts: list[str], contact: ExportContact) -> None:
+_EMPTY: dict[str, Any] = {}
+
+#: Contact fields of ICM's ContactType that only the JSON form holds, by the element before
+#: which they are written.
+_CONTACT_AFTER_FIRST = (("second_name", "second-name"),)
+_CONTACT_AFTER_LAST = (("honorific", "honorific"),)
+_CONTACT_PHONES = (
+    ("phone_mobile", "phone-mobile"),
+    ("phone_business", "phone-business"),
+    ("phone_business_direct", "phone-business-direct"),
+)
+_ADDRESS_AFTER_LINE2 = (("line3", "line3"),)
+_ADDRESS_AFTER_POSTAL = (("post_box", "post-box"),)
+_ADDRESS_AFTER_STATE = (
+    ("county", "county"),
+    ("region", "region"),
+    ("province", "province"),
+    ("prefecture", "prefecture"),
+)
+_CONTACT_END = (("company_name2", "company-name2"), ("external_urn", "externalURN"))
+
+
+def _optional(parts: list[str], extra: dict[str, Any], names: tuple[tuple[str, str], ...]) -> None:
+    """Text elements for the keys of ``extra`` that are present, in the order of ``names``."""
+    for key, element in names:
+        value = extra.get(key)
+        if value is not None:
+            parts.append(f"<{element}>{xml_text(str(value))}</{element}>")
+
+
+def _contact(parts: list[str], contact: ExportContact, extra: dict[str, Any] = _EMPTY) -> None:
     """``contact`` with one ``mailing-address`` (ContactType / MailingAddressType order)."""
     esc = xml_text
     append = parts.append
@@ -212,15 +252,23 @@ def _contact(parts: list[str], contact: ExportContact) -> None:
         append(f"<title>{esc(contact.title)}</title>")
     if contact.first_name:
         append(f"<first-name>{esc(contact.first_name)}</first-name>")
+    if extra:
+        _optional(parts, extra, _CONTACT_AFTER_FIRST)
     if contact.last_name:
         append(f"<last-name>{esc(contact.last_name)}</last-name>")
+    if extra:
+        _optional(parts, extra, _CONTACT_AFTER_LAST)
     if contact.phone:
         append(f"<phone-home>{esc(contact.phone)}</phone-home>")
+    if extra:
+        _optional(parts, extra, _CONTACT_PHONES)
     if contact.email:
         append(f"<email>{esc(contact.email)}</email>")
     append(f"<mailing-address><line1>{esc(contact.line1 or '')}</line1>")
     if contact.line2:
         append(f"<line2>{esc(contact.line2)}</line2>")
+    if extra:
+        _optional(parts, extra, _ADDRESS_AFTER_LINE2)
     append(
         f"<city>{esc(contact.city or '')}</city>"
         f"<country>{esc(contact.country or contact.country_code or '')}</country>"
@@ -228,12 +276,252 @@ def _contact(parts: list[str], contact: ExportContact) -> None:
     if contact.country_code:
         append(f"<country-code>{esc(contact.country_code)}</country-code>")
     append(f"<postal-code>{esc(contact.postal_code or '')}</postal-code>")
+    if extra:
+        _optional(parts, extra, _ADDRESS_AFTER_POSTAL)
     if contact.state:
         append(f"<state>{esc(contact.state)}</state>")
+    if extra:
+        _optional(parts, extra, _ADDRESS_AFTER_STATE)
     append("</mailing-address>")
     if contact.company:
         append(f"<company-name1>{esc(contact.company)}</company-name1>")
+    if extra:
+        _optional(parts, extra, _CONTACT_END)
     append("</contact>")
+
+
+# --------------------------------------------------------------------------- JSON-form parts
+
+
+def _attributes(parts: list[str], attributes: list[dict[str, Any]], cur: str) -> None:
+    """Custom attributes of the JSON form (simple, money and quantity attributes)."""
+    esc = xml_text
+    for attribute in attributes:
+        name = xml_attr(attribute.get("name") or "")
+        locale = attribute.get("locale")
+        head = f' name="{name}"' + (f' locale="{xml_attr(locale)}"' if locale else "")
+        kind = attribute.get("type") or "string"
+        values = attribute.get("values") or ()
+        if kind == "money":
+            inner = "".join(f"<money{cur}>{esc(v)}</money>" for v in values)
+            parts.append(f"<money-attribute{head}>{inner}</money-attribute>")
+        elif kind == "quantity":
+            unit = attribute.get("unit")
+            unit_attr = f' unit="{xml_attr(unit)}"' if unit else ""
+            inner = "".join(f"<quantity{unit_attr}>{esc(v)}</quantity>" for v in values)
+            parts.append(f"<quantity-attribute{head}>{inner}</quantity-attribute>")
+        else:
+            inner = "".join(f"<{kind}>{esc(v)}</{kind}>" for v in values)
+            parts.append(f"<simple-attribute{head}>{inner}</simple-attribute>")
+
+
+def _money(parts: list[str], element: str, value: str | None, cur: str) -> None:
+    if value is not None:
+        parts.append(f"<{element}{cur}>{value}</{element}>")
+
+
+def _taxes(parts: list[str], element: str, block: dict[str, Any], cur: str) -> None:
+    parts.append(f"<{element}>")
+    for tax in block.get("taxes") or ():
+        parts.append(f"<taxes><amount{cur}>{tax.get('amount') or '0.00'}</amount>")
+        if tax.get("rate") is not None:
+            parts.append(f"<rate>{tax['rate']}</rate>")
+        parts.append("</taxes>")
+    parts.append(f"<tax-total{cur}>{block.get('tax_total') or '0.00'}</tax-total></{element}>")
+
+
+_DISCOUNT_TEXT = (("code", "code"),)
+_DISCOUNT_END = (("promotion_id", "promotion-id"), ("type", "type"))
+
+
+def _discounts(parts: list[str], element: str, discounts: list[dict[str, Any]], cur: str) -> None:
+    parts.append(f"<{element}>")
+    for discount in discounts:
+        parts.append("<discount>")
+        _money(parts, "amount", discount.get("amount"), cur)
+        _optional(parts, discount, _DISCOUNT_TEXT)
+        parts.append(f"<description>{xml_text(discount.get('description') or '')}</description>")
+        _optional(parts, discount, _DISCOUNT_END)
+        parts.append("</discount>")
+    parts.append(f"</{element}>")
+
+
+_SURCHARGE_TEXT = (
+    ("description", "description"),
+    ("display_name", "display-name"),
+    ("short_display_name", "short-display-name"),
+)
+
+
+def _surcharges(parts: list[str], element: str, block: dict[str, Any], cur: str) -> None:
+    parts.append(f"<{element}>")
+    for surcharge in block.get("surcharges") or ():
+        parts.append(f"<surcharge><amount{cur}>{surcharge.get('amount') or '0.00'}</amount>")
+        _optional(parts, surcharge, _SURCHARGE_TEXT)
+        parts.append("</surcharge>")
+    parts.append(f"<total{cur}>{block.get('total') or '0.00'}</total></{element}>")
+
+
+def _pricing_content(parts: list[str], pricing: dict[str, Any], cur: str) -> None:
+    """The children of a JSON-form pricing, in the order of the package schema."""
+    esc = xml_text
+    for key, value in pricing.items():
+        if value is None:
+            continue
+        element = key.replace("_", "-")
+        if key == "sales":
+            parts.append("<sales>")
+            _money(parts, "single-base-price", value.get("single_base_price"), cur)
+            _money(parts, "item-price", value.get("item_price"), cur)
+            parts.append("</sales>")
+        elif key in ("item_taxes", "shipping_taxes", "payment_taxes", "taxes"):
+            _taxes(parts, element, value, cur)
+        elif key in ("item_discounts", "shipping_discounts", "order_discounts"):
+            _discounts(parts, element, value, cur)
+        elif key == "shipping":
+            parts.append(f"<shipping><cost{cur}>{value.get('cost') or '0.00'}</cost></shipping>")
+        elif key in ("surcharges", "import_surcharges", "geographical_surcharges"):
+            _surcharges(parts, element, value, cur)
+        elif key == "order_taxes":
+            parts.append("<order-taxes>")
+            for group in value:
+                parts.append("<tax-total>")
+                if group.get("name") is not None:
+                    parts.append(f"<tax-group-name>{esc(group['name'])}</tax-group-name>")
+                _money(parts, "tax-total", group.get("tax_total"), cur)
+                parts.append("</tax-total>")
+            parts.append("</order-taxes>")
+        elif key == "duties":
+            parts.append("<duties>")
+            for duty in value:
+                parts.append(f"<duties><amount{cur}>{duty.get('amount') or '0.00'}</amount>")
+                _optional(parts, duty, (("description", "description"),))
+                parts.append(
+                    f"<name>{esc(duty.get('name') or '')}</name>"
+                    f"<short-name>{esc(duty.get('short_name') or '')}</short-name></duties>"
+                )
+            parts.append("</duties>")
+
+
+#: Key order of a pricing (the package schema's sequence), for pricing given in any order.
+_PRICING_ORDER = (
+    "sales",
+    "item_taxes",
+    "item_discounts",
+    "shipping",
+    "shipping_taxes",
+    "shipping_discounts",
+    "order_discounts",
+    "surcharges",
+    "import_surcharges",
+    "geographical_surcharges",
+    "payment_taxes",
+    "taxes",
+    "order_taxes",
+    "duties",
+)
+
+
+def _pricing(parts: list[str], pricing: dict[str, Any], cur: str) -> None:
+    parts.append("<pricing>")
+    _pricing_content(parts, {key: pricing.get(key) for key in _PRICING_ORDER}, cur)
+    parts.append("</pricing>")
+
+
+_PRODUCT_TEXT = (("short_description", "short-description"), ("thumbnail", "thumbnail"))
+
+
+def _product(parts: list[str], product: dict[str, Any], cur: str) -> None:
+    product_id = product.get("id")
+    head = f' id="{xml_attr(product_id)}"' if product_id else ""
+    parts.append(
+        f"<product{head}><sku>{xml_text(product.get('sku') or '')}</sku>"
+        f"<name>{xml_text(product.get('name') or '')}</name>"
+    )
+    _optional(parts, product, _PRODUCT_TEXT)
+    if product.get("custom_attributes"):
+        parts.append("<custom-attributes>")
+        _attributes(parts, product["custom_attributes"], cur)
+        parts.append("</custom-attributes>")
+    parts.append("</product>")
+
+
+def _pack_slip(parts: list[str], message: dict[str, Any] | None) -> None:
+    if message:
+        parts.append("<pack-slip-message>")
+        _optional(parts, message, (("from", "from"), ("to", "to"), ("message", "message")))
+        parts.append("</pack-slip-message>")
+
+
+def _priced_part(
+    parts: list[str], element: str, part: dict[str, Any], cur: str, *, described: bool = False
+) -> None:
+    """``<element-pricing>`` of a warranty, gift message or gift wrap."""
+    parts.append(f"<{element}>")
+    if described and part.get("description") is not None:
+        parts.append(f"<description>{xml_text(part['description'])}</description>")
+    if part.get("pricing"):
+        _pricing(parts, part["pricing"], cur)
+    parts.append(f"</{element}>")
+
+
+def _item_extras(parts: list[str], extra: dict[str, Any], cur: str) -> None:
+    """Warranty and gifting of a line item."""
+    warranty = extra.get("warranty")
+    if warranty:
+        parts.append("<warranty>")
+        if warranty.get("product"):
+            parts.append("<warranty-product>")
+            _product(parts, warranty["product"], cur)
+            parts.append("</warranty-product>")
+        _priced_part(parts, "warranty-pricing", warranty, cur)
+        parts.append("</warranty>")
+    message, wrap = extra.get("gift_message"), extra.get("gift_wrap")
+    if message or wrap:
+        parts.append("<gifting>")
+        if message:
+            parts.append("<gift-message><gift-message-product>")
+            _pack_slip(parts, message.get("pack_slip_message"))
+            if message.get("product"):
+                _product(parts, message["product"], cur)
+            parts.append("</gift-message-product>")
+            _priced_part(parts, "gift-message-pricing", message, cur, described=True)
+            parts.append("</gift-message>")
+        if wrap:
+            parts.append("<gift-wrap>")
+            if wrap.get("product"):
+                parts.append("<gift-wrap-product>")
+                _product(parts, wrap["product"], cur)
+                parts.append("</gift-wrap-product>")
+            _priced_part(parts, "gift-wrap-pricing", wrap, cur, described=True)
+            parts.append("</gift-wrap>")
+        parts.append("</gifting>")
+
+
+_ORDER_INFO_IDS = (("order_reference_id", "order-reference-id"),)
+_ORDER_INFO_SUPPLIER = (("supplier_order_id", "supplier-order-id"),)
+_ORDER_INFO_END = (("calculation_rule_set", "calculation-rule-set"),)
+_CUSTOMER_EXTERNAL = (
+    ("external_customer_no", "external-customer-no"),
+    ("external_customer_urn", "external-customer-urn"),
+)
+_CUSTOMER_COMPANY = (("company_name2", "company-name2"), ("department", "department"))
+_LINE_ITEM_END = (
+    ("customer_product_id", "customer-product-id"),
+    ("partial_order_no", "partial-order-no"),
+)
+_BUCKET_DATES = (("delivery_date", "delivery-date"), ("end_date", "end-date"))
+_PAYMENT_DETAILS = (("details", "details"), ("last_status_change", "last-status-change"))
+_TOTALS_AFTER_SHIPPING = (
+    "item_shipping_discounts",
+    "bucket_shipping_discounts",
+    "order_discounts",
+    "order_shipping_discounts",
+)
+
+
+def _bool_text(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def render_order(parts: list[str], order: ExportOrder) -> None:
@@ -242,47 +530,76 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
     append = parts.append
     cur = f' currency="{xml_attr(order.currency or "")}"'
     store = order.store
+    extra = order.extra or _EMPTY
 
     append(f'<order id="{xml_attr(order.document_no)}@{xml_attr(store)}">')
-    if order.to_be_deleted:
-        append(
-            '<custom-attributes><simple-attribute name="ToBeDeleted">'
-            "<boolean>true</boolean></simple-attribute></custom-attributes>"
-        )
+    if order.to_be_deleted or order.cost_center or extra.get("custom_attributes"):
+        append("<custom-attributes>")
+        if order.to_be_deleted:
+            append(
+                '<simple-attribute name="ToBeDeleted"><boolean>true</boolean></simple-attribute>'
+            )
+        if order.cost_center:
+            append(
+                '<simple-attribute name="CostCenter">'
+                f"<string>{esc(order.cost_center)}</string></simple-attribute>"
+            )
+        _attributes(parts, extra.get("custom_attributes") or (), cur)
+        append("</custom-attributes>")
 
     # --- header
     append(
         f"<order-header><order-process-info><status>{esc(order.status)}</status>"
         f"<creation-date>{datetime_text(order.created_at)}</creation-date></order-process-info>"
         f"<order-info><document-no>{esc(order.document_no)}</document-no>"
-        f"<store>{esc(store)}</store>"
     )
+    if extra:
+        _optional(parts, extra, _ORDER_INFO_IDS)
+    if order.customer_order_id:
+        append(f"<customer-order-id>{esc(order.customer_order_id)}</customer-order-id>")
+    if extra:
+        _optional(parts, extra, _ORDER_INFO_SUPPLIER)
+    append(f"<store>{esc(store)}</store>")
     if order.locale:
         append(f"<locale>{esc(order.locale)}</locale>")
-    append(f"<currency>{esc(order.currency or '')}</currency></order-info>")
+    append(f"<currency>{esc(order.currency or '')}</currency>")
+    if extra.get("tax_calculation_valid") is not None:
+        valid = _bool_text(extra["tax_calculation_valid"])
+        append(f"<tax-calculation-valid>{valid}</tax-calculation-valid>")
+    if extra:
+        _optional(parts, extra, _ORDER_INFO_END)
+    append("</order-info>")
 
+    buyer = extra.get("customer") or _EMPTY
     customer_id = order.customer_no or order.user_id or ""
     append(f"<customer><customer-id>{esc(customer_id)}</customer-id>")
+    if buyer:
+        _optional(parts, buyer, _CUSTOMER_EXTERNAL)
     if order.buyer_email:
         append(f"<account>{esc(order.buyer_email)}</account>")
     if order.customer_type:
         append(f"<customer-type-id>{esc(order.customer_type)}</customer-type-id>")
+    if order.calculation_type:
+        append(f"<calculation-type>{esc(order.calculation_type)}</calculation-type>")
     if order.buyer_first_name:
         append(f"<first-name>{esc(order.buyer_first_name)}</first-name>")
     if order.buyer_last_name:
         append(f"<last-name>{esc(order.buyer_last_name)}</last-name>")
     if order.buyer_company:
         append(f"<company-name1>{esc(order.buyer_company)}</company-name1>")
+    if buyer:
+        _optional(parts, buyer, _CUSTOMER_COMPANY)
     append(f"<user-id>{esc(order.user_id or order.customer_no or '')}</user-id>")
     if order.taxation_id:
         append(f"<taxation-id>{esc(order.taxation_id)}</taxation-id>")
     append("</customer><invoice-to-address>")
-    _contact(parts, order.invoice)
+    _contact(parts, order.invoice, extra.get("invoice_address") or _EMPTY)
     append("</invoice-to-address></order-header>")
 
     # --- items
     append("<order-items>")
     for item in order.line_items:
+        item_extra = item.extra or _EMPTY
         append(
             f'<order-item id="{item.position}"><custom-attributes>'
             f'<money-attribute name="SinglePriceGross"><money{cur}>'
@@ -291,6 +608,10 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
             f"{money_text(item.net_total)}</money></money-attribute>"
             f'<money-attribute name="LineGrossTotal"><money{cur}>'
             f"{money_text(item.gross_total)}</money></money-attribute>"
+        )
+        if item_extra.get("custom_attributes"):
+            _attributes(parts, item_extra["custom_attributes"], cur)
+        append(
             f"</custom-attributes><line-item>"
             f"<fulfillment-status>{esc(item.status)}</fulfillment-status>"
         )
@@ -300,33 +621,57 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
             append(f"<quantity>{item.quantity}</quantity>")
         if item.bucket_key:
             append(f"<bucket-id>{esc(item.bucket_key)}</bucket-id>")
+        append(f"<hidden>{'true' if item.hidden else 'false'}</hidden>")
+        if item_extra:
+            if item_extra.get("desired_delivery_date"):
+                append(
+                    f"<desired-delivery-date>{item_extra['desired_delivery_date']}"
+                    "</desired-delivery-date>"
+                )
+            _optional(parts, item_extra, _LINE_ITEM_END)
+        product_id = item_extra.get("product_id") or f"{item.sku}@{store}"
         append(
-            f"<hidden>{'true' if item.hidden else 'false'}</hidden></line-item>"
-            f'<item-product><product id="{xml_attr(item.sku)}@{xml_attr(store)}">'
+            f'</line-item><item-product><product id="{xml_attr(product_id)}">'
             f"<sku>{esc(item.sku)}</sku><name>{esc(item.product_name)}</name>"
         )
-        if item.supplier:
+        if item_extra:
+            _optional(parts, item_extra, _PRODUCT_TEXT)
+        product_attributes = item_extra.get("product_custom_attributes")
+        if item.supplier or product_attributes:
+            append("<custom-attributes>")
+            if item.supplier:
+                append(
+                    '<simple-attribute name="Supplier">'
+                    f"<string>{esc(item.supplier)}</string></simple-attribute>"
+                )
+            if product_attributes:
+                _attributes(parts, product_attributes, cur)
+            append("</custom-attributes>")
+        append("</product></item-product><item-pricing>")
+        if item_extra.get("pricing"):
+            _pricing(parts, item_extra["pricing"], cur)
+            append("</item-pricing>")
+        else:
+            tax = money_text(item.tax_amount)
             append(
-                '<custom-attributes><simple-attribute name="Supplier">'
-                f"<string>{esc(item.supplier)}</string></simple-attribute></custom-attributes>"
+                f"<pricing><sales>"
+                f"<single-base-price{cur}>{money_text(item.unit_price_net)}</single-base-price>"
+                f"<item-price{cur}>{money_text(item.unit_price_net * item.quantity)}</item-price>"
+                f"</sales><item-taxes><taxes><amount{cur}>{tax}</amount>"
+                f"<rate>{rate_text(item.tax_rate)}</rate></taxes>"
+                f"<tax-total{cur}>{tax}</tax-total></item-taxes>"
             )
-        tax = money_text(item.tax_amount)
-        append(
-            f"</product></item-product><item-pricing><pricing><sales>"
-            f"<single-base-price{cur}>{money_text(item.unit_price_net)}</single-base-price>"
-            f"<item-price{cur}>{money_text(item.unit_price_net * item.quantity)}</item-price>"
-            f"</sales><item-taxes><taxes><amount{cur}>{tax}</amount>"
-            f"<rate>{rate_text(item.tax_rate)}</rate></taxes>"
-            f"<tax-total{cur}>{tax}</tax-total></item-taxes>"
-        )
-        if item.discount_amount:
-            append(
-                f"<item-discounts><discount><amount{cur}>"
-                f"{money_text(-abs(item.discount_amount))}</amount>"
-                f"<description>{esc(item.discount_description or 'Discount')}</description>"
-                f"</discount></item-discounts>"
-            )
-        append("</pricing></item-pricing></order-item>")
+            if item.discount_amount:
+                append(
+                    f"<item-discounts><discount><amount{cur}>"
+                    f"{money_text(-abs(item.discount_amount))}</amount>"
+                    f"<description>{esc(item.discount_description or 'Discount')}</description>"
+                    f"</discount></item-discounts>"
+                )
+            append("</pricing></item-pricing>")
+        if item_extra:
+            _item_extras(parts, item_extra, cur)
+        append("</order-item>")
     append("</order-items>")
 
     # --- buckets and destinations
@@ -334,17 +679,36 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
         append("<buckets>")
         start_date = datetime_text(order.created_at)
         for sequence, bucket in enumerate(order.buckets, start=1):
-            shipping_tax = money_text(bucket.shipping_tax)
+            bucket_extra = bucket.extra or _EMPTY
+            append(f'<bucket id="{xml_attr(bucket.key)}">')
+            if bucket_extra:
+                _pack_slip(parts, bucket_extra.get("pack_slip_message"))
             append(
-                f'<bucket id="{xml_attr(bucket.key)}">'
                 f'<shipping-method id="{xml_attr(bucket.shipping_method_id)}">'
                 f"<address-id>{esc(bucket.destination_key or '')}</address-id>"
-                f"<sequence-number>{sequence}</sequence-number>"
+            )
+            if bucket_extra:
+                _optional(parts, bucket_extra, _BUCKET_DATES)
+                if bucket_extra.get("instructions") is not None:
+                    append(f"<instructions>{esc(bucket_extra['instructions'])}</instructions>")
+            append(
+                f"<sequence-number>{bucket_extra.get('sequence_number', sequence)}"
+                "</sequence-number>"
+            )
+            append(
                 f"<shipping-method>{esc(bucket.shipping_method_name)}</shipping-method>"
                 f"<ship-time-max-days>{bucket.ship_time_max_days}</ship-time-max-days>"
                 f"<ship-time-min-days>{bucket.ship_time_min_days}</ship-time-min-days>"
-                f"<start-date>{start_date}</start-date></shipping-method>"
+                f"<start-date>{bucket_extra.get('start_date') or start_date}</start-date>"
+                f"</shipping-method>"
                 f"<bucket-pricing><price{cur}>{money_text(bucket.shipping_gross)}</price>"
+            )
+            if bucket_extra.get("pricing"):
+                _pricing(parts, bucket_extra["pricing"], cur)
+                append("</bucket-pricing></bucket>")
+                continue
+            shipping_tax = money_text(bucket.shipping_tax)
+            append(
                 f"<pricing><shipping><cost{cur}>{money_text(bucket.shipping_net)}</cost>"
                 f"</shipping><shipping-taxes><taxes><amount{cur}>{shipping_tax}</amount>"
                 f"<rate>{rate_text(bucket.shipping_tax_rate)}</rate></taxes>"
@@ -356,7 +720,9 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
         append("<destinations>")
         for destination in order.destinations:
             append(f'<destination id="{xml_attr(destination.key)}"><ship-to-address>')
-            _contact(parts, destination.contact)
+            _contact(
+                parts, destination.contact, (destination.extra or _EMPTY).get("address") or _EMPTY
+            )
             append("</ship-to-address></destination>")
         append("</destinations>")
 
@@ -368,18 +734,34 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
                 f'<standard-payment-transaction id="{xml_attr(payment.transaction_id)}">'
                 f"<amount{cur}>{money_text(payment.amount)}</amount>"
                 f"<cost{cur}>{money_text(payment.cost)}</cost>"
+            )
+            if payment.extra:
+                _optional(parts, payment.extra, _PAYMENT_DETAILS)
+                if payment.extra.get("pricing"):
+                    _pricing(parts, payment.extra["pricing"], cur)
+            append(
                 f"<service-id>{esc(payment.service_id)}</service-id>"
                 f"<status>{esc(payment.status)}</status></standard-payment-transaction>"
             )
         append("</payment>")
 
     # --- summary
+    append("<order-summary><order-pricing><pricing>")
+    if extra.get("pricing"):
+        _pricing_content(parts, {k: extra["pricing"].get(k) for k in _PRICING_ORDER}, cur)
+    totals = extra.get("totals") or _EMPTY
     append(
-        f"<order-summary><order-pricing><pricing><totals>"
-        f"<item-total{cur}>{money_text(order.item_total)}</item-total>"
+        f"<totals><item-total{cur}>{money_text(order.item_total)}</item-total>"
         f"<item-discounts{cur}>{money_text(-abs(order.item_discount_total))}</item-discounts>"
         f"<shipping-costs{cur}>{money_text(order.shipping_total)}</shipping-costs>"
-        f"<payment-costs{cur}>{money_text(order.payment_costs)}</payment-costs>"
+    )
+    if totals:
+        for key in _TOTALS_AFTER_SHIPPING:
+            _money(parts, key.replace("_", "-"), totals.get(key), cur)
+    append(f"<payment-costs{cur}>{money_text(order.payment_costs)}</payment-costs>")
+    if totals:
+        _money(parts, "additional-surcharges", totals.get("additional_surcharges"), cur)
+    append(
         f"<tax{cur}>{money_text(order.tax_total)}</tax>"
         f"<duties{cur}>{money_text(order.duties_total)}</duties>"
         f"<order-net-total{cur}>{money_text(order.net_total)}</order-net-total>"

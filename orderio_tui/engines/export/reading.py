@@ -84,9 +84,15 @@ _HEADER_COLUMNS = (
     _raw(Order.duties_total),
     _raw(Order.net_total),
     _raw(Order.gross_total),
+    Order.store,
+    Order.calculation_type,
+    Order.customer_order_id,
+    Order.cost_center,
+    Order.extra,
 )
 _FIRST_INVOICE = 15
 _FIRST_TOTAL = _FIRST_INVOICE + len(_INVOICE_COLUMNS)
+_FIRST_INTAKE = _FIRST_TOTAL + 8
 
 
 #: The order ids of a batch; the child statements are built once and reused for every batch.
@@ -114,6 +120,7 @@ def _line_items_query() -> Select:
             _raw(LineItem.tax_amount),
             _raw(LineItem.discount_amount),
             LineItem.discount_description,
+            LineItem.extra,
         )
         .where(LineItem.order_id.in_(_IDS))
         .order_by(LineItem.order_id, LineItem.position)
@@ -135,6 +142,7 @@ def _buckets_query() -> Select:
             _raw(Bucket.shipping_gross),
             _raw(Bucket.shipping_tax),
             _raw(Bucket.shipping_tax_rate),
+            Bucket.extra,
         )
         .where(Bucket.order_id.in_(_IDS))
         .order_by(Bucket.order_id, Bucket.id)
@@ -160,6 +168,7 @@ def _destinations_query() -> Select:
             Destination.state,
             Destination.country,
             Destination.country_code,
+            Destination.extra,
         )
         .where(Destination.order_id.in_(_IDS))
         .order_by(Destination.order_id, Destination.id)
@@ -175,6 +184,7 @@ def _payments_query() -> Select:
             _raw(PaymentTransaction.amount),
             _raw(PaymentTransaction.cost),
             PaymentTransaction.status,
+            PaymentTransaction.extra,
         )
         .where(PaymentTransaction.order_id.in_(_IDS))
         .order_by(PaymentTransaction.order_id, PaymentTransaction.id)
@@ -204,6 +214,8 @@ def complete_orders(
 ) -> list[ExportOrder]:
     """Turn a batch of header rows into :class:`ExportOrder` values with all their children.
 
+    ``store`` is the channel's; an order taken in from a file with its own store keeps that.
+
     Buckets name their destination and line items their bucket by key; the keys are looked up
     here among the batch's own rows (no joins, so every query is a plain indexed lookup).
     """
@@ -214,7 +226,7 @@ def complete_orders(
 
     def destination(values: Sequence[Any]) -> ExportDestination:
         destination_keys[values[0]] = values[1]
-        return ExportDestination(values[1], make_contact(values[2:]))
+        return ExportDestination(values[1], make_contact(values[2:-1]), values[-1])
 
     def bucket(values: Sequence[Any]) -> ExportBucket:
         bucket_keys[values[0]] = values[1]
@@ -232,14 +244,15 @@ def complete_orders(
         ExportOrder(
             row[0],
             row[1],
-            store,
+            row[_FIRST_INTAKE] or store,  # the file's store, else the channel's (SPEC §13)
             *row[2:_FIRST_INVOICE],
             make_contact(row[_FIRST_INVOICE:_FIRST_TOTAL]),
-            *row[_FIRST_TOTAL:],
+            *row[_FIRST_TOTAL:_FIRST_INTAKE],
             items.get(row[0], empty),
             buckets.get(row[0], empty),
             destinations.get(row[0], empty),
             payments.get(row[0], empty),
+            *row[_FIRST_INTAKE + 1 :],
         )
         for row in headers
     ]

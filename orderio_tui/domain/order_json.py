@@ -1,0 +1,827 @@
+"""The JSON form of an order (SPEC §13): one documented object, read and written everywhere.
+
+`order DOCUMENT_NO --json` prints it, `order-intake-jsonl` reads it one order per line, and the
+ICM XML reader produces the same object, so every intake path ends in one shape that the
+per-order rules check and insert. ``docs/order-json.md`` describes every key; the JSON Schema
+in ``order.schema.json`` (next to this module) is generated from :data:`ORDER_SPEC`.
+
+Conventions: money is a string with two decimals (``"-5.00"``), tax rates are fraction
+strings (``"0.19"``), times are ISO 8601 UTC strings (``"2013-12-16T12:20:54.404Z"``); a key
+that is absent and a key that is null mean the same. ``history`` and ``results`` are read-only:
+printed, never read back.
+
+Storage: the keys listed in the ``*_COLUMNS`` tables live in columns (conditions and lists use
+them); everything else of an order and of each child is kept, in this same form, in the row's
+``extra`` JSON column. :func:`order_rows` splits a document into rows and :func:`document_of`
+joins rows back, so a document survives the database unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from .models import CENT, Order
+
+ZERO = Decimal("0")
+
+# --------------------------------------------------------------------------- values
+
+
+class OrderDataError(ValueError):
+    """A value of an order document has the wrong type or form; the message names its path."""
+
+
+def money_text(value: Decimal | int | str) -> str:
+    """A money amount with two decimals (half-up), as the JSON form writes it."""
+    return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def rate_text(value: Decimal | str) -> str:
+    """A tax rate as a fraction; values above 1 are percentages (ICM's shipping taxes)."""
+    rate = Decimal(value)
+    if rate > 1:
+        rate = rate / 100
+    text = format(rate.normalize(), "f")
+    return "0" if text in ("-0", "0.0") else text
+
+
+def utc_text(value: datetime) -> str:
+    """An aware or naive-UTC datetime as ISO 8601 UTC with ``Z``."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    spec = "milliseconds" if value.microsecond % 1000 == 0 else "microseconds"
+    return value.isoformat(timespec=spec) + "Z"
+
+
+def parse_time(text: str) -> datetime:
+    """An xs:dateTime with any UTC offset (none means UTC) as an aware UTC datetime."""
+    value = datetime.fromisoformat(text.strip())
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- the form
+
+STR, BOOL, INT, MONEY, RATE, TIME = "string", "boolean", "integer", "money", "rate", "time"
+
+CONTACT_KEYS = (
+    "title",
+    "first_name",
+    "second_name",
+    "last_name",
+    "honorific",
+    "phone_home",
+    "phone_mobile",
+    "phone_business",
+    "phone_business_direct",
+    "email",
+    "line1",
+    "line2",
+    "line3",
+    "city",
+    "country",
+    "country_code",
+    "postal_code",
+    "post_box",
+    "state",
+    "county",
+    "region",
+    "province",
+    "prefecture",
+    "company_name",
+    "company_name2",
+    "external_urn",
+)
+CONTACT: dict[str, Any] = dict.fromkeys(CONTACT_KEYS, STR)
+TAXES = {"taxes": [{"amount": MONEY, "rate": RATE}], "tax_total": MONEY}
+DISCOUNT = {"amount": MONEY, "code": STR, "description": STR, "promotion_id": STR, "type": STR}
+SURCHARGES = {
+    "surcharges": [
+        {"amount": MONEY, "description": STR, "display_name": STR, "short_display_name": STR}
+    ],
+    "total": MONEY,
+}
+#: The children of ICM's `pricing`, in the order the export writes them.
+PRICING: dict[str, Any] = {
+    "sales": {"single_base_price": MONEY, "item_price": MONEY},
+    "item_taxes": TAXES,
+    "item_discounts": [DISCOUNT],
+    "shipping": {"cost": MONEY},
+    "shipping_taxes": TAXES,
+    "shipping_discounts": [DISCOUNT],
+    "order_discounts": [DISCOUNT],
+    "surcharges": SURCHARGES,
+    "import_surcharges": SURCHARGES,
+    "geographical_surcharges": SURCHARGES,
+    "payment_taxes": TAXES,
+    "taxes": TAXES,
+    "order_taxes": [{"name": STR, "tax_total": MONEY}],
+    "duties": [{"amount": MONEY, "description": STR, "name": STR, "short_name": STR}],
+}
+ATTRIBUTE = {
+    "name": STR,
+    "type": STR,
+    "values": [STR],
+    "locale": STR,
+    "unit": STR,
+}
+#: Value types of custom attributes: ICM's simple-attribute children, plus money (in the
+#: order's currency) and quantity.
+ATTRIBUTE_TYPES = ("string", "integer", "long", "double", "boolean", "date", "big-decimal")
+ALL_ATTRIBUTE_TYPES = (*ATTRIBUTE_TYPES, "money", "quantity")
+
+
+def _attribute_value(kind: str, value: str) -> str:
+    """One value of a custom attribute of type ``kind``, checked (ValueError) and normalised."""
+    if kind == "string":
+        return value
+    if kind in ("integer", "long"):
+        return str(int(value.strip()))
+    if kind == "boolean":
+        flag = value.strip()
+        if flag not in ("true", "false", "1", "0"):
+            raise ValueError(value)
+        return flag
+    if kind == "date":
+        return utc_text(parse_time(value))
+    if kind == "double":
+        float(value.strip())
+        return value.strip()
+    number = Decimal(value.strip())
+    if not number.is_finite():
+        raise ValueError(value)
+    return money_text(number) if kind == "money" else value.strip()
+
+
+def check_attribute(attribute: dict[str, Any], path: str) -> dict[str, Any]:
+    """A custom attribute with its type known and its values of that type (OrderDataError)."""
+    kind = attribute.get("type") or "string"
+    if kind not in ALL_ATTRIBUTE_TYPES:
+        raise OrderDataError(
+            f"{path}.type: '{kind}' is not one of {', '.join(ALL_ATTRIBUTE_TYPES)}"
+        )
+    values = []
+    for index, value in enumerate(attribute.get("values") or ()):
+        try:
+            values.append(_attribute_value(kind, value))
+        except (ValueError, ArithmeticError):
+            raise OrderDataError(f"{path}.values[{index}]: '{value}' is not a {kind}") from None
+    return {**attribute, "type": kind, "values": values}
+
+
+PRODUCT = {
+    "id": STR,
+    "sku": STR,
+    "name": STR,
+    "short_description": STR,
+    "thumbnail": STR,
+    "custom_attributes": [ATTRIBUTE],
+}
+PACK_SLIP = {"from": STR, "to": STR, "message": STR}
+LINE_ITEM: dict[str, Any] = {
+    "position": INT,
+    "status": STR,
+    "sku": STR,
+    "product_name": STR,
+    "product_id": STR,
+    "short_description": STR,
+    "thumbnail": STR,
+    "supplier": STR,
+    "quantity": INT,
+    "unit": STR,
+    "hidden": BOOL,
+    "bucket": STR,
+    "desired_delivery_date": TIME,
+    "customer_product_id": STR,
+    "partial_order_no": STR,
+    "custom_attributes": [ATTRIBUTE],
+    "product_custom_attributes": [ATTRIBUTE],
+    "unit_price_net": MONEY,
+    "unit_price_gross": MONEY,
+    "net_total": MONEY,
+    "gross_total": MONEY,
+    "tax_rate": RATE,
+    "tax_amount": MONEY,
+    "discount_amount": MONEY,
+    "discount_description": STR,
+    "pricing": PRICING,
+    "warranty": {"product": PRODUCT, "pricing": PRICING},
+    "gift_message": {
+        "pack_slip_message": PACK_SLIP,
+        "product": PRODUCT,
+        "description": STR,
+        "pricing": PRICING,
+    },
+    "gift_wrap": {"product": PRODUCT, "description": STR, "pricing": PRICING},
+}
+BUCKET: dict[str, Any] = {
+    "key": STR,
+    "destination": STR,
+    "shipping_method_id": STR,
+    "shipping_method_name": STR,
+    "ship_time_min_days": INT,
+    "ship_time_max_days": INT,
+    "shipping_net": MONEY,
+    "shipping_gross": MONEY,
+    "shipping_tax": MONEY,
+    "shipping_tax_rate": RATE,
+    "sequence_number": INT,
+    "delivery_date": TIME,
+    "end_date": TIME,
+    "instructions": STR,
+    "start_date": TIME,
+    "pack_slip_message": PACK_SLIP,
+    "pricing": PRICING,
+}
+PAYMENT: dict[str, Any] = {
+    "id": STR,
+    "service_id": STR,
+    "amount": MONEY,
+    "cost": MONEY,
+    "status": STR,
+    "details": STR,
+    "last_status_change": TIME,
+    "pricing": PRICING,
+}
+TOTALS: dict[str, Any] = dict.fromkeys(
+    (
+        "item_total",
+        "item_discounts",
+        "shipping_costs",
+        "item_shipping_discounts",
+        "bucket_shipping_discounts",
+        "order_discounts",
+        "order_shipping_discounts",
+        "payment_costs",
+        "additional_surcharges",
+        "tax",
+        "duties",
+        "net_total",
+        "gross_total",
+    ),
+    MONEY,
+)
+CUSTOMER: dict[str, Any] = dict.fromkeys(
+    (
+        "customer_no",
+        "external_customer_no",
+        "external_customer_urn",
+        "account",
+        "type",
+        "calculation_type",
+        "first_name",
+        "last_name",
+        "company_name",
+        "company_name2",
+        "department",
+        "user_id",
+        "taxation_id",
+    ),
+    STR,
+)
+#: Every key of an order's JSON form with its type; lists hold one element spec.
+ORDER_SPEC: dict[str, Any] = {
+    "document_no": STR,
+    "channel": STR,
+    "store": STR,
+    "status": STR,
+    "created_at": TIME,
+    "locale": STR,
+    "currency": STR,
+    "to_be_deleted": BOOL,
+    "order_reference_id": STR,
+    "customer_order_id": STR,
+    "supplier_order_id": STR,
+    "tax_calculation_valid": BOOL,
+    "calculation_rule_set": STR,
+    "cost_center": STR,
+    "customer": CUSTOMER,
+    "invoice_address": CONTACT,
+    "custom_attributes": [ATTRIBUTE],
+    "line_items": [LINE_ITEM],
+    "buckets": [BUCKET],
+    "destinations": [{"key": STR, "address": CONTACT}],
+    "payments": [PAYMENT],
+    "pricing": PRICING,
+    "totals": TOTALS,
+}
+#: Printed by `order --json`, ignored when read: they describe what happened to the order here.
+READ_ONLY_KEYS = ("channel", "status_reason_code", "status_reason_text", "history", "results")
+
+
+def _check(value: Any, spec: Any, path: str) -> Any:
+    """``value`` checked against ``spec`` and normalised (money, rates, times)."""
+    if value is None:
+        return None
+    if isinstance(spec, dict):
+        if not isinstance(value, Mapping):
+            raise OrderDataError(f"{path}: expected an object")
+        unknown = sorted(set(value) - set(spec))
+        if unknown:
+            raise OrderDataError(f"{path}: unknown key '{unknown[0]}'")
+        checked = {key: _check(value.get(key), sub, f"{path}.{key}") for key, sub in spec.items()}
+        result = {key: item for key, item in checked.items() if item is not None}
+        return check_attribute(result, path) if spec is ATTRIBUTE else result
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            raise OrderDataError(f"{path}: expected a list")
+        return [_check(item, spec[0], f"{path}[{index}]") for index, item in enumerate(value)]
+    if spec == STR:
+        if not isinstance(value, str):
+            raise OrderDataError(f"{path}: expected a string")
+        if "\x00" in value:  # no database column (PostgreSQL text) can hold it
+            raise OrderDataError(f"{path}: contains a NUL character")
+        return value
+    if spec == BOOL:
+        if not isinstance(value, bool):
+            raise OrderDataError(f"{path}: expected true or false")
+        return value
+    if spec == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise OrderDataError(f"{path}: expected a whole number")
+        return value
+    if spec in (MONEY, RATE):
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise OrderDataError(f'{path}: expected a decimal number as a string, e.g. "12.30"')
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise OrderDataError(f"{path}: '{value}' is not a decimal number") from None
+        if not number.is_finite():
+            raise OrderDataError(f"{path}: '{value}' is not a decimal number")
+        return money_text(number) if spec == MONEY else rate_text(number)
+    if spec == TIME:
+        if not isinstance(value, str):
+            raise OrderDataError(f"{path}: expected an ISO 8601 time string")
+        try:
+            return utc_text(parse_time(value))
+        except ValueError:
+            raise OrderDataError(f"{path}: '{value}' is not an ISO 8601 time") from None
+    raise AssertionError(f"unknown spec {spec!r}")  # pragma: no cover
+
+
+def read_document(value: Any) -> dict[str, Any]:
+    """An order's JSON form as given (e.g. one JSON Lines line), checked and normalised.
+
+    The read-only keys are dropped; anything else unknown is an :class:`OrderDataError`.
+    """
+    if not isinstance(value, Mapping):
+        raise OrderDataError("an order must be a JSON object")
+    given = {key: item for key, item in value.items() if key not in READ_ONLY_KEYS}
+    return prune(_check(given, ORDER_SPEC, "order"))
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the order form, generated from :data:`ORDER_SPEC`."""
+
+    def schema(spec: Any) -> dict[str, Any]:
+        if isinstance(spec, dict):
+            return {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "properties": {key: schema(sub) for key, sub in spec.items()},
+            }
+        if isinstance(spec, list):
+            return {"type": ["array", "null"], "items": schema(spec[0])}
+        simple = {
+            STR: {"type": ["string", "null"]},
+            BOOL: {"type": ["boolean", "null"]},
+            INT: {"type": ["integer", "null"]},
+            MONEY: {"type": ["string", "null"], "pattern": r"^-?[0-9]+\.[0-9]{2}$"},
+            RATE: {"type": ["string", "null"], "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+            TIME: {"type": ["string", "null"], "format": "date-time"},
+        }
+        return dict(simple[spec])
+
+    top = schema(ORDER_SPEC)
+    top["type"] = "object"
+    top["required"] = ["document_no", "status", "created_at", "currency", "line_items"]
+    top["properties"].update(
+        status_reason_code={"type": ["string", "null"], "readOnly": True},
+        status_reason_text={"type": ["string", "null"], "readOnly": True},
+        history={"type": "array", "readOnly": True},
+        results={"type": "array", "readOnly": True},
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://orderio.example/schemas/order.schema.json",
+        "title": "orderio order",
+        "description": "The JSON form of an order (SPEC §13); see docs/order-json.md.",
+        **top,
+    }
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class Field:
+    """A key of the JSON form (``path`` inside its object) that is held in a column."""
+
+    path: tuple[str, ...]
+    column: str
+    kind: str = STR
+
+
+def _fields(kind: str, *pairs: tuple[str, str]) -> tuple[Field, ...]:
+    return tuple(Field(tuple(path.split(".")), column, kind) for path, column in pairs)
+
+
+_CONTACT_COLUMNS = (
+    ("title", "title"),
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("company_name", "company"),
+    ("email", "email"),
+    ("phone_home", "phone"),
+    ("line1", "line1"),
+    ("line2", "line2"),
+    ("postal_code", "postal_code"),
+    ("city", "city"),
+    ("state", "state"),
+    ("country", "country"),
+    ("country_code", "country_code"),
+)
+_TOTAL_COLUMNS = (
+    ("totals.item_total", "item_total"),
+    ("totals.shipping_costs", "shipping_total"),
+    ("totals.payment_costs", "payment_costs"),
+    ("totals.tax", "tax_total"),
+    ("totals.duties", "duties_total"),
+    ("totals.net_total", "net_total"),
+    ("totals.gross_total", "gross_total"),
+)
+ORDER_COLUMNS = (
+    *_fields(
+        STR,
+        ("document_no", "document_no"),
+        ("store", "store"),
+        ("status", "status"),
+        ("locale", "locale"),
+        ("currency", "currency"),
+        ("customer_order_id", "customer_order_id"),
+        ("cost_center", "cost_center"),
+        ("customer.customer_no", "customer_no"),
+        ("customer.user_id", "user_id"),
+        ("customer.type", "customer_type"),
+        ("customer.calculation_type", "calculation_type"),
+        ("customer.first_name", "buyer_first_name"),
+        ("customer.last_name", "buyer_last_name"),
+        ("customer.company_name", "buyer_company"),
+        ("customer.account", "buyer_email"),
+        ("customer.taxation_id", "taxation_id"),
+        *((f"invoice_address.{key}", f"invoice_{column}") for key, column in _CONTACT_COLUMNS),
+    ),
+    Field(("created_at",), "created_at", TIME),
+    Field(("to_be_deleted",), "to_be_deleted", BOOL),
+    *_fields(MONEY, *_TOTAL_COLUMNS),
+    #: Stored as a positive amount; the form (like ICM) shows it negative.
+    Field(("totals", "item_discounts"), "item_discount_total", "discount"),
+)
+LINE_ITEM_COLUMNS = (
+    *_fields(
+        STR,
+        ("status", "status"),
+        ("sku", "sku"),
+        ("product_name", "product_name"),
+        ("supplier", "supplier"),
+        ("unit", "unit"),
+        ("discount_description", "discount_description"),
+    ),
+    *_fields(INT, ("position", "position"), ("quantity", "quantity")),
+    Field(("hidden",), "hidden", BOOL),
+    *_fields(
+        MONEY,
+        ("unit_price_net", "unit_price_net"),
+        ("unit_price_gross", "unit_price_gross"),
+        ("net_total", "net_total"),
+        ("gross_total", "gross_total"),
+        ("tax_amount", "tax_amount"),
+        ("discount_amount", "discount_amount"),
+    ),
+    Field(("tax_rate",), "tax_rate", RATE),
+)
+BUCKET_COLUMNS = (
+    *_fields(
+        STR,
+        ("key", "key"),
+        ("shipping_method_id", "shipping_method_id"),
+        ("shipping_method_name", "shipping_method_name"),
+    ),
+    *_fields(INT, ("ship_time_min_days", "ship_time_min_days")),
+    *_fields(INT, ("ship_time_max_days", "ship_time_max_days")),
+    *_fields(
+        MONEY,
+        ("shipping_net", "shipping_net"),
+        ("shipping_gross", "shipping_gross"),
+        ("shipping_tax", "shipping_tax"),
+    ),
+    Field(("shipping_tax_rate",), "shipping_tax_rate", RATE),
+)
+DESTINATION_COLUMNS = (
+    Field(("key",), "key"),
+    *_fields(STR, *((f"address.{key}", column) for key, column in _CONTACT_COLUMNS)),
+)
+PAYMENT_COLUMNS = (
+    *_fields(STR, ("id", "transaction_id"), ("service_id", "service_id"), ("status", "status")),
+    *_fields(MONEY, ("amount", "amount"), ("cost", "cost")),
+)
+
+
+def _column_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == TIME:
+        return parse_time(value)
+    if kind == MONEY:
+        return Decimal(value)
+    if kind == "discount":
+        return abs(Decimal(value))
+    if kind == RATE:
+        return Decimal(value)
+    return value
+
+
+def _form_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == TIME:
+        return utc_text(value)
+    if kind == MONEY:
+        return money_text(value)
+    if kind == "discount":
+        return money_text(-abs(Decimal(value)))
+    if kind == RATE:
+        return rate_text(value)
+    return value
+
+
+def _get(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = document.get(path[0])
+    for key in path[1:]:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def prune(value: Any) -> Any:
+    """``value`` without nulls, empty objects and empty lists (the form's normal form)."""
+    if isinstance(value, dict):
+        pruned = {key: prune(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item not in (None, {}, [])}
+    if isinstance(value, list):
+        return [prune(item) for item in value]
+    return value
+
+
+def split(
+    document: Mapping[str, Any], fields: Iterable[Field], skip: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The column values of ``document`` and the rest of it (for ``extra``; None when empty)."""
+    columns = {f.column: _column_value(_get(document, f.path), f.kind) for f in fields}
+    rest = {k: v for k, v in document.items() if k not in skip and v not in (None, {}, [])}
+    copied: set[str] = set()
+    for f in fields:
+        if len(f.path) == 1:
+            rest.pop(f.path[0], None)
+            continue
+        head = f.path[0]  # the form nests columns one level deep (customer, totals, ...)
+        part = rest.get(head)
+        if not isinstance(part, dict):
+            continue
+        if head not in copied:  # copy the nested object before taking keys out of it
+            part = rest[head] = dict(part)
+            copied.add(head)
+        part.pop(f.path[1], None)
+    for head in copied:
+        if not rest[head]:
+            del rest[head]
+    return columns, rest or None
+
+
+def join(row: Mapping[str, Any], extra: Mapping[str, Any] | None, fields: Iterable[Field]) -> dict:
+    """The inverse of :func:`split`: a part of the form from its columns and ``extra``."""
+    document: dict[str, Any] = {}
+    for f in fields:
+        value = _form_value(row[f.column], f.kind)
+        if value is None:
+            continue
+        parent = document
+        for key in f.path[:-1]:
+            parent = parent.setdefault(key, {})
+        parent[f.path[-1]] = value
+    for key, value in (extra or {}).items():
+        if isinstance(value, dict) and isinstance(document.get(key), dict):
+            document[key] = {**document[key], **value}
+        else:
+            document[key] = value
+    return document
+
+
+_ORDER_CHILDREN = ("line_items", "buckets", "destinations", "payments", "channel")
+
+
+@dataclass(frozen=True)
+class OrderRows:
+    """The rows of one order: header columns, and per child its columns with ``extra``."""
+
+    order: dict[str, Any]
+    line_items: list[dict[str, Any]]
+    buckets: list[dict[str, Any]]
+    destinations: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+
+
+def _child_rows(
+    documents: Iterable[Mapping[str, Any]], fields: tuple[Field, ...], skip: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    rows = []
+    for document in documents:
+        columns, extra = split(document, fields, skip)
+        columns["extra"] = extra
+        rows.append(columns)
+    return rows
+
+
+def order_rows(document: Mapping[str, Any]) -> OrderRows:
+    """``document`` (complete, see :func:`complete`) as rows; references stay keys.
+
+    Line items keep their bucket key in ``bucket`` and buckets their destination key in
+    ``destination``; the caller turns them into ids once the parents have theirs.
+    """
+    order, extra = split(document, ORDER_COLUMNS, _ORDER_CHILDREN)
+    order["extra"] = extra
+    items = _child_rows(document.get("line_items") or (), LINE_ITEM_COLUMNS, ("bucket",))
+    for row, item in zip(items, document.get("line_items") or (), strict=True):
+        row["bucket"] = item.get("bucket")
+    buckets = _child_rows(document.get("buckets") or (), BUCKET_COLUMNS, ("destination",))
+    for row, bucket in zip(buckets, document.get("buckets") or (), strict=True):
+        row["destination"] = bucket.get("destination")
+    return OrderRows(
+        order,
+        items,
+        buckets,
+        _child_rows(document.get("destinations") or (), DESTINATION_COLUMNS),
+        _child_rows(document.get("payments") or (), PAYMENT_COLUMNS),
+    )
+
+
+def _row(instance: Any, fields: Iterable[Field]) -> dict[str, Any]:
+    return {f.column: getattr(instance, f.column) for f in fields}
+
+
+def document_of(order: Order, channel_name: str) -> dict[str, Any]:
+    """The JSON form of a stored order (without the read-only history and results)."""
+    document = join(_row(order, ORDER_COLUMNS), order.extra, ORDER_COLUMNS)
+    destination_keys = {d.id: d.key for d in order.destinations}
+    bucket_keys = {b.id: b.key for b in order.buckets}
+    items = []
+    for item in order.line_items:
+        part = join(_row(item, LINE_ITEM_COLUMNS), item.extra, LINE_ITEM_COLUMNS)
+        if item.bucket_id is not None:
+            part["bucket"] = bucket_keys.get(item.bucket_id)
+        items.append(part)
+    buckets = []
+    for bucket in order.buckets:
+        part = join(_row(bucket, BUCKET_COLUMNS), bucket.extra, BUCKET_COLUMNS)
+        if bucket.destination_id is not None:
+            part["destination"] = destination_keys.get(bucket.destination_id)
+        buckets.append(part)
+    return {
+        "document_no": document.pop("document_no"),
+        "channel": channel_name,
+        **document,
+        "line_items": items,
+        "buckets": buckets,
+        "destinations": [
+            join(_row(d, DESTINATION_COLUMNS), d.extra, DESTINATION_COLUMNS)
+            for d in order.destinations
+        ],
+        "payments": [
+            join(_row(p, PAYMENT_COLUMNS), p.extra, PAYMENT_COLUMNS) for p in order.payments
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- derived values
+
+
+def _amount(value: str | None) -> Decimal:
+    return Decimal(value) if value else ZERO
+
+
+def _first_rate(taxes: Mapping[str, Any] | None) -> str | None:
+    for tax in (taxes or {}).get("taxes") or ():
+        if tax.get("rate") is not None:
+            return tax["rate"]
+    return None
+
+
+def _complete_item(item: dict[str, Any]) -> None:
+    """Fill the summary values of a line item that only its ICM pricing gives."""
+    pricing = item.get("pricing") or {}
+    sales = pricing.get("sales") or {}
+    quantity = item.get("quantity") or 1
+    discounts = pricing.get("item_discounts") or ()
+    if item.get("unit_price_net") is None:
+        item["unit_price_net"] = money_text(_amount(sales.get("single_base_price")))
+    item_price = (
+        _amount(sales["item_price"])
+        if sales.get("item_price")
+        else _amount(item["unit_price_net"]) * quantity
+    )
+    if item.get("tax_amount") is None:
+        item["tax_amount"] = money_text(_amount((pricing.get("item_taxes") or {}).get("tax_total")))
+    if item.get("tax_rate") is None:
+        item["tax_rate"] = _first_rate(pricing.get("item_taxes")) or "0"
+    if item.get("discount_amount") is None:
+        total = sum((_amount(d.get("amount")) for d in discounts), ZERO)
+        item["discount_amount"] = money_text(abs(total))
+    if item.get("discount_description") is None and discounts:
+        first = discounts[0]
+        description = first.get("code") or first.get("description")
+        if description is not None:
+            item["discount_description"] = description
+    if item.get("net_total") is None:
+        item["net_total"] = money_text(item_price - _amount(item["discount_amount"]))
+    if item.get("gross_total") is None:
+        item["gross_total"] = money_text(_amount(item["net_total"]) + _amount(item["tax_amount"]))
+    if item.get("unit_price_gross") is None:
+        unit_tax = _amount(item["tax_amount"]) / quantity
+        item["unit_price_gross"] = money_text(_amount(item["unit_price_net"]) + unit_tax)
+    item.setdefault("hidden", False)
+
+
+def _complete_bucket(bucket: dict[str, Any]) -> None:
+    pricing = bucket.get("pricing") or {}
+    taxes = pricing.get("shipping_taxes")
+    if bucket.get("shipping_net") is None:
+        bucket["shipping_net"] = money_text(_amount((pricing.get("shipping") or {}).get("cost")))
+    if bucket.get("shipping_tax") is None:
+        bucket["shipping_tax"] = money_text(_amount((taxes or {}).get("tax_total")))
+    if bucket.get("shipping_tax_rate") is None:
+        bucket["shipping_tax_rate"] = _first_rate(taxes) or "0"
+    if bucket.get("shipping_gross") is None:
+        gross = _amount(bucket["shipping_net"]) + _amount(bucket["shipping_tax"])
+        bucket["shipping_gross"] = money_text(gross)
+    bucket.setdefault("shipping_method_id", "")
+    bucket.setdefault("shipping_method_name", "")
+    bucket.setdefault("ship_time_min_days", 0)
+    bucket.setdefault("ship_time_max_days", 0)
+
+
+def complete(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with every value that has a column filled (derived where the file has none).
+
+    ICM files carry pricing structures; lists and conditions need a line's net, gross and tax
+    and a bucket's shipping amounts, which are derived from them here.
+    """
+    # Copies of what is filled in; everything below them is shared with ``document``.
+    result = dict(document)
+    result["line_items"] = [dict(item) for item in result.get("line_items") or ()]
+    for item in result["line_items"]:
+        _complete_item(item)
+    result["buckets"] = [dict(bucket) for bucket in result.get("buckets") or ()]
+    for bucket in result["buckets"]:
+        _complete_bucket(bucket)
+    result["payments"] = [dict(payment) for payment in result.get("payments") or ()]
+    for payment in result["payments"]:
+        payment.setdefault("cost", "0.00")
+        payment.setdefault("service_id", "")
+    totals = result["totals"] = dict(result.get("totals") or {})
+    for key in ("item_total", "shipping_costs", "payment_costs", "tax", "duties"):
+        totals.setdefault(key, "0.00")
+    totals.setdefault("item_discounts", "0.00")
+    totals.setdefault("net_total", "0.00")
+    totals.setdefault("gross_total", "0.00")
+    result.setdefault("to_be_deleted", False)
+    result.setdefault("locale", "en_US")
+    customer = result["customer"] = dict(result.get("customer") or {})
+    customer.setdefault("type", "PRIVATE")
+    return {key: value for key, value in result.items() if value not in (None, {}, [])}
+
+
+#: What two documents with "the same content" may differ in: what happened to the order here.
+_STATE_KEYS = ("status", "to_be_deleted", *READ_ONLY_KEYS)
+
+
+def content(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The content of a complete document, without statuses and the read-only keys.
+
+    A re-delivered order whose export already moved it on (NEW → EXPORTED, a line item
+    delivered) still has the same content.
+    """
+    result = {k: v for k, v in document.items() if k not in _STATE_KEYS}
+    result["line_items"] = [
+        {k: v for k, v in item.items() if k != "status"} for item in result.get("line_items", ())
+    ]
+    result["payments"] = [
+        {k: v for k, v in p.items() if k != "status"} for p in result.get("payments", ())
+    ]
+    return prune(result)
