@@ -18,7 +18,7 @@ from ..domain.models import (
     Run,
     Service,
 )
-from ..domain.scheduling import Schedule, schedule_of, store_schedule
+from ..domain.scheduling import Schedule, read_schedule, schedule_of, store_schedule
 from ..domain.statuses import (
     DEFAULT_LINE_ITEM_TRANSITIONS,
     DEFAULT_ORDER_TRANSITIONS,
@@ -471,6 +471,8 @@ class ConfigurationRow:
     last_run_state: str | None
     last_run_at: datetime | None
     next_run_at: datetime | None
+    #: Why the stored schedule can not be scheduled (the configuration is broken), or None.
+    problem: str | None = None
 
     @property
     def type_label(self) -> str:
@@ -501,6 +503,7 @@ class ConfigurationRow:
                 "started_at": _iso(self.last_run_at),
             },
             "next_run_at": _iso(self.next_run_at),
+            "problem": self.problem,
         }
         if self.kind is RunKind.EXPORT:
             data["status_updates"] = self.status_updates
@@ -525,7 +528,7 @@ def list_configurations(
         result = []
         for row in rows:
             last = last_runs.get(row.id)
-            schedule = schedule_of(row)
+            schedule, problem = read_schedule(row)
             result.append(
                 ConfigurationRow(
                     id=row.id,
@@ -542,7 +545,8 @@ def list_configurations(
                     last_run_id=last.id if last else None,
                     last_run_state=last.state if last else None,
                     last_run_at=last.started_at if last else None,
-                    next_run_at=schedule.next_run(),
+                    next_run_at=None if problem else schedule.next_run(),
+                    problem=problem,
                 )
             )
         return result

@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, Service
 from ..domain.statuses import ServiceKind
+from ..engines.export.stylesheet import StylesheetError, load_stylesheet
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: Problem code of a directory that does not exist (the TUI offers to create it).
 MISSING_DIRECTORY = "missing_directory"
+#: Largest file taken for a stylesheet; anything bigger is some other file.
+MAX_STYLESHEET_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -156,9 +159,28 @@ def service_problems(
                     f"an .xsl file",
                 )
             )
+        else:
+            problems.extend(_stylesheet_problems(Path(form.stylesheet_path).expanduser()))
     if form.log_level not in LOG_LEVELS:
         problems.append(FieldProblem("log_level", f"log level must be one of {LOG_LEVELS}"))
     return problems
+
+
+def _stylesheet_problems(path: Path) -> list[FieldProblem]:
+    """Whether the file compiles as the export will compile it (no file or network access)."""
+    if path.stat().st_size > MAX_STYLESHEET_BYTES:
+        return [
+            FieldProblem(
+                "stylesheet_path",
+                f"'{path}' is larger than {MAX_STYLESHEET_BYTES // 1024 // 1024} MB: "
+                f"that is not a stylesheet; give the path of an .xsl file",
+            )
+        ]
+    try:
+        load_stylesheet(path)
+    except StylesheetError as exc:
+        return [FieldProblem("stylesheet_path", exc.message)]
+    return []
 
 
 def _directory_problems(field_name: str, directory: str) -> list[FieldProblem]:

@@ -61,7 +61,7 @@ from ..domain.models import (
     Service,
     utcnow,
 )
-from ..domain.scheduling import Schedule, schedule_of
+from ..domain.scheduling import Schedule, read_schedule
 from ..domain.statuses import RunKind, Trigger
 from ..errors import UserError
 from .execute import run_configuration, skip_run
@@ -104,9 +104,32 @@ class ScheduledConfiguration:
         return f"{self.kind.value} {self.channel}/{self.name}"
 
 
-def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
-    """Every configuration with an enabled, valid interval schedule and an enabled service."""
+@dataclass(frozen=True)
+class BrokenSchedule:
+    """A configuration whose stored schedule can not be scheduled, and why."""
+
+    kind: RunKind
+    configuration_id: int
+    name: str
+    channel: str
+    problem: str
+
+    @property
+    def key(self) -> str:
+        return lease_key(self.kind, self.configuration_id)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.value} {self.channel}/{self.name}"
+
+
+def scan_configurations(
+    db: Database,
+) -> tuple[list[ScheduledConfiguration], list[BrokenSchedule]]:
+    """The configurations to schedule (an enabled, valid interval schedule and an enabled
+    service), and those whose stored schedule can not be used (each says why)."""
     found: list[ScheduledConfiguration] = []
+    broken: list[BrokenSchedule] = []
     with db.read() as session:
         for kind, model in (
             (RunKind.EXPORT, ExportConfiguration),
@@ -120,10 +143,17 @@ def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
                 .order_by(model.id)
             ).all()
             for row, channel in rows:
-                value = schedule_of(row)
-                if value.is_active and not value.problems():
+                value, problem = read_schedule(row)
+                if problem:
+                    broken.append(BrokenSchedule(kind, row.id, row.name, channel, problem))
+                elif value.is_active:
                     found.append(ScheduledConfiguration(kind, row.id, row.name, channel, value))
-    return found
+    return found, broken
+
+
+def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
+    """Every configuration the scheduler runs (see :func:`scan_configurations`)."""
+    return scan_configurations(db)[0]
 
 
 # --------------------------------------------------------------------------- heartbeats
@@ -240,6 +270,8 @@ class BackgroundScheduler:
         self._skip_queued: set[str] = set()
         self._running: dict[str, ScheduledConfiguration] = {}
         self._next_due: tuple[str, datetime] | None = None
+        #: Problem last reported per broken configuration: each is reported once, not every sync.
+        self._broken: dict[str, str] = {}
         self._threads: list[threading.Thread] = []
         self._loop_thread: threading.Thread | None = None
         self._started_at = utcnow()
@@ -315,6 +347,7 @@ class BackgroundScheduler:
             logger.exception("removing the scheduler heartbeat failed")
         self._schedule.clear()
         self._jobs.clear()
+        self._broken = {}
         self._next_due = None
         self._loop_thread = None
 
@@ -378,7 +411,8 @@ class BackgroundScheduler:
         return max(wait, 0.005)
 
     def _sync(self) -> None:
-        current = {c.key: c for c in scheduled_configurations(self.db)}
+        runnable, broken = scan_configurations(self.db)
+        current = {c.key: c for c in runnable}
         changed = False
         with self._lock:
             for key, (old, job) in list(self._jobs.items()):
@@ -395,8 +429,16 @@ class BackgroundScheduler:
                     continue
                 try:
                     job = config.schedule.add_to(self._schedule, self._due_callback(key))
-                except Exception:
-                    logger.exception("cannot schedule %s", config.label)
+                except Exception as exc:
+                    problem = f"can not be scheduled: {type(exc).__name__}: {exc}"
+                    if self._broken.get(key) != problem:
+                        logger.exception("cannot schedule %s", config.label)
+                    broken.append(
+                        BrokenSchedule(
+                            config.kind, config.configuration_id, config.name, config.channel,
+                            problem,
+                        )
+                    )  # fmt: skip
                     continue
                 self._jobs[key] = (config, job)
                 changed = True
@@ -408,6 +450,16 @@ class BackgroundScheduler:
                 )
         if changed:
             self._remember_next_due()
+        self._report_broken(broken)
+
+    def _report_broken(self, broken: list[BrokenSchedule]) -> None:
+        """Say once per configuration (and again only if the problem changes) why it is not run."""
+        reported: dict[str, str] = {}
+        for item in broken:
+            reported[item.key] = item.problem
+            if self._broken.get(item.key) != item.problem:
+                self._report(item, f"{item.label}: not scheduled: {item.problem}", "WARNING")
+        self._broken = reported
 
     def _remember_next_due(self) -> None:
         with self._lock:
@@ -513,7 +565,12 @@ class BackgroundScheduler:
         for message in recover_abandoned_runs(self.db, events=self.events):
             logger.warning("recovered at scheduler start: %s", message)
 
-    def _report(self, config: ScheduledConfiguration, message: str, level: str = "ERROR") -> None:
+    def _report(
+        self,
+        config: ScheduledConfiguration | BrokenSchedule,
+        message: str,
+        level: str = "ERROR",
+    ) -> None:
         self.events.emit(LogLine(0, utcnow(), level, message, config.name))
 
     # ------------------------------------------------------------------ heartbeat thread
