@@ -19,8 +19,8 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from . import cli_parameters as types
+from .application.forms import printable
 from .application.runs import RUN_ID_FIELD
-from .cli_parameters import printable
 from .database import Database, open_database
 from .domain.scheduling import Schedule
 from .domain.statuses import OrderStatus, RunKind, ScheduleMode, ScheduleUnit, Trigger, Weekday

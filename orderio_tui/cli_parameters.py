@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from .application.forms import text_problem
 from .domain.scheduling import MAX_EVERY
 
 #: Longest name, document number or channel the command line accepts.
@@ -21,29 +22,6 @@ MAX_PATH_LENGTH = 4096
 MAX_COUNT = 1_000_000
 #: Longest a headless scheduler may be asked to run for: one year.
 MAX_DURATION_SECONDS = 366 * 24 * 3600.0
-
-
-def printable(text: str) -> str:
-    """``text`` with undecodable bytes and control characters escaped, safe to print."""
-    return "".join(
-        char
-        if char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF
-        else char.encode("unicode_escape").decode("ascii")
-        for char in text
-    )
-
-
-def text_problem(value: str, max_length: int) -> str | None:
-    """Why ``value`` can not be stored as text, or None."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return f"'{printable(value)}' is not valid UTF-8 text"
-    if any(not char.isprintable() for char in value):
-        return f"'{printable(value)}' contains control characters"
-    if len(value) > max_length:
-        return f"is longer than {max_length} characters"
-    return None
 
 
 class Text(click.ParamType):
