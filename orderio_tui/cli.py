@@ -164,7 +164,10 @@ def _list_command(kind: RunKind) -> click.Command:
         _table(headers, table)
         for r in rows:
             if r.problem:
-                click.echo(f"broken: {r.channel}/{r.name}: {r.problem} ({kind.value} schedule)")
+                click.echo(
+                    f"broken: {r.channel}/{r.name}: {r.problem} with 'orderio-tui {kind.value} "
+                    f"schedule {r.name} --channel {r.channel} …' or in the TUI"
+                )
 
     list_.help = f"List {kind.value} configurations."
     return list_

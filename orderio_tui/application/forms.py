@@ -33,12 +33,16 @@ class FieldErrors:
 
 def printable(text: str) -> str:
     """``text`` with undecodable characters and control characters escaped, safe to show."""
-    return "".join(
-        char
-        if char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF
-        else char.encode("unicode_escape").decode("ascii")
-        for char in text
-    )
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as Python passes it on
+        return f"\\x{code - 0xDC00:02x}"
+    if char.isprintable() and not 0xD800 <= code <= 0xDFFF:
+        return char
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def shown(text: str, limit: int = 40) -> str:

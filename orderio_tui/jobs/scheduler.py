@@ -26,6 +26,7 @@ with ``run_id`` 0 is a message of the scheduler itself (a run that could not eve
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import signal
@@ -706,6 +707,8 @@ def run_headless(
     On SIGTERM, SIGINT or SIGHUP it stops cleanly: no new runs, the current ones may finish
     (up to ``stop_timeout`` seconds; a second signal stops waiting) and release their leases.
     """
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise ValueError(f"duration must be a finite number of seconds above 0, not {duration}")
     out = out if out is not None else sys.stdout
     stop = stop if stop is not None else threading.Event()
     events = RunEvents()
