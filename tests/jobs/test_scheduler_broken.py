@@ -18,15 +18,18 @@ BROKEN_LABEL = "import demo-b2c/erp-status"
 
 def _break_the_b2c_status_import(db: Database, assignments: str) -> None:
     """Store an unschedulable schedule on demo-b2c/erp-status by SQL, as a hand edit would."""
+    where = (
+        "WHERE name = 'erp-status' "
+        "AND channel_id = (SELECT id FROM channels WHERE name = 'demo-b2c')"
+    )
     with db.write() as session:
         session.execute(
             text(
                 "UPDATE import_configurations SET schedule_mode = 'interval', "
-                "schedule_every = 1, schedule_unit = 'seconds', schedule_enabled = true, "
-                f"{assignments} WHERE name = 'erp-status' AND channel_id = "
-                "(SELECT id FROM channels WHERE name = 'demo-b2c')"
+                f"schedule_every = 1, schedule_unit = 'seconds', schedule_enabled = true {where}"
             )
         )
+        session.execute(text(f"UPDATE import_configurations SET {assignments} {where}"))
 
 
 @pytest.mark.parametrize(
