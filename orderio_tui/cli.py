@@ -1,7 +1,9 @@
 """The `orderio-tui` command line (SPEC §10).
 
 Exit codes: 0 succeeded, 3 partial, 1 failed, 2 usage or configuration error. Errors the user
-can cause are printed as one line on stderr, never as a traceback.
+can cause are printed as one line on stderr, never as a traceback; with ``--json`` that line is
+``{"error": "...", "exit": N}``, on stdout as well (SPEC §17). Every option is read through the
+bounded types of :mod:`orderio_tui.cli_parameters`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import click
 
+from . import cli_parameters as types
+from .application.forms import printable
+from .application.runs import RUN_ID_FIELD
 from .database import Database, open_database
 from .domain.scheduling import Schedule
 from .domain.statuses import OrderStatus, RunKind, ScheduleMode, ScheduleUnit, Trigger, Weekday
@@ -35,8 +40,15 @@ class Context:
 
     @property
     def db(self) -> Database:
+        """The existing database: a missing SQLite file is an error, not a new database."""
+        return self.open(create=False)
+
+    def open(self, *, create: bool) -> Database:
+        """The database, created (and announced once on stderr) if ``create`` and missing."""
         if self._db is None:
-            self._db = open_database(self.db_url)
+            self._db = open_database(self.db_url, create=create)
+            if self._db.created:
+                click.echo(f"orderio-tui: created new database at {self._db.location}", err=True)
         return self._db
 
 
@@ -67,6 +79,7 @@ def _local(value: Any) -> str:
     "--db",
     "db_url",
     metavar="URL",
+    type=types.DB_URL,
     help="SQLAlchemy database URL (default: $ORDERIO_DB, else a SQLite file in the user data "
     "directory).",
 )
@@ -81,7 +94,7 @@ def cli(ctx: click.Context, db_url: str | None, no_scheduler: bool) -> None:
     if ctx.invoked_subcommand is None:
         from .tui.app import run_tui
 
-        run_tui(ctx.obj.db, scheduler=not no_scheduler)
+        run_tui(ctx.obj.open(create=True), scheduler=not no_scheduler)
 
 
 # --------------------------------------------------------------------------- demo
@@ -91,25 +104,26 @@ def cli(ctx: click.Context, db_url: str | None, no_scheduler: bool) -> None:
 @click.option(
     "--root",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=types.TextPath(file_okay=False, path_type=Path),
     help="Directory for the demo's export and import folders (created).",
 )
-@click.option("--orders", "order_count", default=500, show_default=True, type=click.IntRange(0))
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--orders", "order_count", default=500, show_default=True, type=types.ORDER_COUNT)
+@click.option("--seed", default=1, show_default=True, type=types.SEED)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def demo(context: Context, root: Path, order_count: int, seed: int, as_json: bool) -> None:
     """Fill an empty database with demo channels, services, configurations and orders."""
     from .demo import create_demo
 
-    summary = create_demo(context.db, root.resolve(), orders=order_count, seed=seed)
+    db = context.open(create=True)
+    summary = create_demo(db, root.resolve(), orders=order_count, seed=seed)
     if as_json:
         _print_json(summary.to_json())
         return
     click.echo(summary.describe())
     click.echo("")
     click.echo("Look at it with:")
-    db_option = f" --db {context.db.url}" if context.db_url else ""
+    db_option = f" --db {db.url}" if context.db_url else ""
     click.echo(f"  orderio-tui{db_option}                      (the TUI)")
     click.echo(f"  orderio-tui{db_option} export list --channel demo-b2c")
     click.echo(f"  orderio-tui{db_option} export run erp-export --channel demo-b2c")
@@ -120,7 +134,7 @@ def demo(context: Context, root: Path, order_count: int, seed: int, as_json: boo
 
 def _list_command(kind: RunKind) -> click.Command:
     @click.command("list")
-    @click.option("--channel", help="Only this channel.")
+    @click.option("--channel", type=types.NAME, help="Only this channel.")
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def list_(context: Context, channel: str | None, as_json: bool) -> None:
@@ -142,12 +156,18 @@ def _list_command(kind: RunKind) -> click.Command:
                 r.schedule.describe(),
                 _local(r.last_run_at),
                 r.last_run_state or "",
-                _local(r.next_run_at),
+                "BROKEN" if r.problem else _local(r.next_run_at),
             ]
             if kind is RunKind.EXPORT:
                 line.insert(3, "on" if r.status_updates else "off")
             table.append(line)
         _table(headers, table)
+        for r in rows:
+            if r.problem:
+                click.echo(
+                    f"broken: {r.channel}/{r.name}: {r.problem} with 'orderio-tui {kind.value} "
+                    f"schedule {r.name} --channel {r.channel} …' or in the TUI"
+                )
 
     list_.help = f"List {kind.value} configurations."
     return list_
@@ -155,9 +175,11 @@ def _list_command(kind: RunKind) -> click.Command:
 
 def _run_command(kind: RunKind) -> click.Command:
     @click.command("run")
-    @click.argument("name")
+    @click.argument("name", type=types.NAME)
     @click.option(
-        "--channel", help="Channel of the configuration (needed if the name is not unique)."
+        "--channel",
+        type=types.NAME,
+        help="Channel of the configuration (needed if the name is not unique).",
     )
     @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
     @click.option("--json", "as_json", is_flag=True)
@@ -178,9 +200,13 @@ def _run_command(kind: RunKind) -> click.Command:
                     click.echo(f"{_local(event.at)} {event.level:<7} {event.message}", err=True)
 
             events.subscribe(show)
-        outcome = run_configuration(
-            db, kind, configuration_id, trigger=Trigger.CLI, dry_run=dry_run, events=events
-        )
+        _ECHOED_RUN_LINES.active = not as_json
+        try:
+            outcome = run_configuration(
+                db, kind, configuration_id, trigger=Trigger.CLI, dry_run=dry_run, events=events
+            )
+        finally:
+            _ECHOED_RUN_LINES.active = False
         if as_json:
             _print_json(outcome.to_json())
         else:
@@ -198,13 +224,21 @@ def _run_command(kind: RunKind) -> click.Command:
 
 def _schedule_command(kind: RunKind) -> click.Command:
     @click.command("schedule")
-    @click.argument("name")
+    @click.argument("name", type=types.NAME)
     @click.option(
-        "--channel", help="Channel of the configuration (needed if the name is not unique)."
+        "--channel",
+        type=types.NAME,
+        help="Channel of the configuration (needed if the name is not unique).",
     )
-    @click.option("--every", type=int, help="Run every N units.")
+    @click.option("--every", type=types.EVERY, help="Run every N units.")
     @click.option("--unit", type=click.Choice([u.value for u in ScheduleUnit]))
-    @click.option("--at", "at_time", metavar="HH:MM", help="Time of day (days and weeks).")
+    @click.option(
+        "--at",
+        "at_time",
+        type=types.TIME_OF_DAY,
+        metavar="HH:MM",
+        help="Time of day (days, weeks).",
+    )
     @click.option("--weekday", type=click.Choice([w.value for w in Weekday]), help="For weeks.")
     @click.option("--manual", is_flag=True, help="Run only when asked.")
     @click.option(
@@ -302,13 +336,13 @@ for _command_group in COMMAND_GROUPS:
 
 
 @cli.command()
-@click.option("--channel")
+@click.option("--channel", type=types.NAME)
 @click.option(
     "--status",
     type=click.Choice([s.value for s in OrderStatus], case_sensitive=False),
     help="Only orders with this status.",
 )
-@click.option("--limit", type=click.IntRange(1), help="At most N orders.")
+@click.option("--limit", type=types.LIMIT, help="At most N orders.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def orders(
@@ -342,8 +376,8 @@ def orders(
 
 
 @cli.command()
-@click.argument("document_no")
-@click.option("--channel")
+@click.argument("document_no", type=types.NAME)
+@click.option("--channel", type=types.NAME)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def order(context: Context, document_no: str, channel: str | None, as_json: bool) -> None:
@@ -397,9 +431,9 @@ def order(context: Context, document_no: str, channel: str | None, as_json: bool
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--config", help="Only runs of configurations with this name.")
-@click.option("--channel")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--config", type=types.NAME, help="Only runs of configurations with this name.")
+@click.option("--channel", type=types.NAME)
+@click.option("--limit", default=50, show_default=True, type=types.LIMIT)
 @click.option("--all", "show_all", is_flag=True, help="Also runs that found nothing to do.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -517,7 +551,7 @@ def recover(context: Context, as_json: bool) -> None:
 @cli.command()
 @click.option(
     "--duration",
-    type=click.FloatRange(min=0, min_open=True),
+    type=types.DURATION,
     help="Stop after this many seconds (default: run until stopped).",
 )
 @pass_context
@@ -525,36 +559,105 @@ def scheduler(context: Context, duration: float | None) -> None:
     """Run the scheduler without the TUI (stops cleanly on SIGTERM, SIGINT, SIGHUP)."""
     from .jobs.scheduler import run_headless
 
-    sys.exit(run_headless(context.db, duration=duration))
+    sys.exit(run_headless(context.open(create=True), duration=duration))
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"orderio-tui: error: {message}", err=True)
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log records on whatever ``sys.stderr`` is at the time (also when it is redirected)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addFilter(_ECHOED_RUN_LINES)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+class _EchoedRunLines(logging.Filter):
+    """While a command prints a run's log lines itself, their log records are not printed too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self.active and getattr(record, RUN_ID_FIELD, None) is not None)
+
+
+_ECHOED_RUN_LINES = _EchoedRunLines()
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _configure_logging() -> None:
+    """One stderr handler for log records (WARNING and up, or ``$ORDERIO_LOG_LEVEL``)."""
+    level = os.environ.get("ORDERIO_LOG_LEVEL", "WARNING").strip().upper()
+    if level not in _LOG_LEVELS:
+        raise UserError(
+            f"ORDERIO_LOG_LEVEL '{level}' is not a log level: use one of {', '.join(_LOG_LEVELS)}"
+        )
+    root = logging.getLogger()
+    if not any(isinstance(handler, _StderrHandler) for handler in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _wants_json(args: Sequence[str]) -> bool:
+    """Whether ``--json`` was asked for (looked up in the words, as parsing may have failed)."""
+    words = list(args)
+    return "--json" in (words[: words.index("--")] if "--" in words else words)
+
+
+def _fail(message: str, code: int, *, as_json: bool) -> NoReturn:
+    """End with one line on stderr (and, with ``--json``, the same JSON line on stdout)."""
+    line = " ".join(printable(message).split())
+    if as_json:
+        document = json.dumps({"error": line, "exit": code}, ensure_ascii=False)
+        click.echo(document)
+        click.echo(document, err=True)
+    else:
+        click.echo(f"orderio-tui: error: {line}", err=True)
     sys.exit(code)
+
+
+def _usage_message(exc: click.ClickException) -> str:
+    message = exc.format_message()
+    context = getattr(exc, "ctx", None)
+    if context is not None:
+        message += f" (see: {context.command_path} --help)"
+    return message
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console script entry point: user errors become one line on stderr and exit 2."""
-    logging.basicConfig(
-        level=os.environ.get("ORDERIO_LOG_LEVEL", "WARNING"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    args = list(argv) if argv is not None else sys.argv[1:]
+    as_json = _wants_json(args)
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        _configure_logging()
+        cli.main(args=args, prog_name="orderio-tui", standalone_mode=False)
     except click.exceptions.Abort:
-        _fail("aborted", 1)
+        _fail("aborted", 1, as_json=as_json)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        _fail(_usage_message(exc), exc.exit_code, as_json=as_json)
     except UserError as exc:
-        _fail(exc.message, EXIT_USAGE)
+        _fail(exc.message, EXIT_USAGE, as_json=as_json)
     except KeyboardInterrupt:
-        _fail("interrupted", 1)
+        _fail("interrupted", 1, as_json=as_json)
     except SystemExit:
         raise
     except Exception as exc:  # programming errors: one line here, the traceback in the log
         logger.error("unexpected error", exc_info=True)
-        _fail(f"unexpected {type(exc).__name__}: {exc} (set ORDERIO_LOG_LEVEL=DEBUG)", 1)
+        _fail(
+            f"unexpected {type(exc).__name__}: {exc} (set ORDERIO_LOG_LEVEL=DEBUG)",
+            1,
+            as_json=as_json,
+        )

@@ -6,12 +6,14 @@ root group's context object, errors go through the root's handling (one line, ex
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from .database import open_database, sqlite_file_missing
 from .errors import UserError
 
 #: Exit code of a usage or configuration error (SPEC §10).
@@ -116,11 +118,15 @@ def channel_add(
     as_json: bool,
 ) -> None:
     """Add a channel."""
-    from .application.channels import ChannelForm, create_channel
+    from .application.channels import ChannelForm, channel_problems, create_channel
+    from .errors import ValidationFailed
 
     given = _given(display_name, store, currency, locale, timezone)
     form = ChannelForm(name, **given)
-    _show_channel(create_channel(context.db, form), "added", as_json)
+    problems = channel_problems(None, form)
+    if problems:  # before a new database would be created for nothing
+        raise ValidationFailed(problems)
+    _show_channel(create_channel(context.open(create=True), form), "added", as_json)
 
 
 @channel_group.command("edit")
@@ -248,8 +254,19 @@ def _apply(context: Context, path: Path, *, prune: bool, commit: bool, as_json: 
     """Apply (or check) the file; its problems go to stderr, one per line, and exit 2."""
     from .application.config_file import ConfigInvalid, apply_config
 
+    text = _read_file(path)
     try:
-        return apply_config(context.db, _read_file(path), prune=prune, commit=commit)
+        if commit:
+            return apply_config(context.open(create=True), text, prune=prune, commit=True)
+        if sqlite_file_missing(context.db_url):
+            # Checking against a database that does not exist yet: an empty one, thrown away.
+            with tempfile.TemporaryDirectory(prefix="orderio-check-") as directory:
+                empty = open_database(f"sqlite:///{Path(directory) / 'check.db'}")
+                try:
+                    return apply_config(empty, text, prune=prune, commit=False)
+                finally:
+                    empty.dispose()
+        return apply_config(context.db, text, prune=prune, commit=False)
     except ConfigInvalid as invalid:
         lines = [problem.render(str(path)) for problem in invalid.problems]
         summary = f"{len(lines)} problem{'s' if len(lines) != 1 else ''}; nothing was changed"

@@ -43,21 +43,41 @@ def resolve_database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(ENV_VAR) or default_database_url()
 
 
-class Database:
-    """An opened, migrated database and its session factories."""
+_SUPPORTED = "use e.g. sqlite:///path/to/orderio.db or postgresql+psycopg://user@host/dbname"
+_BACKENDS = ("sqlite", "postgresql")
 
-    def __init__(self, url: str) -> None:
+
+class Database:
+    """An opened, migrated database and its session factories.
+
+    A SQLite file that does not exist yet is created only with ``create``; :attr:`created`
+    says whether this did it.
+    """
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
         try:
+            url.encode("utf-8")
             parsed = make_url(url)
-        except ArgumentError:
+        except (ArgumentError, UnicodeEncodeError, ValueError):
             raise DatabaseUnavailable(
-                f"database URL '{url}' is not valid: use e.g. sqlite:///path/to/orderio.db "
-                f"or postgresql+psycopg://user@host/dbname"
+                f"database URL '{url.encode('utf-8', 'backslashreplace').decode()}' is not "
+                f"valid: {_SUPPORTED}"
             ) from None
+        if parsed.get_backend_name() not in _BACKENDS:
+            raise DatabaseUnavailable(
+                f"database URL '{parsed.render_as_string(hide_password=True)}' is "
+                f"{parsed.get_backend_name()}: only SQLite and PostgreSQL are supported: "
+                f"{_SUPPORTED}"
+            )
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        #: Where the data is, for messages (the file of SQLite, the URL without password else).
+        self.location = parsed.render_as_string(hide_password=True)
+        self.created = False
         if self.is_sqlite:
-            self._check_sqlite_path(parsed.database)
+            self.created = self._check_sqlite_path(parsed.database, create=create)
+            if parsed.database:
+                self.location = parsed.database
         try:
             self.engine = self._create_engine(url)
         except NoSuchModuleError:
@@ -76,9 +96,10 @@ class Database:
         )
 
     @staticmethod
-    def _check_sqlite_path(database: str | None) -> None:
+    def _check_sqlite_path(database: str | None, *, create: bool) -> bool:
+        """Check where the SQLite file is; True if it does not exist yet (and may be created)."""
         if not database or database == ":memory:" or database.startswith("file:"):
-            return
+            return False
         path = Path(database)
         if not path.parent.is_dir():
             raise DatabaseUnavailable(
@@ -88,6 +109,15 @@ class Database:
             raise DatabaseUnavailable(
                 f"database '{path}' is a directory: give a file path such as {path}/orderio.db"
             )
+        if path.exists():
+            return False
+        if not create:
+            raise DatabaseUnavailable(
+                f"database '{path}' does not exist: check --db / ${ENV_VAR} (a new database is "
+                f"created by 'orderio-tui demo', 'channel add', 'config apply', 'scheduler' or "
+                f"the TUI)"
+            )
+        return True
 
     def _create_engine(self, url: str) -> Engine:
         if not self.is_sqlite:
@@ -172,9 +202,24 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
-    """Open (and by default migrate) the database at ``url`` or the resolved default."""
-    database = Database(resolve_database_url(url))
+def sqlite_file_missing(url: str | None) -> bool:
+    """True when ``url`` names a SQLite file that does not exist (yet)."""
+    try:
+        parsed = make_url(resolve_database_url(url))
+    except ArgumentError:
+        return False
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return False
+    return not database.startswith("file:") and not Path(database).exists()
+
+
+def open_database(url: str | None = None, *, migrate: bool = True, create: bool = True) -> Database:
+    """Open (and by default migrate) the database at ``url`` or the resolved default.
+
+    Without ``create`` a SQLite file that does not exist is :class:`DatabaseUnavailable`.
+    """
+    database = Database(resolve_database_url(url), create=create)
     if migrate:
         database.migrate()
     return database

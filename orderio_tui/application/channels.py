@@ -126,9 +126,10 @@ def normalized(form: ChannelForm) -> ChannelForm:
 
 
 def channel_problems(
-    session: Session, form: ChannelForm, *, channel_id: int | None = None
+    session: Session | None, form: ChannelForm, *, channel_id: int | None = None
 ) -> list[FieldProblem]:
-    """Everything wrong with a channel form, one message per problem."""
+    """Everything wrong with a channel form, one message per problem (without a session, all
+    but a name already taken)."""
     form = normalized(form)
     problems: list[FieldProblem] = []
     if not form.name:
@@ -141,7 +142,7 @@ def channel_problems(
                 f"'.', '_' or '-' (e.g. shop-de)",
             )
         )
-    else:
+    elif session is not None:
         clash = session.scalar(select(Channel.id).where(Channel.name == form.name))
         if clash is not None and clash != channel_id:
             problems.append(

@@ -18,7 +18,13 @@ from ..domain.models import (
     Run,
     Service,
 )
-from ..domain.scheduling import Schedule, schedule_of, schedule_problems, store_schedule
+from ..domain.scheduling import (
+    Schedule,
+    read_schedule,
+    schedule_of,
+    schedule_problems,
+    store_schedule,
+)
 from ..domain.statuses import (
     DEFAULT_LINE_ITEM_TRANSITIONS,
     DEFAULT_ORDER_TRANSITIONS,
@@ -34,8 +40,17 @@ from ..domain.statuses import (
 )
 from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed
 from .channels import channel_by_name
+from .forms import MAX_AMOUNT, text_field_problems, text_problem
 
 Configuration = ExportConfiguration | ImportConfiguration
+
+MAX_NAME = 100
+MAX_DESCRIPTION = 2000
+#: Most order numbers or SKUs one condition lists.
+MAX_LIST_ITEMS = 10_000
+#: A minimum order age of at most ten years.
+MAX_AGE_MINUTES = 10 * 366 * 24 * 60
+MAX_ORDERS_PER_RUN = 1_000_000
 
 
 def _model(kind: RunKind) -> type[ExportConfiguration] | type[ImportConfiguration]:
@@ -122,10 +137,11 @@ def _check_general(
 ) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     name = name.strip()
+    name_problems = text_field_problems("name", "name", name, MAX_NAME)
     if not name:
         problems.append(FieldProblem("name", "name is mandatory"))
-    elif len(name) > 100:
-        problems.append(FieldProblem("name", "name is longer than 100 characters"))
+    elif name_problems:
+        problems.extend(name_problems)
     else:
         model = _model(kind)
         clash = session.scalar(
@@ -142,6 +158,8 @@ def _check_general(
             )
     if not service_name.strip():
         problems.append(FieldProblem("service", "configuration type is mandatory: pick a service"))
+    elif text_problem(service_name, MAX_NAME):
+        problems.extend(text_field_problems("service", "service", service_name, MAX_NAME))
     else:
         service = session.scalar(select(Service).where(Service.name == service_name))
         if service is None:
@@ -182,6 +200,21 @@ def export_form_problems(
     problems = _check_general(
         session, RunKind.EXPORT, channel_id, form.name, form.service, configuration_id
     )
+    problems.extend(
+        text_field_problems("description", "description", form.description, MAX_DESCRIPTION)
+    )
+    problems.extend(text_field_problems("customer_id", "customer id", form.customer_id, MAX_NAME))
+    problems.extend(text_field_problems("supplier", "supplier", form.supplier, 200))
+    for field_name, label, values in (
+        ("order_numbers", "order number", form.order_numbers),
+        ("skus", "SKU", form.skus),
+    ):
+        if len(values) > MAX_LIST_ITEMS:
+            problems.append(
+                FieldProblem(field_name, f"at most {MAX_LIST_ITEMS} {label}s can be listed")
+            )
+        for value in values:
+            problems.extend(text_field_problems(field_name, label, value, MAX_NAME))
     for entity, field_name, transitions in (
         (Entity.ORDER, "order_transitions", form.order_transitions),
         (Entity.LINE_ITEM, "line_item_transitions", form.line_item_transitions),
@@ -215,18 +248,24 @@ def export_form_problems(
             FieldProblem("created_to", "creation date 'to' is before 'from': swap them")
         )
     for field_name, value in (("gross_min", form.gross_min), ("gross_max", form.gross_max)):
-        if value is not None and value < 0:
-            problems.append(FieldProblem(field_name, "amounts must be 0 or more"))
+        if value is not None and not 0 <= value <= MAX_AMOUNT:
+            problems.append(FieldProblem(field_name, f"amounts must be from 0 to {MAX_AMOUNT}"))
     if (
         form.gross_min is not None
         and form.gross_max is not None
         and form.gross_min > form.gross_max
     ):
         problems.append(FieldProblem("gross_max", "maximum amount is below the minimum"))
-    if form.min_age_minutes is not None and form.min_age_minutes < 0:
-        problems.append(FieldProblem("min_age_minutes", "minimum order age must be 0 or more"))
-    if form.max_orders is not None and form.max_orders < 1:
-        problems.append(FieldProblem("max_orders", "max orders per run must be 1 or more"))
+    if form.min_age_minutes is not None and not 0 <= form.min_age_minutes <= MAX_AGE_MINUTES:
+        problems.append(
+            FieldProblem(
+                "min_age_minutes", f"minimum order age must be from 0 to {MAX_AGE_MINUTES} minutes"
+            )
+        )
+    if form.max_orders is not None and not 1 <= form.max_orders <= MAX_ORDERS_PER_RUN:
+        problems.append(
+            FieldProblem("max_orders", f"max orders per run must be from 1 to {MAX_ORDERS_PER_RUN}")
+        )
     return problems
 
 
@@ -240,6 +279,9 @@ def import_form_problems(
     """Everything wrong with an import configuration form, one message per problem."""
     problems = _check_general(
         session, RunKind.IMPORT, channel_id, form.name, form.service, configuration_id
+    )
+    problems.extend(
+        text_field_problems("description", "description", form.description, MAX_DESCRIPTION)
     )
     problems.extend(form.schedule.problems())
     return problems
@@ -489,6 +531,8 @@ class ConfigurationRow:
     last_run_state: str | None
     last_run_at: datetime | None
     next_run_at: datetime | None
+    #: Why the stored schedule can not be scheduled (the configuration is broken), or None.
+    problem: str | None = None
 
     @property
     def type_label(self) -> str:
@@ -519,6 +563,7 @@ class ConfigurationRow:
                 "started_at": _iso(self.last_run_at),
             },
             "next_run_at": _iso(self.next_run_at),
+            "problem": self.problem,
         }
         if self.kind is RunKind.EXPORT:
             data["status_updates"] = self.status_updates
@@ -543,7 +588,7 @@ def list_configurations(
         result = []
         for row in rows:
             last = last_runs.get(row.id)
-            schedule = schedule_of(row)
+            schedule, problem = read_schedule(row)
             result.append(
                 ConfigurationRow(
                     id=row.id,
@@ -560,7 +605,8 @@ def list_configurations(
                     last_run_id=last.id if last else None,
                     last_run_state=last.state if last else None,
                     last_run_at=last.started_at if last else None,
-                    next_run_at=schedule.next_run(row.channel.timezone),
+                    next_run_at=None if problem else schedule.next_run(row.channel.timezone),
+                    problem=problem,
                 )
             )
         return result

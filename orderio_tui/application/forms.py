@@ -11,6 +11,9 @@ from decimal import Decimal, InvalidOperation
 
 from ..errors import FieldProblem
 
+#: Largest amount a form accepts (the database stores cents in 64 bits).
+MAX_AMOUNT = Decimal("999999999999.99")
+
 
 class FieldErrors:
     """Collects :class:`FieldProblem` objects while a form is parsed or checked."""
@@ -28,6 +31,45 @@ class FieldErrors:
         return bool(self.problems)
 
 
+def printable(text: str) -> str:
+    """``text`` with undecodable characters and control characters escaped, safe to show."""
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as Python passes it on
+        return f"\\x{code - 0xDC00:02x}"
+    if char.isprintable() and not 0xD800 <= code <= 0xDFFF:
+        return char
+    return char.encode("unicode_escape").decode("ascii")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A short, printable prefix of what a user typed, for a message."""
+    text = printable(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def text_problem(value: str, max_length: int) -> str | None:
+    """Why ``value`` can not be stored as a line of text, or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"'{shown(value)}' is not valid UTF-8 text"
+    if any(not char.isprintable() for char in value):
+        return f"'{shown(value)}' contains control characters"
+    if len(value) > max_length:
+        return f"is longer than {max_length} characters"
+    return None
+
+
+def text_field_problems(field: str, label: str, value: str, max_length: int) -> list[FieldProblem]:
+    """The problem of one text field of a form, if any, as a list to extend others with."""
+    problem = text_problem(value, max_length)
+    return [] if problem is None else [FieldProblem(field, f"{label} {problem}")]
+
+
 def parse_optional_int(
     errors: FieldErrors, field: str, label: str, text: str, *, minimum: int | None = None
 ) -> int | None:
@@ -38,7 +80,7 @@ def parse_optional_int(
     try:
         value = int(text)
     except ValueError:
-        errors.add(field, f"{label} '{text}' is not a whole number")
+        errors.add(field, f"{label} '{shown(text)}' is not a whole number")
         return None
     if minimum is not None and value < minimum:
         errors.add(field, f"{label} must be {minimum} or more")
@@ -53,10 +95,10 @@ def parse_optional_money(errors: FieldErrors, field: str, label: str, text: str)
     try:
         value = Decimal(text)
     except InvalidOperation:
-        errors.add(field, f"{label} '{text}' is not an amount (use e.g. 100.00)")
+        errors.add(field, f"{label} '{shown(text)}' is not an amount (use e.g. 100.00)")
         return None
-    if not value.is_finite() or value < 0:
-        errors.add(field, f"{label} must be an amount of 0 or more")
+    if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
+        errors.add(field, f"{label} must be an amount from 0 to {MAX_AMOUNT}")
         return None
     return value
 
@@ -78,12 +120,14 @@ def parse_optional_local_datetime(
             moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
         else:
             moment = datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        errors.add(field, f"{label} '{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+        if moment.tzinfo is None:
+            moment = moment.astimezone()  # local time
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        errors.add(
+            field, f"{label} '{shown(text)}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+        )
         return None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # local time
-    return moment.astimezone(UTC)
 
 
 def format_local_datetime(value: datetime | None) -> str:

@@ -38,6 +38,8 @@ from ..domain.models import (
 from ..domain.statuses import RunKind, RunState, Trigger
 
 logger = logging.getLogger(__name__)
+#: Attribute of the log records of a run's own log lines (also delivered as :class:`LogLine`).
+RUN_ID_FIELD = "orderio_run_id"
 
 #: This process, as it appears in runs' and leases' ``owner`` column.
 PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -222,7 +224,13 @@ class RunJournal:
         at = utcnow()
         with self.db.write() as session:
             session.add(RunLogLine(run_id=self.run_id, at=at, level=level, message=message))
-        logger.log(logging.getLevelName(level), "run %s: %s", self.run_id, message)
+        logger.log(
+            logging.getLevelName(level),
+            "run %s: %s",
+            self.run_id,
+            message,
+            extra={RUN_ID_FIELD: self.run_id},
+        )
         if self.events is not None:
             self.events.emit(LogLine(self.run_id, at, level, message, self.config))
 
@@ -505,7 +513,10 @@ def list_runs(
     include_idle: bool = True,
 ) -> list[RunView]:
     """Runs, newest first, filtered by configuration name, channel, kind or id; without
-    ``include_idle``, runs that found nothing to do are left out."""
+    ``include_idle``, runs that found nothing to do are left out.
+
+    A configuration name that no configuration and no run has is :class:`NotFound`.
+    """
     from .channels import channel_by_name  # channels imports nothing from here; avoids a cycle
 
     with db.read() as session:
@@ -514,9 +525,11 @@ def list_runs(
             .join(Channel, Channel.id == Run.channel_id)
             .order_by(Run.id.desc())
         )
-        if channel is not None:
-            query = query.where(Run.channel_id == channel_by_name(session, channel).id)
+        channel_id = None if channel is None else channel_by_name(session, channel).id
+        if channel_id is not None:
+            query = query.where(Run.channel_id == channel_id)
         if config is not None:
+            _check_configuration_name(session, config, channel_id)
             query = query.where(Run.config_name == config)
         if kind is not None:
             query = query.where(Run.kind == kind.value)
@@ -529,6 +542,25 @@ def list_runs(
         if limit is not None:
             query = query.limit(limit)
         return [_run_view(run, name) for run, name in session.execute(query)]
+
+
+def _check_configuration_name(session: Session, name: str, channel_id: int | None) -> None:
+    """:class:`NotFound` unless a configuration or a past run (in the channel) has ``name``."""
+    from ..errors import NotFound
+
+    known: set[str] = set()
+    for column, of_channel in (
+        (Run.config_name, Run.channel_id),
+        (ExportConfiguration.name, ExportConfiguration.channel_id),
+        (ImportConfiguration.name, ImportConfiguration.channel_id),
+    ):
+        query = select(column).distinct()
+        if channel_id is not None:
+            query = query.where(of_channel == channel_id)
+        known.update(session.scalars(query))
+    if name not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        raise NotFound(f"configuration '{name}' has no runs and does not exist (known: {listed})")
 
 
 def run_detail(db: Database, run_id: int, *, max_results: int = 5000) -> RunDetail:

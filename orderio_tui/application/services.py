@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -12,12 +13,23 @@ from sqlalchemy.orm import Session
 from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, Service
 from ..domain.statuses import ServiceKind
+from ..engines.export.stylesheet import StylesheetError, load_stylesheet
 from ..engines.sftp import SftpSettings
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed
+from .forms import shown, text_field_problems
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: How much of a path a message repeats: enough to recognise it, not a whole screen.
+PATH_LIMIT = 200
 #: Problem code of a directory that does not exist (the TUI offers to create it).
 MISSING_DIRECTORY = "missing_directory"
+#: Largest file taken for a stylesheet; anything bigger is some other file.
+MAX_STYLESHEET_BYTES = 10 * 1024 * 1024
+MAX_PATH = 4096
+#: Largest status file a service may accept: 1 TiB (beyond that it is a typing mistake).
+MAX_FILE_SIZE = 1024**4
+#: Longest a file must rest in the inbox before it is taken: one day.
+MAX_FILE_AGE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -188,9 +200,12 @@ def service_problems(
     """Everything wrong with a service form, one message per problem."""
     problems: list[FieldProblem] = []
     name = form.name.strip()
+    texts = _text_problems(form)
+    problems.extend(texts)
+    unreadable = {p.field for p in texts}
     if not name:
         problems.append(FieldProblem("name", "name is mandatory"))
-    else:
+    elif "name" not in unreadable:
         clash = session.scalar(select(Service.id).where(Service.name == name))
         if clash is not None and clash != service_id:
             problems.append(
@@ -198,11 +213,11 @@ def service_problems(
             )
     if not form.directory.strip():
         problems.append(FieldProblem("directory", "directory is mandatory"))
-    else:
+    elif "directory" not in unreadable:
         problems.extend(_directory_problems("directory", form.directory))
     for field_name in ("archive_directory", "error_directory"):
         value = getattr(form, field_name)
-        if value.strip():
+        if value.strip() and field_name not in unreadable:
             problems.extend(_directory_problems(field_name, value))
     if form.kind.is_export:
         if not form.file_prefix.strip() or any(c in form.file_prefix for c in "/\\"):
@@ -216,55 +231,127 @@ def service_problems(
     else:
         if not form.file_pattern.strip():
             problems.append(FieldProblem("file_pattern", "file pattern is mandatory, e.g. *.xml"))
-        if form.max_file_size < 1:
-            problems.append(FieldProblem("max_file_size", "size limit must be 1 byte or more"))
-        if form.min_file_age_seconds < 0:
+        if not 1 <= form.max_file_size <= MAX_FILE_SIZE:
             problems.append(
-                FieldProblem("min_file_age_seconds", "minimum file age must be 0 s or more")
+                FieldProblem("max_file_size", f"size limit must be from 1 to {MAX_FILE_SIZE} bytes")
+            )
+        if not 0 <= form.min_file_age_seconds <= MAX_FILE_AGE_SECONDS:
+            problems.append(
+                FieldProblem(
+                    "min_file_age_seconds",
+                    f"minimum file age must be from 0 to {MAX_FILE_AGE_SECONDS} s",
+                )
             )
     if form.kind is ServiceKind.EXPORT_XSLT:
         if not form.stylesheet_path.strip():
             problems.append(
                 FieldProblem("stylesheet_path", "an XSLT service needs a stylesheet path")
             )
-        elif not Path(form.stylesheet_path).expanduser().is_file():
+        elif "stylesheet_path" not in unreadable and not _is_file(_expanded(form.stylesheet_path)):
             problems.append(
                 FieldProblem(
                     "stylesheet_path",
-                    f"stylesheet '{form.stylesheet_path}' does not exist: give the path of "
-                    f"an .xsl file",
+                    f"stylesheet '{shown(form.stylesheet_path, PATH_LIMIT)}' does not exist: "
+                    f"give the path of an .xsl file",
                 )
             )
+        elif "stylesheet_path" not in unreadable:
+            problems.extend(_stylesheet_problems(_expanded(form.stylesheet_path)))
     if form.log_level not in LOG_LEVELS:
         problems.append(FieldProblem("log_level", f"log level must be one of {LOG_LEVELS}"))
     problems.extend(_sftp_problems(form))
     return problems
 
 
+# Each text field of a service with the longest value its column holds.
+_TEXT_FIELDS = (
+    ("name", "name", 100),
+    ("display_name", "display name", 200),
+    ("directory", "directory", MAX_PATH),
+    ("file_prefix", "file prefix", 100),
+    ("file_extension", "file extension", 20),
+    ("file_pattern", "file pattern", 200),
+    ("archive_directory", "archive directory", MAX_PATH),
+    ("error_directory", "error directory", MAX_PATH),
+    ("stylesheet_path", "stylesheet path", MAX_PATH),
+)
+
+
+def _expanded(text: str) -> Path:
+    """``~`` and ``~user`` expanded; a ``~name`` of no known user stays as it is."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)
+
+
+def _text_problems(form: ServiceForm) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for field_name, label, longest in _TEXT_FIELDS:
+        problems.extend(text_field_problems(field_name, label, getattr(form, field_name), longest))
+    return problems
+
+
+def _stylesheet_problems(path: Path) -> list[FieldProblem]:
+    """Whether the file compiles as the export will compile it (no file or network access)."""
+    if path.stat().st_size > MAX_STYLESHEET_BYTES:
+        return [
+            FieldProblem(
+                "stylesheet_path",
+                f"'{path}' is larger than {MAX_STYLESHEET_BYTES // 1024 // 1024} MB: "
+                f"that is not a stylesheet; give the path of an .xsl file",
+            )
+        ]
+    try:
+        load_stylesheet(path)
+    except StylesheetError as exc:
+        return [FieldProblem("stylesheet_path", exc.message)]
+    return []
+
+
 def _directory_problems(field_name: str, directory: str) -> list[FieldProblem]:
-    path = Path(directory).expanduser()
-    if not path.exists():
+    where = shown(directory, PATH_LIMIT)
+    path = _expanded(directory)
+    try:
+        is_directory = stat.S_ISDIR(path.stat().st_mode)
+    except FileNotFoundError:
         return [
             FieldProblem(
                 field_name,
-                f"directory '{directory}' does not exist: create it or choose another",
+                f"directory '{where}' does not exist: create it or choose another",
             )
         ]
-    if not path.is_dir():
-        return [FieldProblem(field_name, f"'{directory}' is not a directory: choose a directory")]
+    except OSError as exc:
+        return [FieldProblem(field_name, f"directory '{where}' can not be used: {exc.strerror}")]
+    if not is_directory:
+        return [FieldProblem(field_name, f"'{where}' is not a directory: choose a directory")]
     if not os.access(path, os.W_OK | os.X_OK):
         return [
-            FieldProblem(
-                field_name, f"directory '{directory}' is not writable: fix its permissions"
-            )
+            FieldProblem(field_name, f"directory '{where}' is not writable: fix its permissions")
         ]
     return []
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at ``path``; a path the system refuses (too long) is not."""
+    try:
+        path.stat()
+    except OSError:
+        return False
+    return True
 
 
 def missing_directories(form: ServiceForm) -> list[Path]:
     """Directories of a form that do not exist yet (for an offer to create them)."""
     values = [form.directory, form.archive_directory, form.error_directory]
-    return [Path(v).expanduser() for v in values if v.strip() and not Path(v).expanduser().exists()]
+    return [_expanded(v) for v in values if v.strip() and not _exists(_expanded(v))]
 
 
 def create_directories(form: ServiceForm) -> list[Path]:

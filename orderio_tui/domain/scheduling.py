@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schedule
@@ -234,16 +234,68 @@ def schedule_problems(value: Schedule, *, is_export: bool) -> list[FieldProblem]
     return found
 
 
-def schedule_of(configuration: Any) -> Schedule:
-    """The :class:`Schedule` of an export or import configuration row."""
-    return Schedule(
-        mode=ScheduleMode(configuration.schedule_mode or ScheduleMode.MANUAL.value),
-        every=configuration.schedule_every,
-        unit=ScheduleUnit(configuration.schedule_unit) if configuration.schedule_unit else None,
-        at=configuration.schedule_at or None,
-        weekday=Weekday(configuration.schedule_weekday) if configuration.schedule_weekday else None,
+def read_schedule(configuration: Any) -> tuple[Schedule, str | None]:
+    """The :class:`Schedule` of an export or import configuration row, and why it can not be
+    scheduled (None when it can).
+
+    Never raises: a stored value this version can not use (from an older version, or written by
+    hand) is left out of the schedule and named in the problem instead.
+    """
+    found: list[str] = []
+    mode = _stored_member(ScheduleMode, configuration.schedule_mode, "mode", found)
+    if mode is None:
+        # An unreadable mode is never run by itself; the problem says why.
+        return Schedule(mode=ScheduleMode.MANUAL), _broken(found) if found else None
+    if mode is ScheduleMode.MANUAL:
+        return Schedule(mode=mode, enabled=bool(configuration.schedule_enabled)), None
+    every = configuration.schedule_every
+    if every is not None and (isinstance(every, bool) or not isinstance(every, int)):
+        if isinstance(every, float) and every.is_integer():
+            every = int(every)  # SQLite hands back integers beyond 64 bits as REAL
+        else:
+            found.append(f"'every' {_shown(every)} is not a whole number")
+            every = None
+    at = configuration.schedule_at
+    value = Schedule(
+        mode=mode,
+        every=every,
+        unit=_stored_member(ScheduleUnit, configuration.schedule_unit, "unit", found),
+        at=None if at is None or at == "" else str(at),
+        weekday=_stored_member(Weekday, configuration.schedule_weekday, "weekday", found),
         enabled=bool(configuration.schedule_enabled),
     )
+    found.extend(problem.message for problem in value.problems())
+    return value, _broken(found) if found else None
+
+
+def schedule_of(configuration: Any) -> Schedule:
+    """The :class:`Schedule` of a configuration row (see :func:`read_schedule`)."""
+    return read_schedule(configuration)[0]
+
+
+_Member = TypeVar("_Member", ScheduleMode, ScheduleUnit, Weekday)
+
+
+def _stored_member(
+    kind: type[_Member], stored: object, label: str, found: list[str]
+) -> _Member | None:
+    if stored is None or stored == "":
+        return None
+    try:
+        return kind(stored)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        found.append(f"{label} {_shown(stored)} is unknown (known: {known})")
+        return None
+
+
+def _shown(value: object, limit: int = 30) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _broken(found: list[str]) -> str:
+    return f"stored schedule can not be used: {'; '.join(found)}: set the schedule again"
 
 
 def store_schedule(configuration: Any, value: Schedule) -> None:

@@ -31,6 +31,7 @@ with ``run_id`` 0 is a message of the scheduler itself (a run that could not eve
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import signal
@@ -73,7 +74,7 @@ from ..domain.scheduling import (
     Schedule,
     interval_seconds,
     next_due_after,
-    schedule_of,
+    read_schedule,
     signature_of,
 )
 from ..domain.statuses import RunKind, Trigger
@@ -139,9 +140,32 @@ class ScheduledConfiguration:
         return f"{self.kind.value} {self.channel}/{self.name}"
 
 
-def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
-    """Every configuration with an enabled, valid interval schedule and an enabled service."""
+@dataclass(frozen=True)
+class BrokenSchedule:
+    """A configuration whose stored schedule can not be scheduled, and why."""
+
+    kind: RunKind
+    configuration_id: int
+    name: str
+    channel: str
+    problem: str
+
+    @property
+    def key(self) -> str:
+        return lease_key(self.kind, self.configuration_id)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.value} {self.channel}/{self.name}"
+
+
+def scan_configurations(
+    db: Database,
+) -> tuple[list[ScheduledConfiguration], list[BrokenSchedule]]:
+    """The configurations to schedule (an enabled, valid schedule and an enabled service), and
+    those whose stored schedule can not be used (each says why)."""
     found: list[ScheduledConfiguration] = []
+    broken: list[BrokenSchedule] = []
     with db.read() as session:
         for kind, model in (
             (RunKind.EXPORT, ExportConfiguration),
@@ -155,18 +179,26 @@ def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
                 .order_by(model.id)
             ).all()
             for row, channel, zone in rows:
-                value = schedule_of(row)
-                if not value.is_active or value.problems():
+                value, problem = read_schedule(row)
+                if problem is None and value.on_order_creation and kind is not RunKind.EXPORT:
+                    problem = "only export configurations can run on order creation"
+                if problem:
+                    broken.append(BrokenSchedule(kind, row.id, row.name, channel, problem))
                     continue
-                if value.on_order_creation and kind is not RunKind.EXPORT:
-                    continue  # only exports run on order creation
+                if not value.is_active:
+                    continue
                 settle = getattr(row, "min_age_minutes", None) or 0
                 found.append(
                     ScheduledConfiguration(
                         kind, row.id, row.name, channel, value, row.channel_id, settle, zone or ""
                     )
                 )
-    return found
+    return found, broken
+
+
+def scheduled_configurations(db: Database) -> list[ScheduledConfiguration]:
+    """Every configuration the scheduler runs (see :func:`scan_configurations`)."""
+    return scan_configurations(db)[0]
 
 
 # --------------------------------------------------------------------------- heartbeats
@@ -326,6 +358,8 @@ class BackgroundScheduler:
         self._skip_queued: set[str] = set()
         self._running: dict[str, ScheduledConfiguration] = {}
         self._next_due: tuple[str, datetime] | None = None
+        #: Problem last reported per broken configuration: each is reported once, not every sync.
+        self._broken: dict[str, str] = {}
         self._threads: list[threading.Thread] = []
         self._loop_thread: threading.Thread | None = None
         self._started_at = utcnow()
@@ -401,6 +435,7 @@ class BackgroundScheduler:
             logger.exception("removing the scheduler heartbeat failed")
         self._jobs.clear()
         self._due.clear()
+        self._broken = {}
         self._next_due = None
         self._loop_thread = None
 
@@ -468,7 +503,8 @@ class BackgroundScheduler:
         return max(wait, 0.005)
 
     def _sync(self) -> None:
-        current = {c.key: c for c in scheduled_configurations(self.db)}
+        runnable, broken = scan_configurations(self.db)
+        current = {c.key: c for c in runnable}
         stored = read_due_times(self.db, current)
         now = utcnow()
         changed = False
@@ -491,7 +527,19 @@ class BackgroundScheduler:
                         seen_version=versions.get(config.channel_id, 0),
                     )
                 else:
-                    first = next_due_after(config.schedule, now, zone=config.timezone)
+                    try:
+                        first = next_due_after(config.schedule, now, zone=config.timezone)
+                    except (ValueError, OverflowError) as exc:
+                        broken.append(
+                            BrokenSchedule(
+                                config.kind,
+                                config.configuration_id,
+                                config.name,
+                                config.channel,
+                                f"can not be scheduled: {exc}",
+                            )
+                        )
+                        continue
                     due = seed_due_time(self.db, key, signature, first, replacing=due)
             with self._lock:
                 old = self._jobs.get(key)
@@ -514,6 +562,16 @@ class BackgroundScheduler:
         forget_due_times(self.db, keep=current)
         if changed:
             self._remember_next_due()
+        self._report_broken(broken)
+
+    def _report_broken(self, broken: list[BrokenSchedule]) -> None:
+        """Say once per configuration (and again only if the problem changes) why it is not run."""
+        reported: dict[str, str] = {}
+        for item in broken:
+            reported[item.key] = item.problem
+            if self._broken.get(item.key) != item.problem:
+                self._report(item, f"{item.label}: not scheduled: {item.problem}", "WARNING")
+        self._broken = reported
 
     def _remember_next_due(self) -> None:
         with self._lock:
@@ -692,7 +750,12 @@ class BackgroundScheduler:
         for message in recover_abandoned_runs(self.db, events=self.events):
             logger.warning("recovered at scheduler start: %s", message)
 
-    def _report(self, config: ScheduledConfiguration, message: str, level: str = "ERROR") -> None:
+    def _report(
+        self,
+        config: ScheduledConfiguration | BrokenSchedule,
+        message: str,
+        level: str = "ERROR",
+    ) -> None:
         self.events.emit(LogLine(0, utcnow(), level, message, config.name))
 
     # ------------------------------------------------------------------ heartbeat thread
@@ -856,6 +919,8 @@ def run_headless(
     On SIGTERM, SIGINT or SIGHUP it stops cleanly: no new runs, the current ones may finish
     (up to ``stop_timeout`` seconds; a second signal stops waiting) and release their leases.
     """
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise ValueError(f"duration must be a finite number of seconds above 0, not {duration}")
     out = out if out is not None else sys.stdout
     stop = stop if stop is not None else threading.Event()
     events = RunEvents()

@@ -116,7 +116,7 @@ def test_bad_schedules_exit_2_with_a_clear_message(demo_300) -> None:
     base = ("export", "schedule", "erp-export", "--channel", "demo-b2c")
     zero = demo_300(*base, "--every", "0", "--unit", "minutes")
     assert zero.code == 2
-    assert "'every' must be a whole number of 1 or more" in zero.err
+    assert "Invalid value for '--every': 0 is not in the range 1<=x" in zero.err
     late = demo_300(*base, "--every", "1", "--unit", "days", "--at", "25:00")
     assert late.code == 2
     assert "'25:00' is not a valid HH:MM" in late.err
@@ -164,6 +164,7 @@ def test_a_db_that_is_not_a_database_exits_2_with_one_line(orderio, tmp_path: Pa
 
 def test_the_environment_variable_chooses_the_database(orderio, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("ORDERIO_DB", f"sqlite:///{tmp_path / 'env.db'}")
+    assert orderio("demo", "--root", str(tmp_path / "root"), "--orders", "3", db=None).code == 0
     result = orderio("runs", "--json", db=None)
     assert result.code == 0
     assert (tmp_path / "env.db").exists()

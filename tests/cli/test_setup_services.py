@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from orderio_tui.application.services import ServiceForm, create_service
 from orderio_tui.database import open_database
 from orderio_tui.domain.statuses import ServiceKind
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def test_service_list_shows_the_demo_services_and_their_users(demo_300) -> None:
@@ -44,7 +47,7 @@ def test_a_removed_export_directory_fails_with_the_fix(demo_300, demo_root: Path
 
 def test_an_xslt_service_checks_that_its_stylesheet_compiles(orderio, db_url, tmp_path) -> None:
     stylesheet = tmp_path / "broken.xsl"
-    stylesheet.write_text("<xsl:stylesheet xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>")
+    shutil.copy(REPOSITORY / "sample_data" / "orders-to-csv.xsl", stylesheet)
     db = open_database(db_url)
     try:
         create_service(
@@ -59,6 +62,8 @@ def test_an_xslt_service_checks_that_its_stylesheet_compiles(orderio, db_url, tm
         )
     finally:
         db.dispose()
+    # A stylesheet is checked when the service is saved; here it broke afterwards.
+    stylesheet.write_text("<xsl:stylesheet xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>")
     result = orderio("service", "test", "csv", "--json")
     assert result.code == 1
     checks = {c["check"]: c for c in result.json()["checks"]}

@@ -159,9 +159,28 @@ def test_illegal_transitions_and_ranges_are_reported(shop: Database) -> None:
     assert "NEW → DELIVERED is not allowed" in problems["order_transitions"][0]
     assert "CANCELLED → INPROGRESS" in problems["line_item_transitions"][0]
     assert problems["gross_max"] == ["maximum amount is below the minimum"]
-    assert problems["max_orders"] == ["max orders per run must be 1 or more"]
-    assert problems["min_age_minutes"] == ["minimum order age must be 0 or more"]
+    assert problems["max_orders"] == ["max orders per run must be from 1 to 1000000"]
+    assert problems["min_age_minutes"] == ["minimum order age must be from 0 to 5270400 minutes"]
     assert problems["order_statuses"] == ["unknown order status: BOGUS"]
+
+
+def test_huge_numbers_and_unstorable_text_are_validation_messages(shop: Database) -> None:
+    form = ExportConfigurationForm(
+        "erp\x00",
+        "xml-out",
+        description="\udcff",
+        gross_max=Decimal("1e999999"),
+        max_orders=10**30,
+        min_age_minutes=10**20,
+        skus=["x" * 101],
+    )
+    with pytest.raises(ValidationFailed) as info:
+        create_export_configuration(shop, "b2c", form)
+    problems = _problems(info)
+    assert problems["name"] == ["name 'erp\\x00' contains control characters"]
+    assert problems["description"] == ["description '\\xff' is not valid UTF-8 text"]
+    assert "from 0 to 999999999999.99" in problems["gross_max"][0]
+    assert set(problems) >= {"max_orders", "min_age_minutes", "skus"}
 
 
 @pytest.mark.parametrize(

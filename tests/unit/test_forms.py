@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -57,3 +58,16 @@ def test_local_dates_become_utc_and_back(monkeypatch) -> None:
 def test_lists_accept_commas_semicolons_and_spaces() -> None:
     assert parse_list("A, B;C  D\nA") == ["A", "B", "C", "D"]
     assert parse_list("") == []
+
+
+def test_dates_and_amounts_out_of_range_are_problems_not_exceptions(monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        errors = FieldErrors()
+        assert parse_optional_local_datetime(errors, "from", "from", "0001-01-01") is None
+        assert parse_optional_money(errors, "max", "maximum", "1e999999") is None
+        assert [p.field for p in errors.problems] == ["from", "max"]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

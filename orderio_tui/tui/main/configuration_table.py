@@ -45,7 +45,7 @@ class ConfigurationTable(DataTable):
                 row.schedule.describe(),
                 local_short(row.last_run_at),
                 state(last_state),
-                local_short(row.next_run_at),
+                "BROKEN" if row.problem else local_short(row.next_run_at),
                 key=str(row.id),
             )
         self.border_subtitle = "" if rows else "none yet: press n to create one"
