@@ -27,6 +27,7 @@ from sqlalchemy import or_, select, update
 
 from ..database import Database
 from ..domain.models import Alert, AlertNotice, utcnow
+from .incidents import check_overdue, check_scheduler_silence
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class DeliveryReport:
     delivered: int = 0
     retrying: int = 0
     abandoned: int = 0
+    #: Notices that the checks before it put into the outbox (see :func:`check_and_deliver`).
+    opened: int = 0
 
 
 def body_of(payload: dict[str, Any]) -> bytes:
@@ -230,3 +233,12 @@ def deliver_pending(
         with db.write() as session:
             session.execute(update(AlertNotice).where(AlertNotice.id == notice_id).values(values))
     return DeliveryReport(delivered, retrying, abandoned)
+
+
+def check_and_deliver(db: Database, *, timeout: float = TIMEOUT_SECONDS) -> DeliveryReport:
+    """Look for overdue schedules and a silent scheduler, then send what is due: what a
+    scheduler does every 30 s, and ``orderio-tui alerts check`` once."""
+    with db.write() as session:
+        opened = len(check_overdue(session)) + len(check_scheduler_silence(session))
+    report = deliver_pending(db, timeout=timeout)
+    return DeliveryReport(report.delivered, report.retrying, report.abandoned, opened)

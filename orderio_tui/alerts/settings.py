@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.models import Alert, Channel
-from ..errors import FieldProblem, NotFound, ValidationFailed
+from ..domain.models import Alert, Channel, ExportConfiguration, ImportConfiguration
+from ..errors import FieldProblem, ValidationFailed
 
 
 class AlertEvent(StrEnum):
@@ -105,27 +105,60 @@ class AlertSettings:
         return found
 
 
+def reference_problems(session: Session, settings: AlertSettings) -> list[FieldProblem]:
+    """The alert's channel and configuration names that name nothing in the database."""
+    found: list[FieldProblem] = []
+    channel_id = _channel_id(session, settings.channel)
+    if settings.channel and channel_id is None:
+        known = ", ".join(session.scalars(select(Channel.name).order_by(Channel.name)))
+        found.append(
+            FieldProblem(
+                "channel",
+                f"channel '{settings.channel[:60]}' does not exist: create it first"
+                + (f" or use one of: {known}" if known else ""),
+            )
+        )
+        return found
+    if settings.configurations:
+        names: set[str] = set()
+        for model in (ExportConfiguration, ImportConfiguration):
+            query = select(model.name).where(model.name.in_(settings.configurations))
+            if channel_id is not None:
+                query = query.where(model.channel_id == channel_id)
+            names.update(session.scalars(query))
+        unknown = [name[:60] for name in settings.configurations if name not in names]
+        if unknown:
+            where = f" in channel '{settings.channel}'" if settings.channel else ""
+            found.append(
+                FieldProblem(
+                    "configurations",
+                    f"no configuration named {', '.join(unknown)}{where}: check the names",
+                )
+            )
+    return found
+
+
+def _channel_id(session: Session, name: str | None) -> int | None:
+    if not name:
+        return None
+    return session.scalars(select(Channel.id).where(Channel.name == name)).first()
+
+
 def save_alert(session: Session, settings: AlertSettings) -> Alert:
     """Create or update the alert ``settings.name`` in the caller's transaction.
 
-    Raises :class:`ValidationFailed` with every problem, :class:`NotFound` for an unknown
-    channel.
+    Raises :class:`ValidationFailed` with every problem, the names of a channel or
+    configurations that do not exist among them (so each can be shown at its field).
     """
-    problems = settings.problems()
+    problems = [*settings.problems(), *reference_problems(session, settings)]
     if problems:
         raise ValidationFailed(problems)
-    channel_id = None
-    if settings.channel:
-        channel = session.scalars(select(Channel).where(Channel.name == settings.channel)).first()
-        if channel is None:
-            raise NotFound(f"channel '{settings.channel[:60]}' does not exist: create it first")
-        channel_id = channel.id
     alert = session.scalars(select(Alert).where(Alert.name == settings.name)).first()
     if alert is None:
         alert = Alert(name=settings.name)
         session.add(alert)
     alert.events = list(settings.events)
-    alert.channel_id = channel_id
+    alert.channel_id = _channel_id(session, settings.channel)
     alert.configurations = list(settings.configurations)
     alert.silent_minutes = settings.silent_minutes
     alert.webhook_url = settings.webhook_url
@@ -141,3 +174,26 @@ def save_alert(session: Session, settings: AlertSettings) -> Alert:
     alert.enabled = settings.enabled
     session.flush()
     return alert
+
+
+def settings_of(session: Session, alert: Alert) -> AlertSettings:
+    """The settings a stored alert was saved with (the reverse of :func:`save_alert`)."""
+    channel = session.get(Channel, alert.channel_id) if alert.channel_id else None
+    return AlertSettings(
+        name=alert.name,
+        events=tuple(alert.events or ()),
+        channel=channel.name if channel else None,
+        configurations=tuple(alert.configurations or ()),
+        silent_minutes=alert.silent_minutes,
+        webhook_url=alert.webhook_url,
+        secret_env=alert.secret_env,
+        smtp_host=alert.smtp_host,
+        smtp_port=alert.smtp_port,
+        smtp_user=alert.smtp_user,
+        password_env=alert.password_env,
+        smtp_starttls=alert.smtp_starttls,
+        smtp_ca_file=alert.smtp_ca_file,
+        mail_from=alert.mail_from,
+        mail_to=tuple(alert.mail_to or ()),
+        enabled=alert.enabled,
+    )

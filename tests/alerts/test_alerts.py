@@ -30,7 +30,7 @@ from orderio_tui.domain.models import (
 )
 from orderio_tui.domain.scheduling import Schedule
 from orderio_tui.domain.statuses import RunKind, RunState, ScheduleMode, ScheduleUnit, Trigger
-from orderio_tui.errors import NotFound, ValidationFailed
+from orderio_tui.errors import ValidationFailed
 from orderio_tui.jobs.execute import run_configuration
 
 SECRET = "s3cret-for-tests"
@@ -299,8 +299,20 @@ def test_alert_settings_are_checked_where_they_are_read(db: Database) -> None:
     unknown_channel = AlertSettings(
         name="x", events=("failed",), channel="nope", webhook_url="https://h/x", secret_env="S"
     )
-    with db.write() as session, pytest.raises(NotFound, match="channel 'nope' does not exist"):
+    with db.write() as session, pytest.raises(ValidationFailed) as refused:
         save_alert(session, unknown_channel)
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("channel", "channel 'nope' does not exist: create it first")
+    ]
+    unknown_configuration = AlertSettings(
+        name="x", events=("failed",), configurations=("erp-exprot",), webhook_url="https://h/x",
+        secret_env="S",
+    )  # fmt: skip
+    with db.write() as session, pytest.raises(ValidationFailed) as refused:
+        save_alert(session, unknown_configuration)
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("configurations", "no configuration named erp-exprot: check the names")
+    ]
 
 
 def test_a_scheduler_delivers_what_is_left_in_the_outbox(
