@@ -28,6 +28,7 @@ from sqlalchemy import or_, select, update
 from ..database import Database
 from ..domain.models import Alert, AlertNotice, utcnow
 from .incidents import check_overdue, check_scheduler_silence
+from .settings import TEST
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ def send_webhook(
 
 def _subject(payload: dict[str, Any]) -> str:
     event = str(payload.get("event", "")).upper()
+    if payload.get("event") == TEST:
+        return f"[orderio] {event}: alert {payload.get('alert')}"
     if payload.get("config"):
         where = f"{payload.get('kind')} {payload.get('channel')}/{payload.get('config')}"
         run = f" run {payload['run_id']}" if payload.get("run_id") else ""

@@ -26,6 +26,8 @@ class AlertEvent(StrEnum):
 
 #: The event of the notice sent when an incident is over.
 RESOLVED = "resolved"
+#: The event of a notice sent by hand to try an alert's destinations (never in the outbox).
+TEST = "test"
 
 MAX_SILENT_MINUTES = 7 * 24 * 60
 MAX_RECIPIENTS = 50

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..alerts.delivery import DeliveryFailed, send_mail, send_webhook
 from ..alerts.incidents import SCHEDULER_SUBJECT, notice_document
-from ..alerts.settings import AlertSettings, save_alert, settings_of
+from ..alerts.settings import TEST, AlertSettings, save_alert, settings_of
 from ..database import Database
 from ..domain.models import (
     Alert,
@@ -34,8 +34,6 @@ from ..domain.models import (
 from ..errors import FieldProblem, NotFound, ValidationFailed
 from .forms import FieldErrors, parse_list, parse_optional_int
 
-#: The event of a notice sent by ``alerts test`` (never written to the outbox).
-TEST_EVENT = "test"
 #: Undelivered notices shown per alert (the newest).
 _UNDELIVERED_SHOWN = 20
 
@@ -317,7 +315,7 @@ def send_test_notice(db: Database, name: str) -> list[TestDelivery]:
         "state": None,
         "message": f"test notice of alert '{name}', sent by {who}",
     }
-    document = notice_document(alert.name, TEST_EVENT, payload, utcnow())
+    document = notice_document(alert.name, TEST, payload, utcnow())
     results = []
     for target, send, destination in (
         ("webhook", send_webhook, alert.webhook_url),

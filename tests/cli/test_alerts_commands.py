@@ -105,6 +105,10 @@ def test_the_same_by_starttls_mail_with_the_alert_from_config_apply(
         assert subjects[0].startswith("[orderio] FAILED: export demo-b2c/erp-export run ")
         assert subjects[1].startswith("[orderio] RESOLVED: export demo-b2c/erp-export run ")
         assert smtp.mailbox.envelopes[0] == ("orderio@shop.example", ["ops@shop.example"])
+
+        tested = demo_300("alerts", "test", "mail")
+        assert tested.out == "email ops@shop.example: delivered\n"
+        assert smtp.mailbox.messages[2]["Subject"] == "[orderio] TEST: alert mail"
     finally:
         smtp.stop()
 
