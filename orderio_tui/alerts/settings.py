@@ -31,6 +31,9 @@ TEST = "test"
 
 MAX_SILENT_MINUTES = 7 * 24 * 60
 MAX_RECIPIENTS = 50
+MAX_CONFIGURATIONS = 100
+#: Longest texts, by field (what the database columns hold, or more than any real value needs).
+_MAX_LENGTHS = {"webhook_url": 2000, "smtp_user": 200, "smtp_ca_file": 1000}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _ADDRESS = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]{1,255}$")
@@ -75,9 +78,21 @@ class AlertSettings:
                 problem("on", f"unknown event '{event[:40]}'; use {', '.join(allowed)}")
         if not 1 <= self.silent_minutes <= MAX_SILENT_MINUTES:
             problem("silent_minutes", f"a whole number of minutes from 1 to {MAX_SILENT_MINUTES}")
+        if len(self.configurations) > MAX_CONFIGURATIONS:
+            problem("configurations", f"at most {MAX_CONFIGURATIONS} configuration names")
+        for name in self.configurations:
+            if not name.strip():
+                problem("configurations", "an empty name: remove it")
+            elif len(name) > 100:
+                problem("configurations", f"'{name[:60]}…' is longer than a configuration name")
+        too_long = {
+            key for key, most in _MAX_LENGTHS.items() if len(getattr(self, key) or "") > most
+        }
+        for key in sorted(too_long):
+            problem(key, f"at most {_MAX_LENGTHS[key]} characters")
         if not self.webhook_url and not self.smtp_host:
             problem("webhook_url", "give a webhook_url, or smtp_host with from and to, or both")
-        if self.webhook_url:
+        if self.webhook_url and "webhook_url" not in too_long:
             parts = urlsplit(self.webhook_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 problem("webhook_url", "an http:// or https:// address, e.g. https://hooks/x")
@@ -102,7 +117,8 @@ class AlertSettings:
                     problem("to", f"'{address[:60]}' is not an e-mail address")
             if self.smtp_user and not self.password_env:
                 problem("password_env", "name the environment variable holding the SMTP password")
-            if self.smtp_ca_file and not Path(self.smtp_ca_file).is_file():
+            ca_file = self.smtp_ca_file if "smtp_ca_file" not in too_long else None
+            if ca_file and not Path(ca_file).is_file():
                 problem("smtp_ca_file", f"{self.smtp_ca_file[:200]} does not exist")
         return found
 
