@@ -73,6 +73,16 @@ async def test_the_list_shows_events_destinations_open_incidents_and_the_last_er
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, "s3cret")
     store_alert(db, _ops(webhook.url, events=("failed", "partial")), new=True)
+    widest = _ops(
+        webhook.url,
+        name="w" * 100,
+        events=("failed", "partial", "overdue", "scheduler-silent"),
+        smtp_host="mail.shop.example",
+        mail_from="orderio@shop.example",
+        mail_to=("ops@shop.example",),
+        channel="demo-b2b",
+    )
+    store_alert(db, widest, new=True)
     webhook.status = 500
     shutil.rmtree(tmp_path / "root" / "export")
     with db.read() as session:
@@ -82,14 +92,14 @@ async def test_the_list_shows_events_destinations_open_incidents_and_the_last_er
 
     async with app.run_test(size=(80, 24)) as pilot:
         table = await _open_alerts(pilot, app)
-        assert table.row_count == 1
-        assert _row(table, 0) == [
-            "ops",
-            "failed,partial",
-            "webhook",
-            "1",
-            "1",
-            "webhook http://127.0.0.…",
+        assert table.row_count == 2
+        assert _row(table, 0) == ["ops", "failed,partial", "webhook", "1", "retrying"]
+        assert _row(table, 1) == [
+            "wwwwwwwwwwwwwww…",
+            "failed,partial,overdu…",
+            "webhook, e-mail",
+            "–",
+            "ok",
         ]
         detail = _detail(app)
         assert "ops · on failed, partial · demo-b2c: all configurations" in detail
@@ -97,7 +107,7 @@ async def test_the_list_shows_events_destinations_open_incidents_and_the_last_er
         assert "Open: failed of export demo-b2c/erp-export since " in detail
         assert "Undelivered: failed by webhook, 1 attempt(s), next try " in detail
         assert f"Last delivery error: webhook {webhook.url} answered HTTP 500" in detail
-        # Readable at 80 columns: the list needs no sideways scrolling.
+        # Readable at 80 columns: even the widest row needs no sideways scrolling.
         assert table.virtual_size.width <= table.scrollable_content_region.width
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))

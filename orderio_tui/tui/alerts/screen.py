@@ -26,12 +26,24 @@ from ..widgets.confirm import ConfirmScreen
 if TYPE_CHECKING:
     from ..app import OrderioApp
 
-#: Characters of the last delivery error shown in the list (the detail shows all of it).
-_ERROR_WIDTH = 24
+#: Widest name and event list in the list, so that its columns fit 80 columns (the detail under
+#: it shows everything in full, the last delivery error too).
+_NAME_WIDTH = 16
+_EVENTS_WIDTH = 22
 
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def delivery_state(view: AlertView) -> str:
+    """``retrying`` while a notice waits for another try, ``given up`` when one was abandoned,
+    ``failed`` for an older error, ``ok`` otherwise."""
+    if any(not notice.abandoned for notice in view.undelivered):
+        return "retrying"
+    if view.undelivered:
+        return "given up"
+    return "failed" if view.last_error else "ok"
 
 
 def detail_text(view: AlertView) -> str:
@@ -113,7 +125,7 @@ class AlertsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Alerts"
         table = self.query_one("#alerts", DataTable)
-        table.add_columns("Name", "On", "Sends to", "Open", "Unsent", "Last error")
+        table.add_columns("Name", "On", "Sends to", "Open", "Delivery")
         self.load()
         table.focus()
 
@@ -129,12 +141,11 @@ class AlertsScreen(Screen[None]):
         for view in views:
             settings = view.settings
             table.add_row(
-                view.name + ("" if settings.enabled else " (off)"),
-                ",".join(settings.events),
+                _short(view.name + ("" if settings.enabled else " (off)"), _NAME_WIDTH),
+                _short(",".join(settings.events), _EVENTS_WIDTH),
                 ", ".join(d.split()[0] for d in view.destinations),  # webhook, e-mail
                 str(len(view.open_incidents)) if view.open_incidents else NOTHING,
-                str(len(view.undelivered)) if view.undelivered else NOTHING,
-                _short(view.last_error, _ERROR_WIDTH) if view.last_error else NOTHING,
+                delivery_state(view),
                 key=view.name,
             )
         table.border_subtitle = "" if views else "none yet: press n to create one"
