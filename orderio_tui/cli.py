@@ -331,6 +331,10 @@ from .cli_setup import COMMAND_GROUPS  # noqa: E402  (the groups use this module
 for _command_group in COMMAND_GROUPS:
     cli.add_command(_command_group)
 
+from .cli_alerts import alerts_group  # noqa: E402
+
+cli.add_command(alerts_group)
+
 
 # --------------------------------------------------------------------------- orders, runs
 

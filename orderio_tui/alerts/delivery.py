@@ -27,6 +27,8 @@ from sqlalchemy import or_, select, update
 
 from ..database import Database
 from ..domain.models import Alert, AlertNotice, utcnow
+from .incidents import check_overdue, check_scheduler_silence
+from .settings import TEST
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class DeliveryReport:
     delivered: int = 0
     retrying: int = 0
     abandoned: int = 0
+    #: Notices that the checks before it put into the outbox (see :func:`check_and_deliver`).
+    opened: int = 0
 
 
 def body_of(payload: dict[str, Any]) -> bytes:
@@ -102,6 +106,8 @@ def send_webhook(
 
 def _subject(payload: dict[str, Any]) -> str:
     event = str(payload.get("event", "")).upper()
+    if payload.get("event") == TEST:
+        return f"[orderio] {event}: alert {payload.get('alert')}"
     if payload.get("config"):
         where = f"{payload.get('kind')} {payload.get('channel')}/{payload.get('config')}"
         run = f" run {payload['run_id']}" if payload.get("run_id") else ""
@@ -230,3 +236,12 @@ def deliver_pending(
         with db.write() as session:
             session.execute(update(AlertNotice).where(AlertNotice.id == notice_id).values(values))
     return DeliveryReport(delivered, retrying, abandoned)
+
+
+def check_and_deliver(db: Database, *, timeout: float = TIMEOUT_SECONDS) -> DeliveryReport:
+    """Look for overdue schedules and a silent scheduler, then send what is due: what a
+    scheduler does every 30 s, and ``orderio-tui alerts check`` once."""
+    with db.write() as session:
+        opened = len(check_overdue(session)) + len(check_scheduler_silence(session))
+    report = deliver_pending(db, timeout=timeout)
+    return DeliveryReport(report.delivered, report.retrying, report.abandoned, opened)

@@ -92,12 +92,19 @@ def _open_incident(session: Session, alert_id: int, subject: str) -> AlertIncide
     ).first()
 
 
+def notice_document(
+    alert_name: str, event: str, payload: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    """The JSON document of a notice (SPEC §16), as a webhook receives it."""
+    return {"alert": alert_name, "event": event, **payload, "at": _iso(at)}
+
+
 def _notice(
     session: Session, alert: Alert, event: str, payload: dict[str, Any]
 ) -> list[AlertNotice]:
     """One outbox row per destination of the alert (webhook, e-mail)."""
     at = utcnow()
-    document = {"alert": alert.name, "event": event, **payload, "at": _iso(at)}
+    document = notice_document(alert.name, event, payload, at)
     targets = [
         target
         for target, configured in (("webhook", alert.webhook_url), ("email", alert.smtp_host))

@@ -48,8 +48,7 @@ from typing import TextIO
 
 from sqlalchemy import delete, select
 
-from ..alerts.delivery import deliver_pending
-from ..alerts.incidents import check_overdue, check_scheduler_silence
+from ..alerts.delivery import check_and_deliver
 from ..application.runs import (
     Heartbeat,
     LogLine,
@@ -795,10 +794,7 @@ class BackgroundScheduler:
         """Look for overdue schedules and silent schedulers, and retry undelivered notices
         (SPEC §16); a failure here is logged and never stops the scheduler."""
         try:
-            with self.db.write() as session:
-                check_overdue(session)
-                check_scheduler_silence(session)
-            deliver_pending(self.db)
+            check_and_deliver(self.db)
         except Exception:
             logger.exception("checking or delivering alerts failed; trying again later")
 

@@ -30,7 +30,7 @@ from orderio_tui.domain.models import (
 )
 from orderio_tui.domain.scheduling import Schedule
 from orderio_tui.domain.statuses import RunKind, RunState, ScheduleMode, ScheduleUnit, Trigger
-from orderio_tui.errors import NotFound, ValidationFailed
+from orderio_tui.errors import ValidationFailed
 from orderio_tui.jobs.execute import run_configuration
 
 SECRET = "s3cret-for-tests"
@@ -299,8 +299,20 @@ def test_alert_settings_are_checked_where_they_are_read(db: Database) -> None:
     unknown_channel = AlertSettings(
         name="x", events=("failed",), channel="nope", webhook_url="https://h/x", secret_env="S"
     )
-    with db.write() as session, pytest.raises(NotFound, match="channel 'nope' does not exist"):
+    with db.write() as session, pytest.raises(ValidationFailed) as refused:
         save_alert(session, unknown_channel)
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("channel", "channel 'nope' does not exist: create it first")
+    ]
+    unknown_configuration = AlertSettings(
+        name="x", events=("failed",), configurations=("erp-exprot",), webhook_url="https://h/x",
+        secret_env="S",
+    )  # fmt: skip
+    with db.write() as session, pytest.raises(ValidationFailed) as refused:
+        save_alert(session, unknown_configuration)
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("configurations", "no configuration named erp-exprot: check the names")
+    ]
 
 
 def test_a_scheduler_delivers_what_is_left_in_the_outbox(
@@ -329,3 +341,26 @@ def test_a_scheduler_delivers_what_is_left_in_the_outbox(
     assert [json.loads(p.body)["event"] for p in webhook.posts] == ["failed", "failed"]
     with db.read() as session:
         assert session.scalars(select(AlertNotice)).one().delivered_at is not None
+
+
+def test_every_text_of_an_alert_is_bounded_where_it_is_read(db: Database) -> None:
+    long = AlertSettings(
+        name="x",
+        events=("failed",),
+        configurations=tuple(f"c{n}" for n in range(101)),
+        webhook_url="https://hooks.example/" + "a" * 2100,
+        secret_env="S",
+        smtp_host="mail.example",
+        smtp_user="u" * 201,
+        password_env="P",
+        smtp_ca_file="/" + "d" * 1100,
+        mail_from="orderio@shop.example",
+        mail_to=("ops@shop.example",),
+    )
+    problems = {problem.field: problem.message for problem in long.problems()}
+    assert problems == {
+        "configurations": "at most 100 configuration names",
+        "webhook_url": "at most 2000 characters",
+        "smtp_user": "at most 200 characters",
+        "smtp_ca_file": "at most 1000 characters",
+    }

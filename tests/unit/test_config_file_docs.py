@@ -48,7 +48,7 @@ def test_the_complete_example_passes_config_check(
         raise SystemExit(0)
     captured = capsys.readouterr()
     assert ended.value.code == 0, captured.err
-    assert "ok (applying it now: 7 to add, 0 to change, 0 to delete)" in captured.out
+    assert "ok (applying it now: 8 to add, 0 to change, 0 to delete)" in captured.out
 
 
 def test_every_key_of_every_table_is_documented_in_its_section() -> None:

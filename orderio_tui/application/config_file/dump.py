@@ -1,4 +1,4 @@
-"""`config dump`: the database's channels, services and configurations as one TOML file.
+"""`config dump`: the database's channels, services, configurations and alerts as one TOML file.
 
 The text is stable: entries sorted by name (configurations by channel, then name), keys in the
 documented order, comments naming the allowed values, no time stamps. tomlkit writes it, so
@@ -21,11 +21,19 @@ from ...domain.models import Channel, ExportConfiguration, ImportConfiguration
 from ...domain.statuses import ServiceKind
 from ...engines.files import sync_directory
 from ...errors import UserError
+from ..alerts import alert_settings_in
 from ..channels import channel_by_name, channels_in
 from ..configurations import export_form_of, import_form_of
 from ..services import services_in
 from .keys import STRINGS, SUB_TABLES, TABLE, TABLES, TRANSITIONS, Key
-from .records import Record, channel_record, export_record, import_record, service_record
+from .records import (
+    Record,
+    alert_record,
+    channel_record,
+    export_record,
+    import_record,
+    service_record,
+)
 
 HEADER = (
     "orderio configuration. `orderio-tui config apply FILE` makes a database match it;",
@@ -115,8 +123,8 @@ def _configuration_rows(session: Any, model: Any, channel_id: int | None) -> lis
 
 
 def dump_config(db: Database, channel: str | None = None) -> str:
-    """Every channel, service and configuration (with ``channel``: that channel, its
-    configurations and the services they use) as configuration file text."""
+    """Every channel, service, configuration and alert (with ``channel``: that channel, its
+    configurations, the services they use and its alerts) as configuration file text."""
     with db.read() as session:
         channel_id = channel_by_name(session, channel).id if channel else None
         exports = [
@@ -138,7 +146,20 @@ def dump_config(db: Database, channel: str | None = None) -> str:
             for view in services_in(session)
             if channel is None or view.name in used
         ]
-    return render({"channel": channels, "service": services, "export": exports, "import": imports})
+        alerts = [
+            alert_record(settings)
+            for settings in alert_settings_in(session)
+            if channel is None or settings.channel == channel
+        ]
+    return render(
+        {
+            "channel": channels,
+            "service": services,
+            "export": exports,
+            "import": imports,
+            "alert": alerts,
+        }
+    )
 
 
 def write_file(path: Path, text: str) -> None:

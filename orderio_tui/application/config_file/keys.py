@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ...alerts.settings import AlertEvent
 from ...domain.statuses import (
     CustomerType,
     LineItemStatus,
@@ -249,12 +250,32 @@ EXPORT_KEYS = (
 
 IMPORT_KEYS = (*_CONFIGURATION_KEYS, Key("schedule", TABLE))
 
+ALERT_KEYS = (
+    Key("name", STRING, mandatory=True),
+    Key("on", STRINGS, allowed=_values(AlertEvent), field="events", mandatory=True),
+    Key("channel", STRING, example='"shop-de"', hint="all channels when not set"),
+    Key("configurations", STRINGS, [], example='["erp-export"]', hint="all when not set"),
+    Key("silent_minutes", INTEGER, 10, hint="for scheduler-silent"),
+    Key("webhook_url", STRING),
+    Key("secret_env", STRING, hint="environment variable holding the HMAC secret"),
+    Key("smtp_host", STRING),
+    Key("smtp_port", INTEGER, 587),
+    Key("smtp_user", STRING),
+    Key("password_env", STRING, hint="environment variable holding the SMTP password"),
+    Key("smtp_starttls", BOOLEAN, True),
+    Key("smtp_ca_file", STRING, hint="CA certificate to verify the server (default: system)"),
+    Key("from", STRING, field="mail_from"),
+    Key("to", STRINGS, field="mail_to"),
+    Key("enabled", BOOLEAN, True),
+)
+
 #: The arrays of tables at the top of the file, and the keys of their tables.
 TABLES: dict[str, tuple[Key, ...]] = {
     "channel": CHANNEL_KEYS,
     "service": SERVICE_KEYS,
     "export": EXPORT_KEYS,
     "import": IMPORT_KEYS,
+    "alert": ALERT_KEYS,
 }
 
 #: The sub-tables of a table: (table, sub-table) → keys.

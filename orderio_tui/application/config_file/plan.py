@@ -1,27 +1,31 @@
 """`config check` and `config apply`: make the database match a configuration file.
 
-Everything happens in one write transaction: channels, then services, then configurations are
-compared with the database and created or updated through the same validating functions the TUI
-and the command line use, and with ``prune`` what the file does not name is deleted. Any problem
-(of the file's shape or of a form) rolls the whole transaction back; so do a check and a dry run,
-after they have found the plan.
+Everything happens in one write transaction: channels, then services, then configurations, then
+alerts are compared with the database and created or updated through the same validating
+functions the TUI and the command line use, and with ``prune`` what the file does not name is
+deleted. Any problem (of the file's shape or of a form) rolls the whole transaction back; so do
+a check and a dry run, after they have found the plan.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...alerts.settings import save_alert
 from ...database import Database
 from ...domain.models import Channel, ExportConfiguration, ImportConfiguration
 from ...domain.statuses import RunKind
 from ...errors import UserError, ValidationFailed
+from ..alerts import alert_settings_in, remove_alert
 from ..channels import add_channel, change_channel, channels_in, remove_channel
 from ..configurations import (
     export_form_of,
@@ -36,6 +40,7 @@ from .keys import key_path_of_field
 from .reading import ConfigFile, ConfigProblem, Entry, read_config
 from .records import (
     Record,
+    alert_record,
     channel_record,
     differences,
     export_record,
@@ -155,23 +160,26 @@ class _Applier:
         self.config = config
         self.prune = prune
         self.plan = Plan()
-        #: Names of the file's channels and services that could not be stored.
-        self.broken: dict[str, set[str]] = {"channel": set(), "service": set()}
+        #: Names of the file's channels, services and configurations that could not be stored.
+        self.broken: dict[str, set[str]] = defaultdict(set)
 
     def run(self) -> Plan:
         self._channels()
         self._services()
         for table in ("export", "import"):
             self._configurations(table)
+        self._alerts()
         self._absent()
         return self.plan
 
     # ------------------------------------------------------------------ helpers
 
-    def _problems(self, entry: Entry, error: ValidationFailed, *, skip: str = "") -> None:
+    def _problems(
+        self, entry: Entry, error: ValidationFailed, *, skip: tuple[str, ...] = ()
+    ) -> None:
         for problem in error.problems:
             path = key_path_of_field(entry.table, problem.field)
-            if problem.field == skip or path in entry.failed:
+            if problem.field in skip or path in entry.failed:
                 continue  # already reported, as a problem of the file's shape or elsewhere
             self.config.add_field_problem(entry, problem.field, problem.message)
 
@@ -188,8 +196,11 @@ class _Applier:
         new: Record,
         create: Callable[[], object],
         update: Callable[[], object],
+        *,
+        skip: tuple[str, ...] = (),
     ) -> None:
-        """Create, update or leave one channel or service; its problems go to the file's."""
+        """Create, update or leave one channel, service or alert; its problems go to the
+        file's (but not those of the fields in ``skip``, reported elsewhere)."""
         try:
             if old is None:
                 create()
@@ -201,7 +212,7 @@ class _Applier:
                 self._record(UNCHANGED, entry, old, new)
         except ValidationFailed as error:
             self.broken[entry.table].add(entry.name)
-            self._problems(entry, error)
+            self._problems(entry, error, skip=skip)
 
     def _channels(self) -> None:
         existing = {view.name: view for view in channels_in(self.session)}
@@ -276,9 +287,31 @@ class _Applier:
                     configuration_id=row.id if row is not None else None,
                 )
             except ValidationFailed as error:
-                self._problems(entry, error, skip="service" if broken_service else "")
+                self.broken[table].add(entry.name)
+                self._problems(entry, error, skip=("service",) if broken_service else ())
                 continue
             self._record(CREATE if row is None else UPDATE, entry, old, new)
+
+    # ------------------------------------------------------------------ alerts
+
+    def _alerts(self) -> None:
+        existing = {settings.name: settings for settings in alert_settings_in(self.session)}
+        broken_configurations = self.broken["export"] | self.broken["import"]
+        for entry in self.config.of("alert"):
+            before = existing.get(entry.name)
+            settings = entry.form
+            skip = ("channel",) if settings.channel in self.broken["channel"] else ()
+            if broken_configurations.intersection(settings.configurations):
+                skip += ("configurations",)  # their own problems are reported at them
+            save = partial(save_alert, self.session, settings)
+            self._put(
+                entry,
+                alert_record(before) if before else None,
+                alert_record(settings),
+                save,
+                save,
+                skip=skip,
+            )
 
     # ------------------------------------------------------------------ not in the file
 
@@ -291,6 +324,10 @@ class _Applier:
         for table in _MODELS:  # what the file's configurations use is in the file, too
             for entry in self.config.of(table):
                 named |= {("channel", None, entry.channel), ("service", None, entry.form.service)}
+        named |= {("channel", None, entry.form.channel) for entry in self.config.of("alert")}
+        for settings in alert_settings_in(self.session):  # first: they may name a channel
+            if ("alert", None, settings.name) not in named:
+                self._absent_one("alert", settings.name, remove_alert, settings.name)
         for table, model in _MODELS.items():
             rows = self.session.scalars(
                 select(model).join(Channel).order_by(Channel.name, model.name)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ...alerts.settings import AlertSettings
 from ...domain.scheduling import Schedule
 from ...domain.statuses import ScheduleMode, ScheduleUnit, ServiceKind, Weekday
 from ..channels import ChannelForm
@@ -26,6 +27,7 @@ from .keys import (
     DATETIME,
     SCHEDULE_KEYS,
     SFTP_KEYS,
+    STRINGS,
     TABLE,
     TABLES,
     Key,
@@ -57,7 +59,7 @@ class ConfigProblem:
 
 @dataclass
 class Entry:
-    """One table of the file (a channel, service or configuration) and its form."""
+    """One table of the file (a channel, service, configuration or alert) and its form."""
 
     table: str
     index: int
@@ -265,11 +267,26 @@ def _configuration_entry(reader: _TableReader, data: dict[str, Any]) -> Entry | 
     return Entry(table, reader.index, values["name"].strip(), form, values["channel"].strip())
 
 
+def _alert_entry(reader: _TableReader, data: dict[str, Any]) -> Entry | None:
+    keys = TABLES["alert"]
+    values = reader.values(data, keys)
+    if "name" not in values:
+        return None
+    fields = {
+        key.form_field: tuple(values[key.name]) if key.type == STRINGS else values[key.name]
+        for key in keys
+        if key.name in values
+    }
+    fields["name"] = values["name"].strip()
+    return Entry("alert", reader.index, fields["name"], AlertSettings(**fields))
+
+
 _ENTRY_READERS = {
     "channel": _channel_entry,
     "service": _service_entry,
     "export": _configuration_entry,
     "import": _configuration_entry,
+    "alert": _alert_entry,
 }
 
 

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from ...alerts.settings import AlertEvent, AlertSettings
 from ...domain.models import CENT
 from ...domain.scheduling import Schedule
 from ...domain.statuses import ScheduleMode
 from ..channels import ChannelForm, normalized
 from ..configurations import ExportConfigurationForm, ImportConfigurationForm
 from ..services import ServiceForm
-from .keys import CONDITION_KEYS, SERVICE_KEYS, SFTP_KEYS, TABLE
+from .keys import ALERT_KEYS, CONDITION_KEYS, SERVICE_KEYS, SFTP_KEYS, TABLE
 
 Record = dict[str, Any]
 
@@ -108,6 +109,29 @@ def export_record(channel: str, form: ExportConfigurationForm) -> Record:
 def import_record(channel: str, form: ImportConfigurationForm) -> Record:
     """An import configuration's keys with its schedule sub-table."""
     return {**_configuration_record(channel, form), "schedule": schedule_record(form.schedule)}
+
+
+def alert_record(settings: AlertSettings) -> Record:
+    """An alert's keys: those of its destinations (and ``silent_minutes`` where it matters)."""
+    record: Record = {"name": settings.name.strip(), "on": list(settings.events)}
+    if settings.channel:
+        record["channel"] = settings.channel
+    if settings.configurations:
+        record["configurations"] = list(settings.configurations)
+    if AlertEvent.SCHEDULER_SILENT in settings.events:
+        record["silent_minutes"] = settings.silent_minutes
+    if settings.webhook_url:
+        record["webhook_url"] = settings.webhook_url
+        record["secret_env"] = settings.secret_env
+    if settings.smtp_host:
+        for key in ALERT_KEYS:
+            value = getattr(settings, key.form_field, None)
+            if key.name.startswith("smtp_") or key.name == "password_env":
+                record[key.name] = value
+        record["from"] = settings.mail_from
+        record["to"] = list(settings.mail_to)
+    record["enabled"] = settings.enabled
+    return {key: value for key, value in record.items() if value is not None}
 
 
 def flat(record: Record) -> Record:

@@ -23,7 +23,7 @@ from ...application.channels import (
 from ...errors import UserError, ValidationFailed
 from ..configuration.controls import form_snapshot
 from ..widgets.confirm import leave_unless_unsaved
-from ..widgets.field import FieldRow, clear_problems, show_problems
+from ..widgets.field import FieldRow, clear_problems, not_saved_message
 
 if TYPE_CHECKING:
     from ..app import OrderioApp
@@ -121,12 +121,7 @@ class ChannelEditScreen(Screen[str | None]):
                 view = update_channel(self.orderio.db, self.channel.name, form)
                 self.notify(f"Saved channel '{view.name}'")
         except ValidationFailed as exc:
-            unplaced = show_problems(self, exc.problems)
-            count = len(exc.problems)
-            text = f"Not saved: {count} problem{'s' if count != 1 else ''}, marked ✗"
-            if unplaced:
-                text += ": " + "; ".join(p.message for p in unplaced)
-            self.set_message(text, problem=True)
+            self.set_message(not_saved_message(self, exc.problems), problem=True)
             return
         except UserError as exc:
             self.set_message(str(exc), problem=True)

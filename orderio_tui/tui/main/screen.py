@@ -72,6 +72,7 @@ class MainScreen(Screen[None]):
         Binding("o", "orders", "Orders", id="main.orders", tooltip="Browse the orders", show=False),
         Binding("s", "services", "Services", id="main.services", tooltip="Services", show=False),
         Binding("C", "channels", "Channels", id="main.channels", tooltip="Channels", show=False),
+        Binding("a", "alerts", "Alerts", id="main.alerts", tooltip="Alerts", show=False),
         Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Quit orderio"),
     ]
 
@@ -285,3 +286,8 @@ class MainScreen(Screen[None]):
         from ..services.screen import ServicesScreen
 
         self.app.push_screen(ServicesScreen())
+
+    def action_alerts(self) -> None:
+        from ..alerts.screen import AlertsScreen
+
+        self.app.push_screen(AlertsScreen())

@@ -26,7 +26,7 @@ from ...domain.statuses import ServiceKind
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..configuration.controls import form_snapshot, select_value, set_select
 from ..widgets.confirm import ConfirmScreen, leave_unless_unsaved
-from ..widgets.field import FieldRow, clear_problems, show_problems
+from ..widgets.field import FieldRow, clear_problems, not_saved_message
 
 if TYPE_CHECKING:
     from ..app import OrderioApp
@@ -221,11 +221,7 @@ class ServiceEditScreen(Screen[None]):
         self.orderio.configurations_changed()
 
     def report(self, problems: list[FieldProblem]) -> None:
-        unplaced = show_problems(self, problems)
-        text = f"Not saved: {len(problems)} problem{'s' if len(problems) != 1 else ''}, marked ✗"
-        if unplaced:
-            text += ": " + "; ".join(p.message for p in unplaced)
-        self.set_message(text, problem=True)
+        self.set_message(not_saved_message(self, problems), problem=True)
 
     def offer_to_create(self, form: ServiceForm, paths: list[str]) -> None:
         listed = "\n".join(f"  {path}" for path in paths)

@@ -68,3 +68,14 @@ def show_problems(root: DOMNode, problems: Iterable[FieldProblem]) -> list[Field
         except NoMatches:
             unplaced.extend(FieldProblem(field, message) for message in messages)
     return unplaced
+
+
+def not_saved_message(root: DOMNode, problems: list[FieldProblem]) -> str:
+    """Show each problem at its field below ``root``; the form's line saying it was not saved
+    (with the problems that have no field of their own)."""
+    unplaced = show_problems(root, problems)
+    count = len(problems)
+    text = f"Not saved: {count} problem{'s' if count != 1 else ''}, marked ✗"
+    if unplaced:
+        text += ": " + "; ".join(p.message for p in unplaced)
+    return text

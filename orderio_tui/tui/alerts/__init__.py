@@ -1,0 +1,1 @@
+"""The alerts screen and the form of one alert (SPEC §16)."""
