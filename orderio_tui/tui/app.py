@@ -23,6 +23,7 @@ from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import UserError
 from .commands import ScreenKeysProvider
 from .display import local_clock, local_soon
+from .main.screen import MainScreen
 from .messages import RunEnded, RunsChanged
 from .run_feed import FeedBatch, RunFeed
 from .widgets.confirm import ConfirmScreen
@@ -84,8 +85,6 @@ class OrderioApp(App[None]):
     # ------------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
-        from .main.screen import MainScreen
-
         self.push_screen(MainScreen())
         self.feed.note(
             "Keys: enter open · r run · o orders · s services · ? help · ctrl+p commands"
@@ -178,8 +177,6 @@ class OrderioApp(App[None]):
         return None
 
     def _tick_status(self) -> None:
-        from .main.screen import MainScreen
-
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.update_status_line()
@@ -277,20 +274,6 @@ class OrderioApp(App[None]):
         self._tick_status()
 
     # ------------------------------------------------------------------ navigation
-
-    def open_configuration(self, kind: RunKind, configuration_id: int | None) -> None:
-        """Open the detail screen of a configuration (None: a new one in the channel)."""
-        if self.channel is None:
-            self.notify("There is no channel to create a configuration in", severity="warning")
-            return
-        if kind is RunKind.EXPORT:
-            from .configuration.export_screen import ExportConfigurationScreen
-
-            self.push_screen(ExportConfigurationScreen(self.channel, configuration_id))
-        else:
-            from .configuration.import_screen import ImportConfigurationScreen
-
-            self.push_screen(ImportConfigurationScreen(self.channel, configuration_id))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

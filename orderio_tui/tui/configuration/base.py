@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -34,13 +34,11 @@ from ...application.services import list_services
 from ...domain.scheduling import Schedule
 from ...domain.statuses import RunKind, ScheduleMode, ScheduleUnit, Weekday
 from ...errors import FieldProblem, UserError, ValidationFailed
+from ..context import OrderioContext, context_of
 from ..display import local_full
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 from .controls import form_snapshot, select_value, set_select
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 GENERAL_TAB = "tab-general"
 SCHEDULING_TAB = "tab-scheduling"
@@ -164,8 +162,8 @@ class ConfigurationScreen(Screen[None]):
         self._saved: dict[str, object] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     @property
     def what(self) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,11 +9,9 @@ from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPa
 
 from ...application.runs import RunDetail, run_detail
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..display import NOTHING, counts, duration, local_clock, local_full
 from ..messages import RunEnded, RunsChanged
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 
 def summary_text(detail: RunDetail) -> str:
@@ -49,8 +45,8 @@ class RunDetailScreen(Screen[None]):
         self.run_id = run_id
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="run-summary", markup=False)

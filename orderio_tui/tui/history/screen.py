@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,11 +11,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...application.runs import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS, RunView, list_runs
 from ...domain.statuses import RunKind
+from ..context import OrderioContext, context_of
 from ..display import NOTHING, duration, local_day_time, state
 from ..messages import RunEnded, RunsChanged
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 #: Runs listed (newest first).
 HISTORY_LIMIT = 200
@@ -47,8 +44,8 @@ class RunHistoryScreen(Screen[None]):
         self.runs: dict[int, RunView] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     @property
     def count_keys(self) -> tuple[str, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import on
@@ -21,13 +20,14 @@ from ...application.configurations import (
 )
 from ...domain.statuses import RunKind
 from ...errors import NotFound, UserError
+from ..configuration.base import ConfigurationScreen
+from ..configuration.export_screen import ExportConfigurationScreen
+from ..configuration.import_screen import ImportConfigurationScreen
+from ..context import OrderioContext, context_of
 from ..messages import RunEnded, RunsChanged
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.run_log import RunLogPanel
 from .configuration_table import ConfigurationTable
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ class MainScreen(Screen[None]):
         self._table_in_use: RunKind = RunKind.EXPORT
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     # ------------------------------------------------------------------ layout
 
@@ -196,12 +196,24 @@ class MainScreen(Screen[None]):
     def action_new(self) -> None:
         channel = self._need_channel()
         if channel is not None:
-            self.orderio.open_configuration(self._table_in_use, None)
+            self.open_configuration(self._table_in_use, None)
 
     def action_open(self) -> None:
         row = self._need_selection("open")
         if row is not None:
-            self.orderio.open_configuration(row.kind, row.id)
+            self.open_configuration(row.kind, row.id)
+
+    def open_configuration(self, kind: RunKind, configuration_id: int | None) -> None:
+        """Open the detail screen of a configuration (None: a new one in the channel)."""
+        channel = self._need_channel()
+        if channel is None:
+            return
+        screen: ConfigurationScreen
+        if kind is RunKind.EXPORT:
+            screen = ExportConfigurationScreen(channel, configuration_id)
+        else:
+            screen = ImportConfigurationScreen(channel, configuration_id)
+        self.app.push_screen(screen)
 
     def action_run(self) -> None:
         row = self._need_selection("run")

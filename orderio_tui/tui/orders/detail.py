@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,10 +9,8 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ...application.orders import OrderView, order_detail
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..display import NOTHING, local_full
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 TABS = ("tab-lines", "tab-payments", "tab-history")
 
@@ -49,8 +45,8 @@ class OrderDetailScreen(Screen[None]):
         self.channel = channel
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="order-header", markup=False)

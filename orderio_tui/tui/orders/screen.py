@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,10 +14,8 @@ from textual.worker import Worker, WorkerState
 from ...application.orders import OrderView, list_orders
 from ...domain.statuses import OrderStatus
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..display import local_short
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 #: Orders listed at most; the filters narrow the list down.
 ORDERS_SHOWN = 500
@@ -40,8 +36,8 @@ class OrdersScreen(Screen[None]):
         self._search_timer: Timer | None = None
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="orders-filter"):

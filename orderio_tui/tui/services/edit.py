@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,11 +23,9 @@ from ...application.services import (
 from ...domain.statuses import ServiceKind
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..configuration.controls import form_snapshot, select_value, set_select
+from ..context import OrderioContext, context_of
 from ..widgets.confirm import ConfirmScreen, leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 #: Fields shown only for some kinds of service.
 EXPORT_ONLY = ("file_prefix", "file_extension")
@@ -57,8 +53,8 @@ class ServiceEditScreen(Screen[None]):
         self._saved: dict[str, object] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title")
