@@ -81,7 +81,7 @@ def cli(ctx: click.Context, db_url: str | None, no_scheduler: bool) -> None:
     if ctx.invoked_subcommand is None:
         from .tui.app import run_tui
 
-        run_tui(ctx.obj.db, scheduler=not no_scheduler)
+        sys.exit(run_tui(ctx.obj.db, scheduler=not no_scheduler))
 
 
 # --------------------------------------------------------------------------- demo

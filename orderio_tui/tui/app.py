@@ -301,6 +301,11 @@ class OrderioApp(App[None]):
             answered,
         )
 
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's one hook for every unhandled exception: it prints it on exit, we keep it.
+        logger.error("the TUI ends after an unhandled exception", exc_info=error)
+        super()._handle_exception(error)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The system commands, and Help (the keys of the screen come from their provider)."""
         yield SystemCommand("Help", "Keys of this screen (?)", self.action_help)
@@ -346,8 +351,11 @@ def logging_to_file(path: Path) -> Iterator[Path | None]:
             root.addHandler(terminal_handler)
 
 
-def run_tui(db: Database, *, scheduler: bool = True) -> None:
-    """Start the TUI on ``db``; with ``scheduler`` the background scheduler runs inside it."""
+def run_tui(db: Database, *, scheduler: bool = True) -> int:
+    """Start the TUI on ``db``; with ``scheduler`` the background scheduler runs inside it.
+
+    Returns the exit code: 0, or 1 after an unhandled exception (its traceback is in the log).
+    """
     with logging_to_file(log_file_path()) as log_file:
         app = OrderioApp(db, scheduler=scheduler)
         if log_file is not None:
@@ -356,3 +364,4 @@ def run_tui(db: Database, *, scheduler: bool = True) -> None:
             app.run()
         finally:
             app.stop_scheduler()
+    return app.return_code or 0

@@ -1,0 +1,94 @@
+"""The TUI started by `orderio-tui` exits 1 after an unhandled exception, with the traceback in
+the application log (SPEC §17), and 0 when the user quits."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from orderio_tui.database import Database
+
+#: Long enough for a slow machine to start the TUI, draw it and act on a key.
+STARTUP_SECONDS = 60.0
+
+
+def run_in_terminal(args: list[str], env: dict[str, str], keys: list[bytes]) -> tuple[int, str]:
+    """Run ``args`` on a pseudo-terminal; type ``keys`` once it has drawn; (exit code, output)."""
+    main_fd, terminal_fd = pty.openpty()
+    process = subprocess.Popen(
+        args, stdin=terminal_fd, stdout=terminal_fd, stderr=terminal_fd, env=env, close_fds=True
+    )
+    os.close(terminal_fd)
+    output = b""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    pending = list(keys)
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([main_fd], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(main_fd, 65536)
+                except OSError:
+                    break
+            if pending and b"Order Export" in output:
+                os.write(main_fd, pending.pop(0))
+        code = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main_fd)
+    return code, output.decode("utf-8", "replace")
+
+
+def tui_environment(state_home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "XDG_STATE_HOME": str(state_home),
+        "COLUMNS": "80",
+        "LINES": "24",
+    }
+
+
+def application_log(state_home: Path) -> str:
+    return (state_home / "orderio" / "log" / "orderio-tui.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.sqlite_only  # it damages the database
+def test_an_unhandled_exception_ends_the_tui_with_exit_code_1_and_the_traceback_in_the_log(
+    db: Database, tmp_path: Path
+) -> None:
+    engine = create_engine(db.url)
+    with engine.begin() as connection:  # a damaged database: reading the channels fails
+        connection.execute(text("ALTER TABLE channels RENAME TO channels_gone"))
+    engine.dispose()
+    state = tmp_path / "state"
+    code, output = run_in_terminal(
+        [sys.executable, "-m", "orderio_tui", "--db", db.url, "--no-scheduler"],
+        tui_environment(state),
+        [],
+    )
+    assert code == 1, output
+    log = application_log(state)
+    assert "the TUI ends after an unhandled exception" in log
+    assert "Traceback (most recent call last)" in log and "channels" in log
+
+
+def test_quitting_the_tui_exits_with_code_0(db: Database, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    code, output = run_in_terminal(
+        [sys.executable, "-m", "orderio_tui", "--db", db.url, "--no-scheduler"],
+        tui_environment(state),
+        [b"q"],
+    )
+    assert code == 0, output
+    assert "Traceback" not in application_log(state)
