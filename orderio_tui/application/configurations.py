@@ -362,6 +362,21 @@ def _update(db: Database, kind: RunKind, configuration_id: int, form: object) ->
         store(session, row, form)
 
 
+def configuration_form_problems(
+    db: Database,
+    kind: RunKind,
+    channel: str,
+    form: ExportConfigurationForm | ImportConfigurationForm,
+    *,
+    configuration_id: int | None = None,
+) -> list[FieldProblem]:
+    """What saving ``form`` would refuse, without saving anything (for checks while typing)."""
+    problems_of, _ = _FORM_HANDLERS[kind]
+    with db.read() as session:
+        channel_id = channel_by_name(session, channel).id
+        return problems_of(session, channel_id, form, configuration_id=configuration_id)
+
+
 def create_export_configuration(db: Database, channel: str, form: ExportConfigurationForm) -> int:
     """Validate and store a new export configuration; returns its id."""
     return _create(db, RunKind.EXPORT, channel, form)

@@ -81,9 +81,15 @@ def parse_optional_local_datetime(
     except ValueError:
         errors.add(field, f"{label} '{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
         return None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # local time
-    return moment.astimezone(UTC)
+    try:
+        if moment.tzinfo is None:
+            moment = moment.astimezone()  # local time
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # the first or last day of the calendar, shifted
+        errors.add(
+            field, f"{label} '{text}' is out of range: use a date after year 1 and before 9999"
+        )
+        return None
 
 
 def format_local_datetime(value: datetime | None) -> str:

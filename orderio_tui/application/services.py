@@ -228,17 +228,33 @@ def create_service(db: Database, form: ServiceForm) -> ServiceView:
         return _view(session, service)
 
 
+def _update_problems(session: Session, service: Service, form: ServiceForm) -> list[FieldProblem]:
+    problems = service_problems(session, form, service_id=service.id)
+    if form.kind.value != service.kind and _view(session, service).used_by:
+        problems.append(
+            FieldProblem("kind", "the kind of a service in use by configurations is fixed")
+        )
+    return problems
+
+
+def service_form_problems(
+    db: Database, form: ServiceForm, *, service_id: int | None = None
+) -> list[FieldProblem]:
+    """What saving ``form`` would refuse, without saving anything (for checks while typing)."""
+    with db.read() as session:
+        service = None if service_id is None else session.get(Service, service_id)
+        if service is None:
+            return service_problems(session, form)
+        return _update_problems(session, service, form)
+
+
 def update_service(db: Database, service_id: int, form: ServiceForm) -> ServiceView:
     """Validate and store changes to a service; its kind cannot change once it is in use."""
     with db.write() as session:
         service = session.get(Service, service_id)
         if service is None:
             raise NotFound(f"service {service_id} no longer exists: refresh the list")
-        problems = service_problems(session, form, service_id=service_id)
-        if form.kind.value != service.kind and _view(session, service).used_by:
-            problems.append(
-                FieldProblem("kind", "the kind of a service in use by configurations is fixed")
-            )
+        problems = _update_problems(session, service, form)
         if problems:
             raise ValidationFailed(problems)
         _store(service, form)

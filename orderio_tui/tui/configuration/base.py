@@ -16,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -29,6 +28,7 @@ from textual.widgets import (
     TabPane,
 )
 
+from ...application.configurations import configuration_form_problems
 from ...application.forms import FieldErrors, parse_optional_int
 from ...application.services import list_services
 from ...domain.scheduling import Schedule
@@ -38,6 +38,7 @@ from ..context import OrderioContext, context_of
 from ..display import local_full
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
+from ..widgets.form import FormScreen, unless_unreadable
 from .controls import form_snapshot, select_value, set_select
 
 GENERAL_TAB = "tab-general"
@@ -120,7 +121,7 @@ def scheduling_fields() -> list[Widget]:
     ]
 
 
-class ConfigurationScreen(Screen[None]):
+class ConfigurationScreen(FormScreen):
     """Base of the export and import configuration screens."""
 
     KIND: ClassVar[RunKind]
@@ -316,10 +317,20 @@ class ConfigurationScreen(Screen[None]):
         self.sub_title = title
         self.query_one("#form-title", Static).update(title)
 
-    def set_message(self, text: str, *, problem: bool = False) -> None:
-        message = self.query_one("#form-message", Static)
-        message.update(text)
-        message.set_class(problem, "-problem")
+    def current_problems(self) -> list[FieldProblem]:
+        errors = FieldErrors()
+        form = self.read_form(errors)
+        try:
+            checked = configuration_form_problems(
+                self.orderio.db,
+                self.KIND,
+                self.channel,
+                form,
+                configuration_id=self.configuration_id,
+            )
+        except UserError:  # the channel is gone: Apply says so
+            checked = []
+        return unless_unreadable(errors.problems, checked)
 
     def update_schedule_state(self) -> None:
         """Enable the interval fields only for an interval schedule; preview the next run."""
@@ -331,13 +342,15 @@ class ConfigurationScreen(Screen[None]):
             if row.disabled == interval:
                 row.disabled = not interval
         preview = self.query_one("#next-run", Static)
-        schedule = self.read_schedule(FieldErrors())
+        errors = FieldErrors()
+        schedule = self.read_schedule(errors)
+        problems = errors.problems or schedule.problems()
         if schedule.mode is ScheduleMode.MANUAL:
             preview.update("Runs only when started by hand (r on the main screen).")
         elif not schedule.enabled:
             preview.update("The schedule is switched off: it does not run by itself.")
-        elif schedule.problems():
-            preview.update("Next run: complete the schedule first.")
+        elif problems:
+            preview.update("No next run: " + "; ".join(p.message for p in problems))
         else:
             preview.update(f"Next run: {local_full(schedule.next_run())} ({schedule.describe()})")
 

@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 
 from ...application.forms import FieldErrors, parse_optional_int
@@ -17,6 +16,7 @@ from ...application.services import (
     create_directories,
     create_service,
     missing_directories,
+    service_form_problems,
     update_service,
     with_defaults,
 )
@@ -26,6 +26,7 @@ from ..configuration.controls import form_snapshot, select_value, set_select
 from ..context import OrderioContext, context_of
 from ..widgets.confirm import ConfirmScreen, leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
+from ..widgets.form import FormScreen, unless_unreadable
 
 #: Fields shown only for some kinds of service.
 EXPORT_ONLY = ("file_prefix", "file_extension")
@@ -38,7 +39,7 @@ def _input(field: str, label: str, placeholder: str = "") -> FieldRow:
     return FieldRow(label, Input(id=field, placeholder=placeholder, compact=True), field=field)
 
 
-class ServiceEditScreen(Screen[None]):
+class ServiceEditScreen(FormScreen):
     """The fields of one service; ctrl+s saves."""
 
     BINDINGS = [
@@ -183,10 +184,12 @@ class ServiceEditScreen(Screen[None]):
             min_file_age_seconds=2 if min_age is None else min_age,
         )
 
-    def set_message(self, text: str, *, problem: bool = False) -> None:
-        message = self.query_one("#form-message", Static)
-        message.update(text)
-        message.set_class(problem, "-problem")
+    def current_problems(self) -> list[FieldProblem]:
+        errors = FieldErrors()
+        form = self.read_form(errors)
+        service_id = None if self.service is None else self.service.id
+        checked = service_form_problems(self.orderio.db, form, service_id=service_id)
+        return unless_unreadable(errors.problems, checked)
 
     def action_save(self) -> None:
         errors = FieldErrors()

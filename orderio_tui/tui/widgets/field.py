@@ -68,3 +68,14 @@ def show_problems(root: DOMNode, problems: Iterable[FieldProblem]) -> list[Field
         except NoMatches:
             unplaced.extend(FieldProblem(field, message) for message in messages)
     return unplaced
+
+
+def recheck_shown(root: DOMNode, problems: Iterable[FieldProblem]) -> None:
+    """Bring the messages on screen below ``root`` up to date with ``problems``: a fixed field
+    loses its message, one still wrong shows what is wrong now; no new field gets one."""
+    by_field: dict[str, list[str]] = {}
+    for problem in problems:
+        by_field.setdefault(problem.field, []).append(problem.message)
+    for error in root.query(FieldError):
+        if error.display:
+            error.show(by_field.get(error.field, []))
