@@ -204,8 +204,12 @@ class OrderioApp(App[None]):
         return panels
 
     def _announce(self, batch: FeedBatch) -> None:
+        # Runs started here are announced when they come back (on_run_ended); of the others
+        # (scheduler, other processes) only those where something failed: a toast for every
+        # run of a short schedule would cover the screen.
         for outcome in batch.finished:
-            self._notify_outcome(outcome)
+            if outcome.state in (RunState.FAILED, RunState.PARTIAL):
+                self._notify_outcome(outcome)
 
     def _notify_outcome(self, outcome: RunOutcome) -> None:
         if outcome.run_id is not None:
