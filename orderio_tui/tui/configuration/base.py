@@ -39,6 +39,7 @@ from ..display import local_full
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 from ..widgets.form import FormScreen, unless_unreadable
+from ..widgets.select import TypeAheadSelect
 from .controls import form_snapshot, select_value, set_select
 
 GENERAL_TAB = "tab-general"
@@ -50,14 +51,17 @@ INTERVAL_FIELDS = ("schedule_every", "schedule_unit", "schedule_at", "schedule_w
 
 def general_fields(kind: RunKind) -> list[Widget]:
     """Name, configuration type (a service of the right kind) and description."""
-    what = "export" if kind is RunKind.EXPORT else "status import"
+    if kind is RunKind.EXPORT:
+        example, service = "erp-export", "pick an export service"
+    else:
+        example, service = "erp-status", "pick a status import service"
     return [
         FieldRow(
-            "Name *", Input(id="name", placeholder="e.g. erp-export", compact=True), field="name"
+            "Name *", Input(id="name", placeholder=f"e.g. {example}", compact=True), field="name"
         ),
         FieldRow(
             "Configuration type *",
-            Select[str]([], id="service", prompt=f"pick an {what} service", compact=True),
+            TypeAheadSelect[str]([], id="service", prompt=service, compact=True),
             field="service",
         ),
         FieldRow("Description", Input(id="description", compact=True), field="description"),
@@ -73,7 +77,7 @@ def scheduling_fields() -> list[Widget]:
     return [
         FieldRow(
             "Mode",
-            Select(
+            TypeAheadSelect(
                 [("manual (run with r)", ScheduleMode.MANUAL), ("interval", ScheduleMode.INTERVAL)],
                 id="schedule_mode",
                 allow_blank=False,
@@ -89,7 +93,7 @@ def scheduling_fields() -> list[Widget]:
         ),
         FieldRow(
             "Unit",
-            Select(
+            TypeAheadSelect(
                 [(unit.value, unit) for unit in ScheduleUnit],
                 id="schedule_unit",
                 prompt="choose a unit",
@@ -104,7 +108,7 @@ def scheduling_fields() -> list[Widget]:
         ),
         FieldRow(
             "Weekday",
-            Select(
+            TypeAheadSelect(
                 [(day.value, day) for day in Weekday],
                 id="schedule_weekday",
                 prompt="any (weeks only)",

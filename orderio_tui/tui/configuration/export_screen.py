@@ -42,6 +42,7 @@ from ...domain.statuses import (
 )
 from ...errors import UserError
 from ..widgets.field import FieldError, FieldRow
+from ..widgets.select import TypeAheadSelect
 from .base import GENERAL_TAB, SCHEDULING_TAB, ConfigurationScreen
 from .controls import select_value, selection_in_order, set_select, set_selection
 
@@ -106,7 +107,7 @@ def _transition_rows(prefix: str, choices: list[tuple[str, list[str]]]) -> list[
     return [
         FieldRow(
             f"{source} →",
-            Select(
+            TypeAheadSelect(
                 [(t, t) for t in targets],
                 id=f"{prefix}{source}",
                 prompt="(unchanged)",

@@ -27,6 +27,7 @@ from ..context import OrderioContext, context_of
 from ..messages import RunEnded, RunsChanged
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.run_log import RunLogPanel
+from ..widgets.select import TypeAheadSelect
 from .configuration_table import ConfigurationTable
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ class MainScreen(Screen[None]):
         with Horizontal(id="channel-bar"):
             yield Static("Order Import & Export", id="app-title")
             yield Label("Channel", id="channel-label")
-            yield Select[str]([], id="channel", allow_blank=True, prompt="no channel", compact=True)
+            yield TypeAheadSelect[str](
+                [], id="channel", allow_blank=True, prompt="no channel", compact=True
+            )
         yield ConfigurationTable(RunKind.EXPORT, "Order Export", id="export-table")
         yield ConfigurationTable(RunKind.IMPORT, "Order Status Import", id="import-table")
         yield RunLogPanel(id="log")

@@ -16,6 +16,7 @@ from ...domain.statuses import OrderStatus
 from ...errors import UserError
 from ..context import OrderioContext, context_of
 from ..display import local_short
+from ..widgets.select import TypeAheadSelect
 
 #: Orders listed at most; the filters narrow the list down.
 ORDERS_SHOWN = 500
@@ -42,7 +43,7 @@ class OrdersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="orders-filter"):
             yield Label("Status", classes="filter-label")
-            yield Select(
+            yield TypeAheadSelect(
                 [(s.value, s.value) for s in OrderStatus],
                 id="status-filter",
                 prompt="all statuses",

@@ -27,6 +27,7 @@ from ..context import OrderioContext, context_of
 from ..widgets.confirm import ConfirmScreen, leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 from ..widgets.form import FormScreen, unless_unreadable
+from ..widgets.select import TypeAheadSelect
 
 #: Fields shown only for some kinds of service.
 EXPORT_ONLY = ("file_prefix", "file_extension")
@@ -63,7 +64,7 @@ class ServiceEditScreen(FormScreen):
             yield _input("name", "Name *", "e.g. erp-xml")
             yield FieldRow(
                 "Kind *",
-                Select(
+                TypeAheadSelect(
                     [(kind.value, kind) for kind in ServiceKind],
                     id="kind",
                     allow_blank=False,
@@ -84,7 +85,7 @@ class ServiceEditScreen(FormScreen):
             yield _input("min_file_age_seconds", "Min file age (s)", "2")
             yield FieldRow(
                 "Log level",
-                Select(
+                TypeAheadSelect(
                     [(level, level) for level in LOG_LEVELS],
                     id="log_level",
                     allow_blank=False,
