@@ -24,6 +24,7 @@ from ..errors import UserError
 from .commands import ScreenKeysProvider
 from .display import local_clock, local_soon
 from .main.screen import MainScreen
+from .memory import memory_file_path, remember_channel, remembered_channel
 from .messages import RunEnded, RunsChanged
 from .run_feed import FeedBatch, RunFeed
 from .widgets.confirm import ConfirmScreen
@@ -65,10 +66,13 @@ class OrderioApp(App[None]):
         *,
         scheduler: bool = True,
         channel: str | None = None,
+        memory: Path | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.channel: str | None = channel
+        #: Where the channel chosen is remembered for the next start (None: nowhere).
+        self.memory = memory
         self.events = RunEvents()
         self.feed = RunFeed()
         self._unsubscribe = self.events.subscribe(self.feed)
@@ -134,6 +138,12 @@ class OrderioApp(App[None]):
         except Exception:
             logger.exception("background scheduler did not stop cleanly")
         self.scheduler_state = "stopped"
+
+    def use_channel(self, channel: str) -> None:
+        """Show ``channel`` from now on, and open it again the next time."""
+        self.channel = channel
+        if self.memory is not None:
+            remember_channel(self.memory, channel)
 
     def configurations_changed(self) -> None:
         """Tell the scheduler that configurations changed (it re-reads them)."""
@@ -360,8 +370,9 @@ def run_tui(db: Database, *, scheduler: bool = True) -> int:
 
     Returns the exit code: 0, or 1 after an unhandled exception (its traceback is in the log).
     """
+    memory = memory_file_path()
     with logging_to_file(log_file_path()) as log_file:
-        app = OrderioApp(db, scheduler=scheduler)
+        app = OrderioApp(db, scheduler=scheduler, channel=remembered_channel(memory), memory=memory)
         if log_file is not None:
             app.feed.note(f"Application log: {log_file}")
         try:

@@ -24,6 +24,10 @@ class OrderioContext(Protocol):
     #: Runs started from this TUI that have not come back yet: (kind, id) → name.
     active_runs: dict[tuple[RunKind, int], str]
 
+    def use_channel(self, channel: str) -> None:
+        """Show ``channel`` from now on, and open it again the next time."""
+        ...
+
     def start_run(self, kind: RunKind, configuration_id: int, name: str) -> bool:
         """Run a configuration in the background; False if this TUI is already running it."""
         ...

@@ -1,5 +1,6 @@
-"""The TUI started by `orderio-tui` exits 1 after an unhandled exception, with the traceback in
-the application log (SPEC §17), and 0 when the user quits."""
+"""The TUI started by `orderio-tui` on a terminal: exit 1 after an unhandled exception, with the
+traceback in the application log (SPEC §17), 0 when the user quits; the channel used last is
+remembered in the user state directory."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from orderio_tui.database import Database
+from orderio_tui.demo import create_demo
+from orderio_tui.tui.memory import remembered_channel
 
 #: Long enough for a slow machine to start the TUI, draw it and act on a key.
 STARTUP_SECONDS = 60.0
+#: Seconds between two keys typed, so that each is acted on before the next.
+KEY_INTERVAL = 1.0
 
 
 def run_in_terminal(args: list[str], env: dict[str, str], keys: list[bytes]) -> tuple[int, str]:
@@ -30,6 +35,7 @@ def run_in_terminal(args: list[str], env: dict[str, str], keys: list[bytes]) -> 
     output = b""
     deadline = time.monotonic() + STARTUP_SECONDS
     pending = list(keys)
+    next_key_at = time.monotonic() + KEY_INTERVAL
     try:
         while process.poll() is None and time.monotonic() < deadline:
             ready, _, _ = select.select([main_fd], [], [], 0.2)
@@ -38,8 +44,9 @@ def run_in_terminal(args: list[str], env: dict[str, str], keys: list[bytes]) -> 
                     output += os.read(main_fd, 65536)
                 except OSError:
                     break
-            if pending and b"Order Export" in output:
+            if pending and b"Order Export" in output and time.monotonic() >= next_key_at:
                 os.write(main_fd, pending.pop(0))
+                next_key_at = time.monotonic() + KEY_INTERVAL
         code = process.wait(timeout=30)
     finally:
         if process.poll() is None:
@@ -92,3 +99,17 @@ def test_quitting_the_tui_exits_with_code_0(db: Database, tmp_path: Path) -> Non
     )
     assert code == 0, output
     assert "Traceback" not in application_log(state)
+
+
+def test_the_channel_chosen_is_remembered_in_the_user_state_directory(
+    db: Database, tmp_path: Path
+) -> None:
+    create_demo(db, tmp_path / "root", orders=5, seed=3)
+    state = tmp_path / "state"
+    code, output = run_in_terminal(
+        [sys.executable, "-m", "orderio_tui", "--db", db.url, "--no-scheduler"],
+        tui_environment(state),
+        [b"c", b"\x1b[B", b"\r", b"q"],  # c, down (from demo-b2b, the first) to demo-b2c
+    )
+    assert code == 0, output
+    assert remembered_channel(state / "orderio" / "tui.json") == "demo-b2c"

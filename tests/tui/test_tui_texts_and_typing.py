@@ -57,8 +57,10 @@ async def test_typing_on_the_status_filter_jumps_to_exportfailed(app: OrderioApp
         table = screen.query_one("#orders", DataTable)
         await wait_for(
             pilot,
-            lambda: all(table.get_row_at(i)[1] == "EXPORTFAILED" for i in range(table.row_count))
-            and "order" in str(table.border_subtitle),
+            lambda: (
+                all(table.get_row_at(i)[1] == "EXPORTFAILED" for i in range(table.row_count))
+                and "order" in str(table.border_subtitle)
+            ),
             what="the list filtered by EXPORTFAILED",
         )
 

@@ -155,7 +155,7 @@ class MainScreen(Screen[None]):
     def channel_chosen(self, event: Select.Changed) -> None:
         if event.value is Select.NULL or event.value == self.orderio.channel:
             return
-        self.orderio.channel = str(event.value)
+        self.orderio.use_channel(str(event.value))
         self.refresh_lists()
         self.query_one("#export-table", ConfigurationTable).focus()
 
