@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Characters of what the user typed that a message repeats; longer input is cut (SPEC §17).
+ECHO_LIMIT = 60
+
+
+def echo(text: object, limit: int = ECHO_LIMIT) -> str:
+    """What the user typed, as a message repeats it: at most ``limit`` characters, then "…"."""
+    value = str(text)
+    return value if len(value) <= limit else value[:limit] + "…"
+
 
 class UserError(Exception):
     """A problem the user can fix: bad input, a missing directory, an unknown name."""

@@ -32,7 +32,7 @@ from ..domain.statuses import (
     ServiceKind,
     transition_allowed,
 )
-from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed
+from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed, echo
 from .channels import channel_by_name
 
 Configuration = ExportConfiguration | ImportConfiguration
@@ -146,7 +146,9 @@ def _check_general(
         service = session.scalar(select(Service).where(Service.name == service_name))
         if service is None:
             problems.append(
-                FieldProblem("service", f"service '{service_name}' does not exist: pick another")
+                FieldProblem(
+                    "service", f"service '{echo(service_name)}' does not exist: pick another"
+                )
             )
         elif ServiceKind(service.kind).is_export != (kind is RunKind.EXPORT):
             wanted = "an export" if kind is RunKind.EXPORT else "a status import"
@@ -458,7 +460,8 @@ def resolve_configuration(
         where = f" in channel '{channel}'" if channel else ""
         known = sorted(set(session.scalars(select(model.name).order_by(model.name))))
         raise NotFound(
-            f"{_label(kind)} '{name}' does not exist{where} (known: {', '.join(known) or 'none'})"
+            f"{_label(kind)} '{echo(name)}' does not exist{where} "
+            f"(known: {', '.join(known) or 'none'})"
         )
     if len(rows) > 1:
         names = sorted(session.get(Channel, r.channel_id).name for r in rows)  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from ..errors import FieldProblem
+from ..errors import FieldProblem, echo
 
 
 class FieldErrors:
@@ -38,7 +38,7 @@ def parse_optional_int(
     try:
         value = int(text)
     except ValueError:
-        errors.add(field, f"{label} '{text}' is not a whole number")
+        errors.add(field, f"{label} '{echo(text)}' is not a whole number")
         return None
     if minimum is not None and value < minimum:
         errors.add(field, f"{label} must be {minimum} or more")
@@ -53,7 +53,7 @@ def parse_optional_money(errors: FieldErrors, field: str, label: str, text: str)
     try:
         value = Decimal(text)
     except InvalidOperation:
-        errors.add(field, f"{label} '{text}' is not an amount (use e.g. 100.00)")
+        errors.add(field, f"{label} '{echo(text)}' is not an amount (use e.g. 100.00)")
         return None
     if not value.is_finite() or value < 0:
         errors.add(field, f"{label} must be an amount of 0 or more")
@@ -79,16 +79,16 @@ def parse_optional_local_datetime(
         else:
             moment = datetime.fromisoformat(text.replace(" ", "T"))
     except ValueError:
-        errors.add(field, f"{label} '{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+        errors.add(
+            field, f"{label} '{echo(text)}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+        )
         return None
     try:
         if moment.tzinfo is None:
             moment = moment.astimezone()  # local time
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # the first or last day of the calendar, shifted
-        errors.add(
-            field, f"{label} '{text}' is out of range: use a date after year 1 and before 9999"
-        )
+        errors.add(field, f"{label} '{echo(text)}' is out of range: use a year from 2 to 9998")
         return None
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, Service
 from ..domain.statuses import ServiceKind
-from ..errors import FieldProblem, NotFound, UserError, ValidationFailed
+from ..errors import FieldProblem, NotFound, UserError, ValidationFailed, echo
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: Problem code of a directory that does not exist (the TUI offers to create it).
@@ -99,7 +99,9 @@ def list_services(db: Database, kind: ServiceKind | None = None) -> list[Service
 def service_by_name(session: Session, name: str) -> Service:
     service = session.scalar(select(Service).where(Service.name == name))
     if service is None:
-        raise NotFound(f"service '{name}' does not exist: see the services screen for the list")
+        raise NotFound(
+            f"service '{echo(name)}' does not exist: see the services screen for the list"
+        )
     return service
 
 
@@ -115,7 +117,9 @@ def service_problems(
         clash = session.scalar(select(Service.id).where(Service.name == name))
         if clash is not None and clash != service_id:
             problems.append(
-                FieldProblem("name", f"a service named '{name}' already exists: choose another")
+                FieldProblem(
+                    "name", f"a service named '{echo(name)}' already exists: choose another"
+                )
             )
     if not form.directory.strip():
         problems.append(FieldProblem("directory", "directory is mandatory"))
@@ -152,7 +156,7 @@ def service_problems(
             problems.append(
                 FieldProblem(
                     "stylesheet_path",
-                    f"stylesheet '{form.stylesheet_path}' does not exist: give the path of "
+                    f"stylesheet '{echo(form.stylesheet_path)}' does not exist: give the path of "
                     f"an .xsl file",
                 )
             )
@@ -167,15 +171,17 @@ def _directory_problems(field_name: str, directory: str) -> list[FieldProblem]:
         return [
             FieldProblem(
                 field_name,
-                f"directory '{directory}' does not exist: create it or choose another",
+                f"directory '{echo(directory)}' does not exist: create it or choose another",
             )
         ]
     if not path.is_dir():
-        return [FieldProblem(field_name, f"'{directory}' is not a directory: choose a directory")]
+        return [
+            FieldProblem(field_name, f"'{echo(directory)}' is not a directory: choose a directory")
+        ]
     if not os.access(path, os.W_OK | os.X_OK):
         return [
             FieldProblem(
-                field_name, f"directory '{directory}' is not writable: fix its permissions"
+                field_name, f"directory '{echo(directory)}' is not writable: fix its permissions"
             )
         ]
     return []

@@ -11,7 +11,14 @@ import pytest
 from textual.widgets import Input, Select, Static, TabbedContent
 from tui_fixtures import type_text, wait_for
 
+from orderio_tui.application.forms import (
+    FieldErrors,
+    parse_optional_local_datetime,
+    parse_optional_money,
+)
+from orderio_tui.domain.scheduling import Schedule
 from orderio_tui.domain.statuses import ScheduleMode, ScheduleUnit
+from orderio_tui.errors import ECHO_LIMIT
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.configuration.export_screen import ExportConfigurationScreen
 from orderio_tui.tui.services.edit import ServiceEditScreen
@@ -144,3 +151,29 @@ async def test_a_date_out_of_range_in_the_conditions_is_a_message_not_a_crash(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "out of range" in error_of(screen, "created_from"))
         assert app.is_running and app.screen is screen
+
+
+async def test_a_message_repeats_only_the_start_of_a_long_input(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportConfigurationScreen))
+        screen = app.screen
+        await pilot.press("f6", "f6", "f6")
+        await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-conditions")
+        screen.query_one("#max_orders", Input).value = "lots " * 600
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "is not a whole number" in error_of(screen, "max_orders"))
+        message = error_of(screen, "max_orders")
+        assert message == f"✗ max orders per run '{('lots ' * 12)[:60]}…' is not a whole number"
+        assert screen.query_one("#error-max_orders", FieldError).size.height <= 2
+
+
+def test_every_echo_of_typed_text_is_cut_the_same_way() -> None:
+    errors = FieldErrors()
+    parse_optional_money(errors, "gross_min", "minimum gross amount", "x" * 3000)
+    parse_optional_local_datetime(errors, "created_from", "creation date from", "y" * 3000)
+    at = Schedule(ScheduleMode.INTERVAL, every=1, unit=ScheduleUnit.DAYS, at="z" * 3000)
+    messages = [p.message for p in [*errors.problems, *at.problems()]]
+    assert [len(m) < 150 for m in messages] == [True, True, True]
+    assert all(f"'{c * ECHO_LIMIT}…'" in m for c, m in zip("xyz", messages, strict=True))
