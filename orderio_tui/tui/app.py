@@ -170,7 +170,10 @@ class OrderioApp(App[None]):
                 silent = " (silent!)" if age > HEARTBEAT_SILENT_SECONDS else ""
                 text += f", heartbeat {local_clock(beat.at)}{silent}"
             due = self._next_due()
-            text += f" · next: {due[0]} {local_soon(due[1])}" if due else " · nothing due"
+            if due is None:
+                text += " · nothing due"
+            else:
+                text += f" · next: {due[0]} {local_soon(due[1], seconds=True)}"
         if self.active_runs:
             text += f" · running: {', '.join(sorted(self.active_runs.values()))}"
         return text

@@ -5,13 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ...application.runs import RunDetail, run_detail
 from ...errors import UserError
 from ..context import OrderioContext, context_of
 from ..display import NOTHING, counts, duration, local_clock, local_full
 from ..messages import RunEnded, RunsChanged
+from ..widgets.run_log import WrappedLog
 
 
 def summary_text(detail: RunDetail) -> str:
@@ -54,7 +55,7 @@ class RunDetailScreen(Screen[None]):
             with TabPane("Per-order results", id="tab-results"):
                 yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
             with TabPane("Log", id="tab-log"):
-                yield Log(id="run-log", auto_scroll=False)
+                yield WrappedLog(id="run-log", auto_scroll=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -81,9 +82,9 @@ class RunDetailScreen(Screen[None]):
         results.border_subtitle = (
             f"{len(detail.results)} orders" if detail.results else ("no per-order results")
         )
-        log = self.query_one("#run-log", Log)
-        log.clear()
-        log.write_lines(
+        log = self.query_one("#run-log", WrappedLog)
+        log.clear_lines()
+        log.add_lines(
             f"{local_clock(line.at)} {line.level:<7} {line.message}" for line in detail.log
         )
 
