@@ -36,6 +36,7 @@ from ...domain.statuses import RunKind, ScheduleMode, ScheduleUnit, Weekday
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..context import OrderioContext, context_of
 from ..display import local_full
+from ..widgets.checkbox import MarkedCheckbox
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 from ..widgets.form import FormScreen, unless_unreadable
@@ -118,7 +119,7 @@ def scheduling_fields() -> list[Widget]:
         ),
         FieldRow(
             "Enabled",
-            Checkbox("run on schedule", id="schedule_enabled", value=True, compact=True),
+            MarkedCheckbox("run on schedule", id="schedule_enabled", value=True, compact=True),
             field="schedule_enabled",
         ),
         Static("", id="next-run", classes="form-hint", markup=False),

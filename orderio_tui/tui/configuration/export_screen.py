@@ -41,6 +41,7 @@ from ...domain.statuses import (
     transition_allowed,
 )
 from ...errors import UserError
+from ..widgets.checkbox import MarkedCheckbox, MarkedSelectionList
 from ..widgets.field import FieldError, FieldRow
 from ..widgets.select import TypeAheadSelect
 from .base import GENERAL_TAB, SCHEDULING_TAB, ConfigurationScreen
@@ -92,7 +93,7 @@ def _optional_text(value: int | Decimal | None) -> str:
 def _multi_select(field: str, label: str, options: list[str]) -> list[Widget]:
     return [
         Label(label, classes="multi-label"),
-        SelectionList[str](*((o, o) for o in options), id=field, compact=True),
+        MarkedSelectionList(*((o, o) for o in options), id=field, compact=True),
         FieldError(field=field),
     ]
 
@@ -122,7 +123,7 @@ def _transition_rows(prefix: str, choices: list[tuple[str, list[str]]]) -> list[
 def actions_fields() -> list[Widget]:
     """Status updates on or off, and the transitions applied on success (SPEC §3)."""
     return [
-        Checkbox(
+        MarkedCheckbox(
             "Enable status updates (off: the export changes no status, e.g. for BI)",
             id="status_updates_enabled",
             value=True,
@@ -170,7 +171,7 @@ def conditions_fields() -> list[Widget]:
         _input_row("min_age_minutes", "Min. order age (min)", "settle delay, e.g. 15"),
         FieldRow(
             "Not yet exported",
-            Checkbox(
+            MarkedCheckbox(
                 "only orders this configuration has not exported yet",
                 id="only_not_exported",
                 compact=True,

@@ -24,6 +24,7 @@ from ...domain.statuses import ServiceKind
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..configuration.controls import form_snapshot, select_value, set_select
 from ..context import OrderioContext, context_of
+from ..widgets.checkbox import MarkedCheckbox
 from ..widgets.confirm import ConfirmScreen, leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 from ..widgets.form import FormScreen, unless_unreadable
@@ -96,7 +97,7 @@ class ServiceEditScreen(FormScreen):
             )
             yield FieldRow(
                 "Enabled",
-                Checkbox("configurations may run", id="enabled", value=True, compact=True),
+                MarkedCheckbox("configurations may run", id="enabled", value=True, compact=True),
                 field="enabled",
             )
         with Horizontal(id="form-buttons"):
