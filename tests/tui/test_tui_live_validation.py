@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from textual.widgets import Input, Select, Static, TabbedContent
-from tui_fixtures import type_text, wait_for
+from tui_fixtures import error_of, open_erp_export, type_text, wait_for
 
 from orderio_tui.application.forms import (
     FieldErrors,
@@ -26,22 +26,15 @@ from orderio_tui.tui.services.screen import ServicesScreen
 from orderio_tui.tui.widgets.field import FieldError
 
 
-def error_of(screen: object, field: str) -> str:
-    error = screen.query_one(f"#error-{field}", FieldError)  # type: ignore[attr-defined]
-    return str(error.render()) if error.display else ""
-
-
 def text_of(screen: object, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())  # type: ignore[attr-defined]
 
 
 async def open_scheduling_of_erp_export(pilot, app: OrderioApp) -> ExportConfigurationScreen:  # type: ignore[no-untyped-def]
-    await pilot.press("down", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ExportConfigurationScreen))
-    screen = app.screen
+    screen = await open_erp_export(pilot)
     await pilot.press("f6", "f6")
     await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-scheduling")
-    return screen  # type: ignore[return-value]
+    return screen
 
 
 @pytest.mark.parametrize(
@@ -136,9 +129,7 @@ async def test_a_date_out_of_range_in_the_conditions_is_a_message_not_a_crash(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ExportConfigurationScreen))
-        screen = app.screen
+        screen = await open_erp_export(pilot)
         await pilot.press("f6", "f6", "f6")
         await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-conditions")
         screen.query_one("#created_from", Input).focus()
@@ -156,9 +147,7 @@ async def test_a_date_out_of_range_in_the_conditions_is_a_message_not_a_crash(
 async def test_a_message_repeats_only_the_start_of_a_long_input(app: OrderioApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ExportConfigurationScreen))
-        screen = app.screen
+        screen = await open_erp_export(pilot)
         await pilot.press("f6", "f6", "f6")
         await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-conditions")
         screen.query_one("#max_orders", Input).value = "lots " * 600

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.color import Color
 from textual.widgets import Checkbox, Input, Select, SelectionList
-from tui_fixtures import wait_for
+from tui_fixtures import open_erp_export, wait_for
 
 from orderio_tui.database import Database
 from orderio_tui.tui.app import OrderioApp
@@ -22,16 +22,10 @@ def plain_app(db: Database, demo: object, monkeypatch: pytest.MonkeyPatch) -> Or
     return app
 
 
-async def open_erp_export(pilot, app: OrderioApp) -> ExportConfigurationScreen:  # type: ignore[no-untyped-def]
-    await pilot.press("down", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ExportConfigurationScreen))
-    return app.screen  # type: ignore[return-value]
-
-
 async def test_a_checkbox_reads_x_when_ticked_and_blank_when_not(plain_app: OrderioApp) -> None:
     async with plain_app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, plain_app)
+        screen = await open_erp_export(pilot)
         await pilot.press("f6")  # Actions: the focus is on "Enable status updates"
         await pilot.pause()
         checkbox = screen.query_one("#status_updates_enabled", Checkbox)
@@ -44,7 +38,7 @@ async def test_a_checkbox_reads_x_when_ticked_and_blank_when_not(plain_app: Orde
 async def test_a_status_list_reads_x_for_the_selected_statuses(plain_app: OrderioApp) -> None:
     async with plain_app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, plain_app)
+        screen = await open_erp_export(pilot)
         await pilot.press("f6", "f6", "f6")
         await pilot.pause()
         statuses = screen.query_one("#order_statuses", SelectionList)
@@ -61,7 +55,7 @@ async def test_a_status_list_reads_x_for_the_selected_statuses(plain_app: Orderi
 async def test_the_focused_control_has_a_bar_beside_it(plain_app: OrderioApp) -> None:
     async with plain_app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, plain_app)
+        screen = await open_erp_export(pilot)
         name = screen.query_one("#name", Input)
         service = screen.query_one("#service", Select)
         assert plain_app.focused is name
