@@ -11,6 +11,10 @@ from decimal import Decimal, InvalidOperation
 
 from ..errors import FieldProblem, echo
 
+#: The largest amount a condition may name; money is stored as integer cents, and far larger
+#: values are typing mistakes that would not fit.
+MAX_AMOUNT = Decimal("1000000000000")
+
 
 class FieldErrors:
     """Collects :class:`FieldProblem` objects while a form is parsed or checked."""
@@ -57,6 +61,9 @@ def parse_optional_money(errors: FieldErrors, field: str, label: str, text: str)
         return None
     if not value.is_finite() or value < 0:
         errors.add(field, f"{label} must be an amount of 0 or more")
+        return None
+    if value > MAX_AMOUNT:
+        errors.add(field, f"{label} must be at most {MAX_AMOUNT}")
         return None
     return value
 

@@ -166,3 +166,21 @@ def test_every_echo_of_typed_text_is_cut_the_same_way() -> None:
     messages = [p.message for p in [*errors.problems, *at.problems()]]
     assert [len(m) < 150 for m in messages] == [True, True, True]
     assert all(f"'{c * ECHO_LIMIT}…'" in m for c, m in zip("xyz", messages, strict=True))
+
+
+async def test_a_huge_amount_is_a_message_not_a_crash(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_erp_export(pilot)
+        await pilot.press("f6", "f6", "f6")
+        await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-conditions")
+        screen.query_one("#gross_min", Input).focus()
+        await type_text(pilot, "1e30")
+        await wait_for(
+            pilot,
+            lambda: "fix the fields" in text_of(screen, "#match-count"),
+            what="the match count refuses the amount",
+        )
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "at most" in error_of(screen, "gross_min"))
+        assert app.is_running and app.screen is screen
