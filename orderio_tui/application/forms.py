@@ -14,6 +14,11 @@ from ..errors import FieldProblem, echo
 #: The largest amount a condition may name; money is stored as integer cents, and far larger
 #: values are typing mistakes that would not fit.
 MAX_AMOUNT = Decimal("1000000000000")
+#: Bounds of the whole numbers of the forms (each far above any sensible value).
+MAX_ORDER_AGE_MINUTES = 366 * 24 * 60
+MAX_ORDERS_PER_RUN = 1_000_000
+MAX_FILE_SIZE = 1024**4
+MAX_FILE_AGE_SECONDS = 366 * 24 * 3600
 
 
 class FieldErrors:
@@ -33,9 +38,15 @@ class FieldErrors:
 
 
 def parse_optional_int(
-    errors: FieldErrors, field: str, label: str, text: str, *, minimum: int | None = None
+    errors: FieldErrors,
+    field: str,
+    label: str,
+    text: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
 ) -> int | None:
-    """A whole number or nothing; below ``minimum`` is a problem."""
+    """A whole number or nothing; below ``minimum`` or above ``maximum`` is a problem."""
     text = text.strip()
     if not text:
         return None
@@ -46,6 +57,9 @@ def parse_optional_int(
         return None
     if minimum is not None and value < minimum:
         errors.add(field, f"{label} must be {minimum} or more")
+    if maximum is not None and value > maximum:
+        errors.add(field, f"{label} must be at most {maximum}")
+        return None
     return value
 
 

@@ -184,3 +184,40 @@ async def test_a_huge_amount_is_a_message_not_a_crash(app: OrderioApp) -> None:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "at most" in error_of(screen, "gross_min"))
         assert app.is_running and app.screen is screen
+
+
+@pytest.mark.parametrize("field", ["max_orders", "min_age_minutes"])
+async def test_a_huge_whole_number_in_the_conditions_is_a_message_not_a_crash(
+    app: OrderioApp, field: str
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_erp_export(pilot)
+        await pilot.press("f6", "f6", "f6")
+        await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-conditions")
+        screen.query_one(f"#{field}", Input).value = "9" * 20
+        await wait_for(
+            pilot,
+            lambda: "fix the fields" in text_of(screen, "#match-count"),
+            what="the match count refuses the number",
+        )
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "at most" in error_of(screen, field))
+        assert app.is_running and app.screen is screen
+
+
+@pytest.mark.parametrize("field", ["max_file_size", "min_file_age_seconds"])
+async def test_a_huge_whole_number_in_a_service_is_a_message_not_a_crash(
+    app: OrderioApp, field: str
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ServicesScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ServiceEditScreen))
+        screen = app.screen
+        screen.query_one(f"#{field}", Input).value = "9" * 20
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "at most" in error_of(screen, field), what=field)
+        assert app.is_running and app.screen is screen

@@ -22,6 +22,8 @@ from ...application.configurations import (
     update_export_configuration,
 )
 from ...application.forms import (
+    MAX_ORDER_AGE_MINUTES,
+    MAX_ORDERS_PER_RUN,
     FieldErrors,
     format_local_datetime,
     parse_list,
@@ -322,10 +324,16 @@ class ExportConfigurationScreen(ConfigurationScreen):
                 "minimum order age",
                 text("min_age_minutes"),
                 minimum=0,
+                maximum=MAX_ORDER_AGE_MINUTES,
             ),
             "only_not_exported": self.query_one("#only_not_exported", Checkbox).value,
             "max_orders": parse_optional_int(
-                errors, "max_orders", "max orders per run", text("max_orders"), minimum=1
+                errors,
+                "max_orders",
+                "max orders per run",
+                text("max_orders"),
+                minimum=1,
+                maximum=MAX_ORDERS_PER_RUN,
             ),
         }
 

@@ -8,7 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 
-from ...application.forms import FieldErrors, parse_optional_int
+from ...application.forms import (
+    MAX_FILE_AGE_SECONDS,
+    MAX_FILE_SIZE,
+    FieldErrors,
+    parse_optional_int,
+)
 from ...application.services import (
     LOG_LEVELS,
     ServiceForm,
@@ -164,10 +169,14 @@ class ServiceEditScreen(FormScreen):
             return self.query_one(f"#{field}", Input).value
 
         max_size = parse_optional_int(
-            errors, "max_file_size", "max file size", text("max_file_size")
+            errors, "max_file_size", "max file size", text("max_file_size"), maximum=MAX_FILE_SIZE
         )
         min_age = parse_optional_int(
-            errors, "min_file_age_seconds", "min file age", text("min_file_age_seconds")
+            errors,
+            "min_file_age_seconds",
+            "min file age",
+            text("min_file_age_seconds"),
+            maximum=MAX_FILE_AGE_SECONDS,
         )
         return ServiceForm(
             name=text("name"),
