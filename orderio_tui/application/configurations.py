@@ -34,6 +34,7 @@ from ..domain.statuses import (
 )
 from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed, echo
 from .channels import channel_by_name
+from .forms import length_problems
 
 Configuration = ExportConfiguration | ImportConfiguration
 
@@ -229,6 +230,14 @@ def export_form_problems(
         problems.append(FieldProblem("min_age_minutes", "minimum order age must be 0 or more"))
     if form.max_orders is not None and form.max_orders < 1:
         problems.append(FieldProblem("max_orders", "max orders per run must be 1 or more"))
+    problems.extend(
+        length_problems(
+            [
+                ("customer_id", "customer id", form.customer_id, 100),
+                ("supplier", "supplier", form.supplier, 200),
+            ]
+        )
+    )
     return problems
 
 

@@ -6,6 +6,7 @@ accepted or refused the same way everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
@@ -128,3 +129,13 @@ def parse_list(text: str) -> list[str]:
     for part in text.split(","):
         values.extend(word for word in part.split() if word)
     return list(dict.fromkeys(values))
+
+
+def length_problems(values: Iterable[tuple[str, str, str, int]]) -> list[FieldProblem]:
+    """A problem for each (field, label, value, limit) whose value is longer than its column
+    can hold."""
+    return [
+        FieldProblem(field, f"{label} is longer than {limit} characters")
+        for field, label, value, limit in values
+        if len(value.strip()) > limit
+    ]

@@ -13,6 +13,7 @@ from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, Service
 from ..domain.statuses import ServiceKind
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed, echo
+from .forms import length_problems
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: Problem code of a directory that does not exist (the TUI offers to create it).
@@ -160,6 +161,17 @@ def service_problems(
                     f"an .xsl file",
                 )
             )
+    problems.extend(
+        length_problems(
+            [
+                ("name", "name", form.name, 100),
+                ("display_name", "display name", form.display_name, 200),
+                ("file_prefix", "file prefix", form.file_prefix, 100),
+                ("file_extension", "file extension", form.file_extension, 20),
+                ("file_pattern", "file pattern", form.file_pattern, 200),
+            ]
+        )
+    )
     if form.log_level not in LOG_LEVELS:
         problems.append(FieldProblem("log_level", f"log level must be one of {LOG_LEVELS}"))
     return problems

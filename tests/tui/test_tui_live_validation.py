@@ -8,14 +8,18 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from textual.widgets import Input, Select, Static, TabbedContent
 from tui_fixtures import error_of, open_erp_export, type_text, wait_for
 
+from orderio_tui.application.configurations import load_export_form
 from orderio_tui.application.forms import (
     FieldErrors,
     parse_optional_local_datetime,
     parse_optional_money,
 )
+from orderio_tui.database import Database
+from orderio_tui.domain.models import Channel, ExportConfiguration
 from orderio_tui.domain.scheduling import Schedule
 from orderio_tui.domain.statuses import ScheduleMode, ScheduleUnit
 from orderio_tui.errors import ECHO_LIMIT
@@ -221,3 +225,50 @@ async def test_a_huge_whole_number_in_a_service_is_a_message_not_a_crash(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "at most" in error_of(screen, field), what=field)
         assert app.is_running and app.screen is screen
+
+
+async def test_text_longer_than_its_column_is_a_message_not_a_crash(
+    app: OrderioApp, db: Database
+) -> None:
+    stored = load_export_form(db, app_configuration_id(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_erp_export(pilot)
+        await pilot.press("f6", "f6", "f6")
+        await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-conditions")
+        screen.query_one("#supplier", Input).value = "s" * 300
+        screen.query_one("#customer_id", Input).value = "c" * 300
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "longer than 200" in error_of(screen, "supplier"))
+        assert "longer than 100" in error_of(screen, "customer_id")
+        assert app.is_running and app.screen is screen
+    assert load_export_form(db, app_configuration_id(db)) == stored
+
+
+async def test_a_service_text_longer_than_its_column_is_a_message_not_a_crash(
+    app: OrderioApp,
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ServicesScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ServiceEditScreen))
+        screen = app.screen
+        screen.query_one("#display_name", Input).value = "d" * 300
+        screen.query_one("#file_prefix", Input).value = "p" * 300
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "longer than 200" in error_of(screen, "display_name"))
+        assert "longer than 100" in error_of(screen, "file_prefix")
+        assert app.is_running and app.screen is screen
+
+
+def app_configuration_id(db: Database) -> int:
+    with db.read() as session:
+        found = session.scalar(
+            select(ExportConfiguration.id)
+            .join(Channel, Channel.id == ExportConfiguration.channel_id)
+            .where(Channel.name == "demo-b2c", ExportConfiguration.name == "erp-export")
+        )
+    assert found is not None
+    return int(found)
