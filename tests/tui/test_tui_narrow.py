@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from rich.cells import cell_len
 from sqlalchemy import select
-from textual.widgets import DataTable, Static
-from tui_fixtures import wait_for
+from textual.widgets import DataTable, Input, Static
+from tui_fixtures import open_erp_export, wait_for
 
 from orderio_tui.application.configurations import set_schedule
 from orderio_tui.application.runs import LogLine
@@ -218,3 +218,22 @@ async def test_the_order_history_shows_the_reason_at_80_columns(app: OrderioApp)
         await pilot.pause()
         assert history.shown_labels[-1] == "Reason"
         assert history.virtual_size.width <= history.scrollable_content_region.width
+
+
+async def test_the_message_beside_the_buttons_wraps_instead_of_being_cut(
+    app: OrderioApp,
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_erp_export(pilot)
+        await pilot.press("f6", "f6", "f6")  # builds Scheduling on the way to Conditions
+        await pilot.pause()
+        screen.query_one("#schedule_every", Input).value = "often"
+        screen.query_one("#max_orders", Input).value = "lots"
+        await pilot.press("ctrl+s")
+        message = app.screen.query_one("#form-message", Static)
+        await wait_for(pilot, lambda: "marked ✗" in str(message.render()))
+        await pilot.pause()
+        assert cell_len(str(message.render())) > message.size.width
+        assert message.size.height >= 2
+        assert app.screen.query_one("#form-buttons").size.height >= message.size.height
