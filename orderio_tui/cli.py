@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from . import cli_parameters as types
-from .application.forms import printable
+from .errors import printable
 from .application.runs import RUN_ID_FIELD
 from .database import Database, open_database
 from .domain.scheduling import Schedule
@@ -94,7 +94,7 @@ def cli(ctx: click.Context, db_url: str | None, no_scheduler: bool) -> None:
     if ctx.invoked_subcommand is None:
         from .tui.app import run_tui
 
-        run_tui(ctx.obj.open(create=True), scheduler=not no_scheduler)
+        sys.exit(run_tui(ctx.obj.open(create=True), scheduler=not no_scheduler))
 
 
 # --------------------------------------------------------------------------- demo

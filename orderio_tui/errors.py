@@ -9,6 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Characters of what the user typed that a message repeats; longer input is cut (SPEC §17).
+ECHO_LIMIT = 60
+
+
+def echo(text: object, limit: int = ECHO_LIMIT) -> str:
+    """What the user typed, as a message repeats it: printable (control characters and bytes
+    that were not UTF-8 escaped) and at most ``limit`` characters, then "…"."""
+    value = printable(str(text))
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def printable(text: str) -> str:
+    """``text`` with undecodable characters and control characters escaped, safe to show."""
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as Python passes it on
+        return f"\\x{code - 0xDC00:02x}"
+    if char.isprintable() and not 0xD800 <= code <= 0xDFFF:
+        return char
+    return char.encode("unicode_escape").decode("ascii")
+
 
 class UserError(Exception):
     """A problem the user can fix: bad input, a missing directory, an unknown name."""

@@ -38,9 +38,16 @@ from ..domain.statuses import (
     ServiceKind,
     transition_allowed,
 )
-from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed
+from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed, echo
 from .channels import channel_by_name
-from .forms import MAX_AMOUNT, text_field_problems, text_problem
+from .forms import (
+    MAX_AMOUNT,
+    MAX_ORDER_AGE_MINUTES,
+    MAX_ORDERS_PER_RUN,
+    length_problems,
+    text_field_problems,
+    text_problem,
+)
 
 Configuration = ExportConfiguration | ImportConfiguration
 
@@ -48,9 +55,6 @@ MAX_NAME = 100
 MAX_DESCRIPTION = 2000
 #: Most order numbers or SKUs one condition lists.
 MAX_LIST_ITEMS = 10_000
-#: A minimum order age of at most ten years.
-MAX_AGE_MINUTES = 10 * 366 * 24 * 60
-MAX_ORDERS_PER_RUN = 1_000_000
 
 
 def _model(kind: RunKind) -> type[ExportConfiguration] | type[ImportConfiguration]:
@@ -164,7 +168,9 @@ def _check_general(
         service = session.scalar(select(Service).where(Service.name == service_name))
         if service is None:
             problems.append(
-                FieldProblem("service", f"service '{service_name}' does not exist: pick another")
+                FieldProblem(
+                    "service", f"service '{echo(service_name)}' does not exist: pick another"
+                )
             )
         elif ServiceKind(service.kind).is_export != (kind is RunKind.EXPORT):
             wanted = "an export" if kind is RunKind.EXPORT else "a status import"
@@ -256,16 +262,25 @@ def export_form_problems(
         and form.gross_min > form.gross_max
     ):
         problems.append(FieldProblem("gross_max", "maximum amount is below the minimum"))
-    if form.min_age_minutes is not None and not 0 <= form.min_age_minutes <= MAX_AGE_MINUTES:
+    if form.min_age_minutes is not None and not 0 <= form.min_age_minutes <= MAX_ORDER_AGE_MINUTES:
         problems.append(
             FieldProblem(
-                "min_age_minutes", f"minimum order age must be from 0 to {MAX_AGE_MINUTES} minutes"
+                "min_age_minutes",
+                f"minimum order age must be from 0 to {MAX_ORDER_AGE_MINUTES} minutes",
             )
         )
     if form.max_orders is not None and not 1 <= form.max_orders <= MAX_ORDERS_PER_RUN:
         problems.append(
             FieldProblem("max_orders", f"max orders per run must be from 1 to {MAX_ORDERS_PER_RUN}")
         )
+    problems.extend(
+        length_problems(
+            [
+                ("customer_id", "customer id", form.customer_id, 100),
+                ("supplier", "supplier", form.supplier, 200),
+            ]
+        )
+    )
     return problems
 
 
@@ -416,6 +431,21 @@ def _update(db: Database, kind: RunKind, configuration_id: int, form: object) ->
         save_configuration(session, kind, row.channel_id, form, configuration_id=row.id)
 
 
+def configuration_form_problems(
+    db: Database,
+    kind: RunKind,
+    channel: str,
+    form: ExportConfigurationForm | ImportConfigurationForm,
+    *,
+    configuration_id: int | None = None,
+) -> list[FieldProblem]:
+    """What saving ``form`` would refuse, without saving anything (for checks while typing)."""
+    problems_of, _ = _FORM_HANDLERS[kind]
+    with db.read() as session:
+        channel_id = channel_by_name(session, channel).id
+        return problems_of(session, channel_id, form, configuration_id=configuration_id)
+
+
 def create_export_configuration(db: Database, channel: str, form: ExportConfigurationForm) -> int:
     """Validate and store a new export configuration; returns its id."""
     return _create(db, RunKind.EXPORT, channel, form)
@@ -503,7 +533,8 @@ def resolve_configuration(
         where = f" in channel '{channel}'" if channel else ""
         known = sorted(set(session.scalars(select(model.name).order_by(model.name))))
         raise NotFound(
-            f"{_label(kind)} '{name}' does not exist{where} (known: {', '.join(known) or 'none'})"
+            f"{_label(kind)} '{echo(name)}' does not exist{where} "
+            f"(known: {', '.join(known) or 'none'})"
         )
     if len(rows) > 1:
         names = sorted(session.get(Channel, r.channel_id).name for r in rows)  # type: ignore[union-attr]

@@ -6,12 +6,20 @@ accepted or refused the same way everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from ..errors import FieldProblem
+from ..errors import FieldProblem, echo
 
-#: Largest amount a form accepts (the database stores cents in 64 bits).
+#: Bounds of the whole numbers of the forms (each far above any sensible value).
+MAX_ORDER_AGE_MINUTES = 10 * 366 * 24 * 60
+MAX_ORDERS_PER_RUN = 1_000_000
+MAX_FILE_SIZE = 1024**4
+MAX_FILE_AGE_SECONDS = 366 * 24 * 3600
+
+#: Largest amount a form accepts (the database stores cents in 64 bits; far larger values are
+#: typing mistakes).
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
@@ -31,34 +39,14 @@ class FieldErrors:
         return bool(self.problems)
 
 
-def printable(text: str) -> str:
-    """``text`` with undecodable characters and control characters escaped, safe to show."""
-    return "".join(_escaped(char) for char in text)
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as Python passes it on
-        return f"\\x{code - 0xDC00:02x}"
-    if char.isprintable() and not 0xD800 <= code <= 0xDFFF:
-        return char
-    return char.encode("unicode_escape").decode("ascii")
-
-
-def shown(text: str, limit: int = 40) -> str:
-    """A short, printable prefix of what a user typed, for a message."""
-    text = printable(text)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def text_problem(value: str, max_length: int) -> str | None:
     """Why ``value`` can not be stored as a line of text, or None."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return f"'{shown(value)}' is not valid UTF-8 text"
+        return f"'{echo(value)}' is not valid UTF-8 text"
     if any(not char.isprintable() for char in value):
-        return f"'{shown(value)}' contains control characters"
+        return f"'{echo(value)}' contains control characters"
     if len(value) > max_length:
         return f"is longer than {max_length} characters"
     return None
@@ -71,19 +59,28 @@ def text_field_problems(field: str, label: str, value: str, max_length: int) -> 
 
 
 def parse_optional_int(
-    errors: FieldErrors, field: str, label: str, text: str, *, minimum: int | None = None
+    errors: FieldErrors,
+    field: str,
+    label: str,
+    text: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
 ) -> int | None:
-    """A whole number or nothing; below ``minimum`` is a problem."""
+    """A whole number or nothing; below ``minimum`` or above ``maximum`` is a problem."""
     text = text.strip()
     if not text:
         return None
     try:
         value = int(text)
     except ValueError:
-        errors.add(field, f"{label} '{shown(text)}' is not a whole number")
+        errors.add(field, f"{label} '{echo(text)}' is not a whole number")
         return None
     if minimum is not None and value < minimum:
         errors.add(field, f"{label} must be {minimum} or more")
+    if maximum is not None and value > maximum:
+        errors.add(field, f"{label} must be at most {maximum}")
+        return None
     return value
 
 
@@ -95,7 +92,7 @@ def parse_optional_money(errors: FieldErrors, field: str, label: str, text: str)
     try:
         value = Decimal(text)
     except InvalidOperation:
-        errors.add(field, f"{label} '{shown(text)}' is not an amount (use e.g. 100.00)")
+        errors.add(field, f"{label} '{echo(text)}' is not an amount (use e.g. 100.00)")
         return None
     if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
         errors.add(field, f"{label} must be an amount from 0 to {MAX_AMOUNT}")
@@ -120,13 +117,17 @@ def parse_optional_local_datetime(
             moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
         else:
             moment = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        errors.add(
+            field, f"{label} '{echo(text)}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+        )
+        return None
+    try:
         if moment.tzinfo is None:
             moment = moment.astimezone()  # local time
         return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        errors.add(
-            field, f"{label} '{shown(text)}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
-        )
+    except (ValueError, OverflowError):  # the first or last day of the calendar, shifted
+        errors.add(field, f"{label} '{echo(text)}' is out of range: use a year from 2 to 9998")
         return None
 
 
@@ -145,3 +146,13 @@ def parse_list(text: str) -> list[str]:
     for part in text.split(","):
         values.extend(word for word in part.split() if word)
     return list(dict.fromkeys(values))
+
+
+def length_problems(values: Iterable[tuple[str, str, str, int]]) -> list[FieldProblem]:
+    """A problem for each (field, label, value, limit) whose value is longer than its column
+    can hold."""
+    return [
+        FieldProblem(field, f"{label} is longer than {limit} characters")
+        for field, label, value, limit in values
+        if len(value.strip()) > limit
+    ]

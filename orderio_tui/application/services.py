@@ -15,8 +15,8 @@ from ..domain.models import ExportConfiguration, ImportConfiguration, Service
 from ..domain.statuses import ServiceKind
 from ..engines.export.stylesheet import StylesheetError, load_stylesheet
 from ..engines.sftp import SftpSettings
-from ..errors import FieldProblem, NotFound, UserError, ValidationFailed
-from .forms import shown, text_field_problems
+from ..errors import FieldProblem, NotFound, UserError, ValidationFailed, echo
+from .forms import length_problems, text_field_problems
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: How much of a path a message repeats: enough to recognise it, not a whole screen.
@@ -190,7 +190,9 @@ def list_services(db: Database, kind: ServiceKind | None = None) -> list[Service
 def service_by_name(session: Session, name: str) -> Service:
     service = session.scalar(select(Service).where(Service.name == name))
     if service is None:
-        raise NotFound(f"service '{name}' does not exist: see the services screen for the list")
+        raise NotFound(
+            f"service '{echo(name)}' does not exist: see the services screen for the list"
+        )
     return service
 
 
@@ -209,7 +211,9 @@ def service_problems(
         clash = session.scalar(select(Service.id).where(Service.name == name))
         if clash is not None and clash != service_id:
             problems.append(
-                FieldProblem("name", f"a service named '{name}' already exists: choose another")
+                FieldProblem(
+                    "name", f"a service named '{echo(name)}' already exists: choose another"
+                )
             )
     if not form.directory.strip():
         problems.append(FieldProblem("directory", "directory is mandatory"))
@@ -251,12 +255,23 @@ def service_problems(
             problems.append(
                 FieldProblem(
                     "stylesheet_path",
-                    f"stylesheet '{shown(form.stylesheet_path, PATH_LIMIT)}' does not exist: "
+                    f"stylesheet '{echo(form.stylesheet_path, PATH_LIMIT)}' does not exist: "
                     f"give the path of an .xsl file",
                 )
             )
         elif "stylesheet_path" not in unreadable:
             problems.extend(_stylesheet_problems(_expanded(form.stylesheet_path)))
+    problems.extend(
+        length_problems(
+            [
+                ("name", "name", form.name, 100),
+                ("display_name", "display name", form.display_name, 200),
+                ("file_prefix", "file prefix", form.file_prefix, 100),
+                ("file_extension", "file extension", form.file_extension, 20),
+                ("file_pattern", "file pattern", form.file_pattern, 200),
+            ]
+        )
+    )
     if form.log_level not in LOG_LEVELS:
         problems.append(FieldProblem("log_level", f"log level must be one of {LOG_LEVELS}"))
     problems.extend(_sftp_problems(form))
@@ -310,7 +325,7 @@ def _stylesheet_problems(path: Path) -> list[FieldProblem]:
 
 
 def _directory_problems(field_name: str, directory: str) -> list[FieldProblem]:
-    where = shown(directory, PATH_LIMIT)
+    where = echo(directory, PATH_LIMIT)
     path = _expanded(directory)
     try:
         is_directory = stat.S_ISDIR(path.stat().st_mode)
@@ -408,11 +423,7 @@ def save_service(
         if found is None:
             raise NotFound(f"service {service_id} no longer exists: refresh the list")
         service = found
-        problems = service_problems(session, form, service_id=service_id)
-        if form.kind.value != service.kind and _view(session, service).used_by:
-            problems.append(
-                FieldProblem("kind", "the kind of a service in use by configurations is fixed")
-            )
+        problems = _update_problems(session, service, form)
     if problems:
         raise ValidationFailed(problems)
     _store(service, form)
@@ -451,6 +462,26 @@ def remove_service(session: Session, service_id: int) -> None:
         )
     session.delete(service)
     session.flush()
+
+
+def _update_problems(session: Session, service: Service, form: ServiceForm) -> list[FieldProblem]:
+    problems = service_problems(session, form, service_id=service.id)
+    if form.kind.value != service.kind and _view(session, service).used_by:
+        problems.append(
+            FieldProblem("kind", "the kind of a service in use by configurations is fixed")
+        )
+    return problems
+
+
+def service_form_problems(
+    db: Database, form: ServiceForm, *, service_id: int | None = None
+) -> list[FieldProblem]:
+    """What saving ``form`` would refuse, without saving anything (for checks while typing)."""
+    with db.read() as session:
+        service = None if service_id is None else session.get(Service, service_id)
+        if service is None:
+            return service_problems(session, form)
+        return _update_problems(session, service, form)
 
 
 def delete_service(db: Database, service_id: int) -> None:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schedule
 
-from ..errors import FieldProblem
+from ..errors import FieldProblem, echo
 from .statuses import ScheduleMode, ScheduleUnit, Weekday
 
 _AT_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -72,7 +72,8 @@ class Schedule:
             if not _AT_PATTERN.match(self.at):
                 found.append(
                     FieldProblem(
-                        "schedule_at", f"time of day '{self.at}' is not a valid HH:MM (00:00–23:59)"
+                        "schedule_at",
+                        f"time of day '{echo(self.at)}' is not a valid HH:MM (00:00–23:59)",
                     )
                 )
             elif self.unit not in (ScheduleUnit.DAYS, ScheduleUnit.WEEKS, None):

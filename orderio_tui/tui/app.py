@@ -23,6 +23,8 @@ from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import UserError
 from .commands import ScreenKeysProvider
 from .display import local_clock, local_soon
+from .main.screen import MainScreen
+from .memory import memory_file_path, remember_channel, remembered_channel
 from .messages import RunEnded, RunsChanged
 from .run_feed import FeedBatch, RunFeed
 from .widgets.confirm import ConfirmScreen
@@ -64,12 +66,13 @@ class OrderioApp(App[None]):
         *,
         scheduler: bool = True,
         channel: str | None = None,
+        memory: Path | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.channel: str | None = channel
-        #: Where the channel chosen last is remembered (None: not remembered).
-        self.last_channel_file: Path | None = None
+        #: Where the channel chosen is remembered for the next start (None: nowhere).
+        self.memory = memory
         self.events = RunEvents()
         self.feed = RunFeed()
         self._unsubscribe = self.events.subscribe(self.feed)
@@ -86,8 +89,6 @@ class OrderioApp(App[None]):
     # ------------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
-        from .main.screen import MainScreen
-
         self.push_screen(MainScreen())
         self.feed.note(
             "Keys: enter open · r run · o orders · s services · ? help · ctrl+p commands"
@@ -138,6 +139,12 @@ class OrderioApp(App[None]):
             logger.exception("background scheduler did not stop cleanly")
         self.scheduler_state = "stopped"
 
+    def use_channel(self, channel: str) -> None:
+        """Show ``channel`` from now on, and open it again the next time."""
+        self.channel = channel
+        if self.memory is not None:
+            remember_channel(self.memory, channel)
+
     def configurations_changed(self) -> None:
         """Tell the scheduler that configurations changed (it re-reads them)."""
         if self.scheduler is None:
@@ -163,7 +170,10 @@ class OrderioApp(App[None]):
                 silent = " (silent!)" if age > HEARTBEAT_SILENT_SECONDS else ""
                 text += f", heartbeat {local_clock(beat.at)}{silent}"
             due = self._next_due()
-            text += f" · next: {due[0]} {local_soon(due[1])}" if due else " · nothing due"
+            if due is None:
+                text += " · nothing due"
+            else:
+                text += f" · next: {due[0]} {local_soon(due[1], seconds=True)}"
         if self.active_runs:
             text += f" · running: {', '.join(sorted(self.active_runs.values()))}"
         return text
@@ -180,8 +190,6 @@ class OrderioApp(App[None]):
         return None
 
     def _tick_status(self) -> None:
-        from .main.screen import MainScreen
-
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.update_status_line()
@@ -209,8 +217,12 @@ class OrderioApp(App[None]):
         return panels
 
     def _announce(self, batch: FeedBatch) -> None:
+        # Runs started here are announced when they come back (on_run_ended); of the others
+        # (scheduler, other processes) only those where something failed: a toast for every
+        # run of a short schedule would cover the screen.
         for outcome in batch.finished:
-            self._notify_outcome(outcome)
+            if outcome.state in (RunState.FAILED, RunState.PARTIAL):
+                self._notify_outcome(outcome)
 
     def _notify_outcome(self, outcome: RunOutcome) -> None:
         if outcome.run_id is not None:
@@ -280,20 +292,6 @@ class OrderioApp(App[None]):
 
     # ------------------------------------------------------------------ navigation
 
-    def open_configuration(self, kind: RunKind, configuration_id: int | None) -> None:
-        """Open the detail screen of a configuration (None: a new one in the channel)."""
-        if self.channel is None:
-            self.notify("There is no channel to create a configuration in", severity="warning")
-            return
-        if kind is RunKind.EXPORT:
-            from .configuration.export_screen import ExportConfigurationScreen
-
-            self.push_screen(ExportConfigurationScreen(self.channel, configuration_id))
-        else:
-            from .configuration.import_screen import ImportConfigurationScreen
-
-            self.push_screen(ImportConfigurationScreen(self.channel, configuration_id))
-
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -319,6 +317,11 @@ class OrderioApp(App[None]):
             ),
             answered,
         )
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's one hook for every unhandled exception: it prints it on exit, we keep it.
+        logger.error("the TUI ends after an unhandled exception", exc_info=error)
+        super()._handle_exception(error)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The system commands, and Help (the keys of the screen come from their provider)."""
@@ -365,16 +368,18 @@ def logging_to_file(path: Path) -> Iterator[Path | None]:
             root.addHandler(terminal_handler)
 
 
-def run_tui(db: Database, *, scheduler: bool = True) -> None:
-    """Start the TUI on ``db``; with ``scheduler`` the background scheduler runs inside it."""
-    from .channels.last_used import read_last_channel, state_file
+def run_tui(db: Database, *, scheduler: bool = True) -> int:
+    """Start the TUI on ``db``; with ``scheduler`` the background scheduler runs inside it.
 
+    Returns the exit code: 0, or 1 after an unhandled exception (its traceback is in the log).
+    """
+    memory = memory_file_path()
     with logging_to_file(log_file_path()) as log_file:
-        app = OrderioApp(db, scheduler=scheduler, channel=read_last_channel(state_file()))
-        app.last_channel_file = state_file()
+        app = OrderioApp(db, scheduler=scheduler, channel=remembered_channel(memory), memory=memory)
         if log_file is not None:
             app.feed.note(f"Application log: {log_file}")
         try:
             app.run()
         finally:
             app.stop_scheduler()
+    return app.return_code or 0

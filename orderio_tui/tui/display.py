@@ -6,6 +6,9 @@ from datetime import datetime
 
 from rich.text import Text
 
+from ..domain.scheduling import Schedule
+from ..domain.statuses import ScheduleMode, ScheduleUnit
+
 #: Shown for a value that is not set.
 NOTHING = "–"
 
@@ -18,11 +21,12 @@ _STATE_STYLES = {
 }
 
 
-def local_short(value: datetime | None) -> str:
-    """An aware datetime as local "12:05" when it is today, else "09 May 12:05", for lists."""
+def local_short(value: datetime | None, *, seconds: bool = False) -> str:
+    """An aware datetime as local "12:05" when it is today, else "09 May 12:05", for lists
+    (with ``seconds``: "12:05:03", for what happens more than once a minute)."""
     if value is None:
         return NOTHING
-    return local_soon(value)
+    return local_soon(value, seconds=seconds)
 
 
 def local_day_time(value: datetime | None) -> str:
@@ -39,12 +43,46 @@ def local_full(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def local_soon(value: datetime) -> str:
-    """A time today as local "20:40", on another day as "27 Nov 02:00"."""
+def local_soon(value: datetime, *, seconds: bool = False) -> str:
+    """A time today as local "20:40" (or "20:40:05"), on another day as "27 Nov 02:00"."""
     local = value.astimezone()
+    clock = "%H:%M:%S" if seconds else "%H:%M"
     if local.date() == datetime.now().astimezone().date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d %b %H:%M")
+        return local.strftime(clock)
+    return local.strftime(f"%d %b {clock}")
+
+
+_UNIT_SHORT = {
+    ScheduleUnit.SECONDS: "s",
+    ScheduleUnit.MINUTES: "min",
+    ScheduleUnit.HOURS: "h",
+    ScheduleUnit.DAYS: "d",
+    ScheduleUnit.WEEKS: "wk",
+}
+
+
+def schedule_short(value: Schedule) -> str:
+    """A schedule for a list column: "manual", "every 5 s", "every 1 d at 02:00", "monday"."""
+    if value.mode is ScheduleMode.MANUAL:
+        return "manual"
+    if value.weekday is not None:
+        text = value.weekday.value
+    else:
+        unit = _UNIT_SHORT[value.unit] if value.unit else "?"
+        text = f"every {value.every} {unit}"
+    if value.at:
+        text += f" at {value.at}"
+    return text if value.enabled else f"{text} (off)"
+
+
+def sub_minute(value: Schedule) -> bool:
+    """Whether ``value`` runs more than once a minute (its times need seconds)."""
+    return (
+        value.is_active
+        and value.unit is ScheduleUnit.SECONDS
+        and value.every is not None
+        and value.every < 60
+    )
 
 
 def local_clock(value: datetime) -> str:

@@ -10,7 +10,7 @@ buffers hold.
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from ..application.runs import Heartbeat, LogLine, RunOutcome, RunStarted
@@ -20,6 +20,8 @@ from .display import local_clock
 MAX_PENDING_LINES = 5000
 #: Started / finished runs kept between two drains.
 MAX_PENDING_RUNS = 200
+#: Runs whose configuration name is remembered for log lines that do not carry it.
+MAX_KNOWN_RUNS = 1000
 
 
 @dataclass
@@ -37,10 +39,11 @@ class FeedBatch:
         return bool(self.started or self.finished)
 
 
-def log_text(event: LogLine) -> str:
-    """One log line as the log panel shows it."""
-    config = f"{event.config} " if event.config else ""
-    return f"{local_clock(event.at)} {event.level:<7} {config}#{event.run_id}  {event.message}"
+def log_text(event: LogLine, config: str = "") -> str:
+    """One log line as the log panel shows it (``config``: the name if the line lacks it)."""
+    name = event.config or config
+    prefix = f"{name} " if name else ""
+    return f"{local_clock(event.at)} {event.level:<7} {prefix}#{event.run_id}  {event.message}"
 
 
 class RunFeed:
@@ -55,18 +58,23 @@ class RunFeed:
         self._started: deque[RunStarted] = deque(maxlen=max_runs)
         self._finished: deque[RunOutcome] = deque(maxlen=max_runs)
         self._heartbeat: Heartbeat | None = None
+        #: run id → configuration name, from the runs' start events (oldest dropped first).
+        self._names: OrderedDict[int, str] = OrderedDict()
 
     def __call__(self, event: RunStarted | LogLine | RunOutcome | Heartbeat) -> None:
         """Accept one event (from any thread); never blocks for longer than an append."""
         if isinstance(event, LogLine):
-            text = log_text(event)
             with self._lock:
+                text = log_text(event, self._names.get(event.run_id, ""))
                 if len(self._lines) == self._lines.maxlen:
                     self._dropped += 1
                 self._lines.append(text)
         elif isinstance(event, RunStarted):
             with self._lock:
                 self._started.append(event)
+                self._names[event.run_id] = event.config
+                if len(self._names) > MAX_KNOWN_RUNS:
+                    self._names.popitem(last=False)
         elif isinstance(event, RunOutcome):
             with self._lock:
                 self._finished.append(event)

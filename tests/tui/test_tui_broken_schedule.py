@@ -25,7 +25,7 @@ async def test_a_broken_schedule_shows_in_the_next_run_column(
         assert isinstance(app.screen, MainScreen)
         exports = app.screen.query_one("#export-table", ConfigurationTable)
         by_name = {row.name: row for row in exports.rows_by_id.values()}
-        next_run = COLUMNS.index("Next run")
+        next_run = [column.label for column in COLUMNS].index("Next run")
         broken = exports.get_row(str(by_name["erp-export"].id))
         fine = exports.get_row(str(by_name["bi-export"].id))
         assert str(broken[next_run]) == "BROKEN"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 from tui_fixtures import wait_for
 
@@ -15,6 +17,7 @@ from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.commands import screen_commands
 from orderio_tui.tui.main.configuration_table import ConfigurationTable
 from orderio_tui.tui.main.screen import MainScreen
+from orderio_tui.tui.memory import remember_channel, remembered_channel
 from orderio_tui.tui.widgets.help import HelpScreen
 from orderio_tui.tui.widgets.run_log import RunLogPanel
 
@@ -147,3 +150,36 @@ async def test_opening_a_configuration_deleted_meanwhile_says_so(
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         await pilot.pause()
         assert row.id not in exports.rows_by_id
+
+
+async def test_the_channel_remembered_is_opened_again(
+    db: Database, demo: object, tmp_path: Path
+) -> None:
+    memory = tmp_path / "state" / "tui.json"
+    remember_channel(memory, "demo-b2c")
+    app = OrderioApp(db, scheduler=False, channel=remembered_channel(memory), memory=memory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        exports = app.screen.query_one("#export-table", ConfigurationTable)
+        assert app.channel == "demo-b2c"
+        assert {row.channel for row in exports.rows_by_id.values()} == {"demo-b2c"}
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("up", "enter")  # demo-b2b
+        await wait_for(pilot, lambda: app.channel == "demo-b2b", what="channel switch")
+    assert remembered_channel(memory) == "demo-b2b"
+
+
+@pytest.mark.parametrize("content", ['{"channel": "closed-shop"}', "not json", '["demo-b2c"]'])
+async def test_an_unknown_or_unreadable_remembered_channel_falls_back_to_the_first(
+    db: Database,
+    demo: object,
+    tmp_path,
+    content: str,  # type: ignore[no-untyped-def]
+) -> None:
+    memory = tmp_path / "tui.json"
+    memory.write_text(content, encoding="utf-8")
+    app = OrderioApp(db, scheduler=False, channel=remembered_channel(memory), memory=memory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.channel == "demo-b2b"  # the first by name

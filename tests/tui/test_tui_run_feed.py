@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from tui_fixtures import wait_for
 
-from orderio_tui.application.runs import Heartbeat, LogLine, RunEvents, RunOutcome
-from orderio_tui.domain.statuses import RunKind, RunState
+from orderio_tui.application.runs import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted
+from orderio_tui.domain.statuses import RunKind, RunState, Trigger
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.run_feed import RunFeed
 from orderio_tui.tui.widgets.run_log import MAX_PANEL_LINES, RunLogPanel
@@ -83,3 +83,28 @@ async def test_a_run_finished_in_another_thread_is_announced(app: OrderioApp) ->
         outcome = RunOutcome(99, RunKind.EXPORT, "erp-export", "demo-b2c", RunState.PARTIAL)
         threading.Thread(target=app.events.emit, args=(outcome,)).start()
         await wait_for(pilot, lambda: 99 in app.announced_runs, what="the notification")
+
+
+def test_a_log_line_without_its_configuration_is_named_from_the_start_of_its_run() -> None:
+    feed = RunFeed()
+    feed(RunStarted(3, RunKind.EXPORT, "erp-export", "demo-b2c", Trigger.SCHEDULE, AT))
+    feed(LogLine(3, AT, "INFO", "no order matches the conditions"))
+    feed(LogLine(4, AT, "INFO", "a run this feed did not see start"))
+    lines = feed.drain().lines
+    assert "INFO    erp-export #3  no order matches the conditions" in lines[0]
+    assert "INFO    #4  a run" in lines[1]
+
+
+async def test_runs_that_succeed_elsewhere_raise_no_toast_failures_do(app: OrderioApp) -> None:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        for run_id in range(1, 6):  # as a schedule every second would
+            app.events.emit(
+                RunOutcome(run_id, RunKind.EXPORT, "erp-export", "demo-b2c", RunState.SUCCEEDED)
+            )
+        app.events.emit(RunOutcome(6, RunKind.EXPORT, "erp-export", "demo-b2c", RunState.FAILED))
+        await wait_for(pilot, lambda: 6 in app.announced_runs, what="the failure's toast")
+        await wait_for(pilot, lambda: app.screen.query("Toast"), what="the toast on screen")
+        await pilot.pause(0.3)
+        assert app.announced_runs == {6}
+        assert len(app.screen.query("Toast")) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from textual.widgets import Static
 from tui_fixtures import wait_for
@@ -64,6 +66,17 @@ async def test_scheduled_runs_stream_into_the_log_and_the_status_line_shows_the_
         assert "next: demo-b2c/erp-export" in str(status.render()) or "next:" in str(
             status.render()
         )
+
+        def run_lines() -> list[str]:
+            return [line for line in panel.lines if re.search(r" #\d+  ", line)]
+
+        await wait_for(
+            pilot,
+            lambda: len({re.search(r"#(\d+)  ", line).group(1) for line in run_lines()}) >= 3,  # type: ignore[union-attr]
+            timeout=30,
+            what="three scheduled runs",
+        )
+        assert all("erp-export #" in line for line in run_lines()), run_lines()
     assert app.scheduler is None
 
 

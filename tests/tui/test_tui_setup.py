@@ -14,7 +14,6 @@ from orderio_tui.database import Database
 from orderio_tui.domain.statuses import RunKind, ServiceKind
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.channels.edit import ChannelEditScreen
-from orderio_tui.tui.channels.last_used import read_last_channel
 from orderio_tui.tui.channels.screen import ChannelsScreen
 from orderio_tui.tui.channels.setup import NEW_CHANNEL, FirstServiceScreen
 from orderio_tui.tui.configuration.export_screen import ExportConfigurationScreen
@@ -178,23 +177,6 @@ async def test_an_unused_channel_is_deleted_from_the_channels_screen(db: Databas
         await pilot.press("y")
         await wait_for(pilot, lambda: not list_channels(db), what="the deletion")
         assert app.channel is None
-
-
-async def test_the_chosen_channel_is_remembered_for_the_next_start(
-    app: OrderioApp, db: Database, tmp_path: Path
-) -> None:
-    state = tmp_path / "state" / "tui-state.json"
-    app.last_channel_file = state
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        app.screen.query_one("#channel", Select).value = "demo-b2b"
-        await wait_for(pilot, lambda: app.channel == "demo-b2b")
-    assert read_last_channel(state) == "demo-b2b"
-
-    reopened = OrderioApp(db, scheduler=False, channel=read_last_channel(state))
-    async with reopened.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert reopened.screen.query_one("#channel", Select).value == "demo-b2b"
 
 
 async def test_n_in_the_import_list_of_a_channel_without_services_asks_for_an_import_service(

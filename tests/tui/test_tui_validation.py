@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from textual.widgets import Input, Static, TabbedContent
-from tui_fixtures import type_text, wait_for
+from tui_fixtures import error_of, open_erp_export, type_text, wait_for
 
 from orderio_tui.application.configurations import load_export_form
 from orderio_tui.application.services import list_services
@@ -19,7 +19,6 @@ from orderio_tui.tui.main.screen import MainScreen
 from orderio_tui.tui.services.edit import ServiceEditScreen
 from orderio_tui.tui.services.screen import ServicesScreen
 from orderio_tui.tui.widgets.confirm import ConfirmScreen
-from orderio_tui.tui.widgets.field import FieldError
 
 
 def export_count(db: Database) -> int:
@@ -35,11 +34,6 @@ def export_id(db: Database, name: str, channel_id_of_b2c: bool = True) -> int:
     return min(ids)
 
 
-def error_of(screen: object, field: str) -> str:
-    error = screen.query_one(f"#error-{field}", FieldError)  # type: ignore[attr-defined]
-    return str(error.render()) if error.display else ""
-
-
 def message_of(screen: object) -> str:
     return str(screen.query_one("#form-message", Static).render())  # type: ignore[attr-defined]
 
@@ -48,14 +42,6 @@ async def open_new_export(pilot, app: OrderioApp) -> ExportConfigurationScreen: 
     await pilot.press("n")
     await wait_for(pilot, lambda: isinstance(app.screen, ExportConfigurationScreen))
     return app.screen  # type: ignore[return-value]
-
-
-async def open_erp_export(pilot, app: OrderioApp) -> ExportConfigurationScreen:  # type: ignore[no-untyped-def]
-    await pilot.press("down", "enter")  # bi-export, then erp-export
-    await wait_for(pilot, lambda: isinstance(app.screen, ExportConfigurationScreen))
-    screen = app.screen
-    assert screen.query_one("#name", Input).value == "erp-export"
-    return screen  # type: ignore[return-value]
 
 
 async def test_empty_name_is_reported_next_to_the_name_and_nothing_is_saved(
@@ -97,7 +83,7 @@ async def test_no_order_status_selected_is_reported_on_the_conditions_tab(
     stored = load_export_form(db, configuration_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, app)
+        screen = await open_erp_export(pilot)
         await pilot.press("f6", "f6", "f6")
         await pilot.pause()
         assert screen.query_one(TabbedContent).active == "tab-conditions"
@@ -116,7 +102,7 @@ async def test_every_zero_is_reported_on_the_scheduling_tab(app: OrderioApp, db:
     configuration_id = export_id(db, "erp-export")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, app)
+        screen = await open_erp_export(pilot)
         await pilot.press("f6", "f6")
         await pilot.pause()
         assert screen.query_one(TabbedContent).active == "tab-scheduling"
@@ -135,7 +121,7 @@ async def test_text_in_a_number_field_is_reported_without_saving(
     stored = load_export_form(db, configuration_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, app)
+        screen = await open_erp_export(pilot)
         await pilot.press("f6", "f6", "f6")
         screen.query_one("#max_orders", Input).value = "lots"
         screen.query_one("#created_from", Input).value = "yesterday"
@@ -153,7 +139,7 @@ async def test_text_in_a_number_field_is_reported_without_saving(
 async def test_reset_goes_back_to_the_stored_values(app: OrderioApp, db: Database) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, app)
+        screen = await open_erp_export(pilot)
         await pilot.press("end")
         await type_text(pilot, "-changed")
         assert screen.dirty
@@ -166,7 +152,7 @@ async def test_reset_goes_back_to_the_stored_values(app: OrderioApp, db: Databas
 async def test_leaving_with_unsaved_changes_asks_first(app: OrderioApp, db: Database) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = await open_erp_export(pilot, app)
+        screen = await open_erp_export(pilot)
         await pilot.press("end", "x", "escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")  # stay
@@ -182,7 +168,7 @@ async def test_leaving_with_unsaved_changes_asks_first(app: OrderioApp, db: Data
 async def test_leaving_without_changes_asks_nothing(app: OrderioApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await open_erp_export(pilot, app)
+        await open_erp_export(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Table, func, select, text
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from orderio_tui.database import Database
 from orderio_tui.domain.models import (
@@ -18,6 +18,8 @@ from orderio_tui.domain.models import (
     Order,
     PaymentTransaction,
 )
+from orderio_tui.tui.configuration.export_screen import ExportConfigurationScreen
+from orderio_tui.tui.widgets.field import FieldError
 
 
 async def wait_for(
@@ -127,3 +129,19 @@ async def move_cursor_to(pilot: Pilot, table: DataTable, key: str) -> None:
             return
         await pilot.press("down" if table.cursor_row < target else "up")
     assert table.cursor_row == target
+
+
+async def open_erp_export(pilot: Pilot) -> ExportConfigurationScreen:
+    """From the main screen of channel demo-b2c, open its export configuration erp-export."""
+    await pilot.press("down", "enter")  # bi-export, then erp-export
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportConfigurationScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, ExportConfigurationScreen)
+    assert screen.query_one("#name", Input).value == "erp-export"
+    return screen
+
+
+def error_of(screen: object, field: str) -> str:
+    """The inline validation message of ``field`` on ``screen`` ("" while there is none)."""
+    error = screen.query_one(f"#error-{field}", FieldError)  # type: ignore[attr-defined]
+    return str(error.render()) if error.display else ""

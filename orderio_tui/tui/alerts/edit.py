@@ -6,8 +6,6 @@ The form is checked by the same rules as the configuration file's ``[[alert]]`` 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,11 +18,9 @@ from ...application.alerts import parse_alert_form, store_alert
 from ...application.channels import list_channels
 from ...errors import UserError, ValidationFailed
 from ..configuration.controls import form_snapshot, select_value, set_select
+from ..context import OrderioContext, context_of
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, not_saved_message
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 #: The text fields of the form: (field, label, placeholder), by section.
 _WATCH = (
@@ -88,8 +84,8 @@ class AlertEditScreen(Screen[None]):
         self._saved: dict[str, object] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         title = f"Alert '{self.settings.name}'" if self.settings else "New alert"

@@ -3,8 +3,6 @@ create, edit, delete, and send a test notice (SPEC §16)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,11 +18,9 @@ from ...application.alerts import (
     send_test_notice,
 )
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..display import NOTHING, local_full
 from ..widgets.confirm import ConfirmScreen
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 #: Widest name and event list in the list, so that its columns fit 80 columns (the detail under
 #: it shows everything in full, the last delivery error too).
@@ -112,8 +108,8 @@ class AlertsScreen(Screen[None]):
         self.alerts: dict[str, AlertView] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         table: DataTable[object] = DataTable(id="alerts", cursor_type="row")

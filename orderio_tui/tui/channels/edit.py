@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,11 +20,9 @@ from ...application.channels import (
 )
 from ...errors import UserError, ValidationFailed
 from ..configuration.controls import form_snapshot
+from ..context import OrderioContext, context_of
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, not_saved_message
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 _FIELDS = (
     ("name", "Name *", "e.g. shop-de"),
@@ -53,8 +49,8 @@ class ChannelEditScreen(Screen[str | None]):
         self._saved: dict[str, object] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         title = f"Channel '{self.channel.name}'" if self.channel else "New channel"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,11 +9,9 @@ from textual.widgets import DataTable, Footer
 
 from ...application.channels import ChannelView, delete_channel, list_channels
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..widgets.confirm import ConfirmScreen
 from .edit import ChannelEditScreen
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 
 class ChannelsScreen(Screen[None]):
@@ -33,8 +29,8 @@ class ChannelsScreen(Screen[None]):
         self.channels: dict[str, ChannelView] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         table: DataTable[object] = DataTable(id="channels", cursor_type="row")

@@ -8,17 +8,19 @@ too, so that the main screen only calls in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
+
+from textual.app import App
 
 from ...application.services import list_services
 from ...domain.statuses import RunKind, ServiceKind
+from ..configuration.base import ConfigurationScreen
 from ..configuration.controls import form_snapshot, set_select
+from ..configuration.export_screen import ExportConfigurationScreen
+from ..configuration.import_screen import ImportConfigurationScreen
+from ..context import context_of
 from ..services.edit import ServiceEditScreen
 from .edit import ChannelEditScreen
-from .last_used import write_last_channel
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 #: Value of the "new channel…" entry of the channel selector.
 NEW_CHANNEL = "\x00new-channel"
@@ -44,14 +46,6 @@ _CONFIGURATION_STEP = (
 )
 
 
-def remember_channel(app: OrderioApp, name: str) -> None:
-    """Make ``name`` the app's channel and remember it for the next start."""
-    app.channel = name
-    path = getattr(app, "last_channel_file", None)
-    if path is not None:
-        write_last_channel(path, name)
-
-
 class FirstServiceScreen(ServiceEditScreen):
     """The service step: a new service of the kind the configuration needs; saving goes on."""
 
@@ -72,48 +66,39 @@ class FirstServiceScreen(ServiceEditScreen):
             self.dismiss(None)
 
 
-def _main_screen_reload(app: OrderioApp) -> None:
-    from ..main.screen import MainScreen
-
-    for screen in app.screen_stack:
-        if isinstance(screen, MainScreen):
-            screen.load_channels()
-            screen.refresh_lists()
-
-
-def new_channel(app: OrderioApp, then: RunKind | None = None) -> None:
+def new_channel(app: App[Any], then: RunKind | None = None) -> None:
     """Ask for a new channel; it becomes the selected one (and with ``then``, the set-up goes
     on to a configuration of that kind)."""
 
     def made(name: str | None) -> None:
         if name is None:
             return
-        remember_channel(app, name)
-        _main_screen_reload(app)
+        context_of(app).use_channel(name)  # the main screen shows it when it resumes
         if then is not None:
             start_new(app, then, guided=True)
 
     app.push_screen(ChannelEditScreen(None, intro=_CHANNEL_STEP if then else ""), made)
 
 
-def start_new(app: OrderioApp, kind: RunKind, *, guided: bool = False) -> None:
+def start_new(app: App[Any], kind: RunKind, *, guided: bool = False) -> None:
     """A new configuration of ``kind`` in the app's channel, after what is missing for it
     (``guided``: a step of the set-up, which says what comes next)."""
-    if app.channel is None:
+    orderio = context_of(app)
+    if orderio.channel is None:
         new_channel(app, then=kind)
         return
     is_export = kind is RunKind.EXPORT
-    services = [s for s in list_services(app.db) if s.kind.is_export == is_export]
+    services = [s for s in list_services(orderio.db) if s.kind.is_export == is_export]
     if not services:
         service_kind = ServiceKind.EXPORT_XML if is_export else ServiceKind.STATUS_IMPORT_XML
 
         def made(_: None) -> None:
-            if any(s.kind.is_export == is_export for s in list_services(app.db)):
+            if any(s.kind.is_export == is_export for s in list_services(orderio.db)):
                 start_new(app, kind, guided=True)
 
         app.notify(
             _SERVICE_STEP.format(
-                channel=app.channel,
+                channel=orderio.channel,
                 what="exports are written to" if is_export else "status files arrive in",
             ),
             timeout=10,
@@ -127,4 +112,9 @@ def start_new(app: OrderioApp, kind: RunKind, *, guided: bool = False) -> None:
             ),
             timeout=10,
         )
-    app.open_configuration(kind, None)
+    screen: ConfigurationScreen = (
+        ExportConfigurationScreen(orderio.channel, None)
+        if is_export
+        else ImportConfigurationScreen(orderio.channel, None)
+    )
+    app.push_screen(screen)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -29,18 +28,20 @@ from textual.widgets import (
     TabPane,
 )
 
+from ...application.configurations import configuration_form_problems
 from ...application.forms import FieldErrors, parse_optional_int
 from ...application.services import list_services
 from ...domain.scheduling import Schedule
 from ...domain.statuses import RunKind, ScheduleMode, ScheduleUnit, Weekday
 from ...errors import FieldProblem, UserError, ValidationFailed
+from ..context import OrderioContext, context_of
 from ..display import local_full
+from ..widgets.checkbox import MarkedCheckbox
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
+from ..widgets.form import FormScreen, unless_unreadable
+from ..widgets.select import TypeAheadSelect
 from .controls import form_snapshot, select_value, set_select
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 GENERAL_TAB = "tab-general"
 SCHEDULING_TAB = "tab-scheduling"
@@ -51,14 +52,17 @@ INTERVAL_FIELDS = ("schedule_every", "schedule_unit", "schedule_at", "schedule_w
 
 def general_fields(kind: RunKind) -> list[Widget]:
     """Name, configuration type (a service of the right kind) and description."""
-    what = "export" if kind is RunKind.EXPORT else "status import"
+    if kind is RunKind.EXPORT:
+        example, service = "erp-export", "pick an export service"
+    else:
+        example, service = "erp-status", "pick a status import service"
     return [
         FieldRow(
-            "Name *", Input(id="name", placeholder="e.g. erp-export", compact=True), field="name"
+            "Name *", Input(id="name", placeholder=f"e.g. {example}", compact=True), field="name"
         ),
         FieldRow(
             "Configuration type *",
-            Select[str]([], id="service", prompt=f"pick an {what} service", compact=True),
+            TypeAheadSelect[str]([], id="service", prompt=service, compact=True),
             field="service",
         ),
         FieldRow("Description", Input(id="description", compact=True), field="description"),
@@ -74,7 +78,7 @@ def scheduling_fields() -> list[Widget]:
     return [
         FieldRow(
             "Mode",
-            Select(
+            TypeAheadSelect(
                 [("manual (run with r)", ScheduleMode.MANUAL), ("interval", ScheduleMode.INTERVAL)],
                 id="schedule_mode",
                 allow_blank=False,
@@ -90,7 +94,7 @@ def scheduling_fields() -> list[Widget]:
         ),
         FieldRow(
             "Unit",
-            Select(
+            TypeAheadSelect(
                 [(unit.value, unit) for unit in ScheduleUnit],
                 id="schedule_unit",
                 prompt="choose a unit",
@@ -105,7 +109,7 @@ def scheduling_fields() -> list[Widget]:
         ),
         FieldRow(
             "Weekday",
-            Select(
+            TypeAheadSelect(
                 [(day.value, day) for day in Weekday],
                 id="schedule_weekday",
                 prompt="any (weeks only)",
@@ -115,14 +119,14 @@ def scheduling_fields() -> list[Widget]:
         ),
         FieldRow(
             "Enabled",
-            Checkbox("run on schedule", id="schedule_enabled", value=True, compact=True),
+            MarkedCheckbox("run on schedule", id="schedule_enabled", value=True, compact=True),
             field="schedule_enabled",
         ),
         Static("", id="next-run", classes="form-hint", markup=False),
     ]
 
 
-class ConfigurationScreen(Screen[None]):
+class ConfigurationScreen(FormScreen):
     """Base of the export and import configuration screens."""
 
     KIND: ClassVar[RunKind]
@@ -164,8 +168,8 @@ class ConfigurationScreen(Screen[None]):
         self._saved: dict[str, object] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     @property
     def what(self) -> str:
@@ -318,10 +322,20 @@ class ConfigurationScreen(Screen[None]):
         self.sub_title = title
         self.query_one("#form-title", Static).update(title)
 
-    def set_message(self, text: str, *, problem: bool = False) -> None:
-        message = self.query_one("#form-message", Static)
-        message.update(text)
-        message.set_class(problem, "-problem")
+    def current_problems(self) -> list[FieldProblem]:
+        errors = FieldErrors()
+        form = self.read_form(errors)
+        try:
+            checked = configuration_form_problems(
+                self.orderio.db,
+                self.KIND,
+                self.channel,
+                form,
+                configuration_id=self.configuration_id,
+            )
+        except UserError:  # the channel is gone: Apply says so
+            checked = []
+        return unless_unreadable(errors.problems, checked)
 
     def update_schedule_state(self) -> None:
         """Enable the interval fields only for an interval schedule; preview the next run."""
@@ -333,13 +347,15 @@ class ConfigurationScreen(Screen[None]):
             if row.disabled == interval:
                 row.disabled = not interval
         preview = self.query_one("#next-run", Static)
-        schedule = self.read_schedule(FieldErrors())
+        errors = FieldErrors()
+        schedule = self.read_schedule(errors)
+        problems = errors.problems or schedule.problems()
         if schedule.mode is ScheduleMode.MANUAL:
             preview.update("Runs only when started by hand (r on the main screen).")
         elif not schedule.enabled:
             preview.update("The schedule is switched off: it does not run by itself.")
-        elif schedule.problems():
-            preview.update("Next run: complete the schedule first.")
+        elif problems:
+            preview.update("No next run: " + "; ".join(p.message for p in problems))
         else:
             preview.update(f"Next run: {local_full(schedule.next_run())} ({schedule.describe()})")
 

@@ -22,6 +22,8 @@ from ...application.configurations import (
     update_export_configuration,
 )
 from ...application.forms import (
+    MAX_ORDER_AGE_MINUTES,
+    MAX_ORDERS_PER_RUN,
     FieldErrors,
     format_local_datetime,
     parse_list,
@@ -41,7 +43,9 @@ from ...domain.statuses import (
     transition_allowed,
 )
 from ...errors import UserError
+from ..widgets.checkbox import MarkedCheckbox, MarkedSelectionList
 from ..widgets.field import FieldError, FieldRow
+from ..widgets.select import TypeAheadSelect
 from .base import GENERAL_TAB, SCHEDULING_TAB, ConfigurationScreen
 from .controls import select_value, selection_in_order, set_select, set_selection
 
@@ -91,7 +95,7 @@ def _optional_text(value: int | Decimal | None) -> str:
 def _multi_select(field: str, label: str, options: list[str]) -> list[Widget]:
     return [
         Label(label, classes="multi-label"),
-        SelectionList[str](*((o, o) for o in options), id=field, compact=True),
+        MarkedSelectionList(*((o, o) for o in options), id=field, compact=True),
         FieldError(field=field),
     ]
 
@@ -106,7 +110,7 @@ def _transition_rows(prefix: str, choices: list[tuple[str, list[str]]]) -> list[
     return [
         FieldRow(
             f"{source} →",
-            Select(
+            TypeAheadSelect(
                 [(t, t) for t in targets],
                 id=f"{prefix}{source}",
                 prompt="(unchanged)",
@@ -121,7 +125,7 @@ def _transition_rows(prefix: str, choices: list[tuple[str, list[str]]]) -> list[
 def actions_fields() -> list[Widget]:
     """Status updates on or off, and the transitions applied on success (SPEC §3)."""
     return [
-        Checkbox(
+        MarkedCheckbox(
             "Enable status updates (off: the export changes no status, e.g. for BI)",
             id="status_updates_enabled",
             value=True,
@@ -169,7 +173,7 @@ def conditions_fields() -> list[Widget]:
         _input_row("min_age_minutes", "Min. order age (min)", "settle delay, e.g. 15"),
         FieldRow(
             "Not yet exported",
-            Checkbox(
+            MarkedCheckbox(
                 "only orders this configuration has not exported yet",
                 id="only_not_exported",
                 compact=True,
@@ -320,10 +324,16 @@ class ExportConfigurationScreen(ConfigurationScreen):
                 "minimum order age",
                 text("min_age_minutes"),
                 minimum=0,
+                maximum=MAX_ORDER_AGE_MINUTES,
             ),
             "only_not_exported": self.query_one("#only_not_exported", Checkbox).value,
             "max_orders": parse_optional_int(
-                errors, "max_orders", "max orders per run", text("max_orders"), minimum=1
+                errors,
+                "max_orders",
+                "max orders per run",
+                text("max_orders"),
+                minimum=1,
+                maximum=MAX_ORDERS_PER_RUN,
             ),
         }
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ...application.runs import RunDetail, run_detail
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..display import NOTHING, counts, duration, local_clock, local_full
 from ..messages import RunEnded, RunsChanged
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
+from ..widgets.run_log import WrappedLog
 
 
 def summary_text(detail: RunDetail) -> str:
@@ -49,8 +46,8 @@ class RunDetailScreen(Screen[None]):
         self.run_id = run_id
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="run-summary", markup=False)
@@ -58,7 +55,7 @@ class RunDetailScreen(Screen[None]):
             with TabPane("Per-order results", id="tab-results"):
                 yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
             with TabPane("Log", id="tab-log"):
-                yield Log(id="run-log", auto_scroll=False)
+                yield WrappedLog(id="run-log", auto_scroll=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -85,9 +82,9 @@ class RunDetailScreen(Screen[None]):
         results.border_subtitle = (
             f"{len(detail.results)} orders" if detail.results else ("no per-order results")
         )
-        log = self.query_one("#run-log", Log)
-        log.clear()
-        log.write_lines(
+        log = self.query_one("#run-log", WrappedLog)
+        log.clear_lines()
+        log.add_lines(
             f"{local_clock(line.at)} {line.level:<7} {line.message}" for line in detail.log
         )
 

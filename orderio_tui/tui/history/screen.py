@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,11 +11,10 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...application.runs import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS, RunView, list_runs
 from ...domain.statuses import RunKind
+from ..context import OrderioContext, context_of
 from ..display import NOTHING, duration, local_day_time, state
 from ..messages import RunEnded, RunsChanged
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
+from ..widgets.fitted_table import Column, FittedTable
 
 #: Runs listed (newest first).
 HISTORY_LIMIT = 200
@@ -47,8 +45,8 @@ class RunHistoryScreen(Screen[None]):
         self.runs: dict[int, RunView] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     @property
     def count_keys(self) -> tuple[str, ...]:
@@ -56,7 +54,7 @@ class RunHistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title")
-        table: DataTable[object] = DataTable(id="runs", cursor_type="row")
+        table = FittedTable(self.columns(), id="runs", cursor_type="row")
         table.border_title = "Runs (enter: log and per-order results)"
         yield table
         yield Footer(compact=True)
@@ -66,22 +64,24 @@ class RunHistoryScreen(Screen[None]):
         self.query_one("#history-title", Static).update(
             f"{self.sub_title} · channel '{self.channel}'"
         )
-        table = self.query_one("#runs", DataTable)
-        table.add_columns(
-            "Run",
-            "State",
-            "Trigger",
-            "Started",
-            "Duration",
-            *(key.capitalize() for key in self.count_keys),
-            "File",
-        )
+        table = self.query_one("#runs", FittedTable)
         self.load()
         table.focus()
 
+    def columns(self) -> list[Column]:
+        """At 80 columns the file stays; duration, trigger and counts go first, in that order."""
+        return [
+            Column("Run", "run"),
+            Column("State", "state"),
+            Column("Trigger", "trigger", keep=1),
+            Column("Started", "started"),
+            Column("Duration", "duration", keep=0),
+            *(Column(key.capitalize(), key, keep=2) for key in self.count_keys),
+            Column("File", "file"),
+        ]
+
     def load(self) -> None:
-        table = self.query_one("#runs", DataTable)
-        cursor = table.cursor_row
+        table = self.query_one("#runs", FittedTable)
         runs = list_runs(
             self.orderio.db,
             kind=self.kind,
@@ -89,25 +89,28 @@ class RunHistoryScreen(Screen[None]):
             limit=HISTORY_LIMIT,
         )
         self.runs = {run.run_id: run for run in runs}
-        table.clear()
-        for run in runs:
-            table.add_row(
-                str(run.run_id),
-                state(run.state + (" (dry run)" if run.dry_run else "")),
-                run.trigger,
-                local_day_time(run.started_at),
-                "running" if run.finished_at is None else duration(run.duration_seconds),
-                *(str(run.counts.get(key, NOTHING)) for key in self.count_keys),
-                files_text(run.files),
-                key=str(run.run_id),
-            )
+        table.set_rows(
+            [
+                (
+                    str(run.run_id),
+                    [
+                        str(run.run_id),
+                        state(run.state + (" (dry run)" if run.dry_run else "")),
+                        run.trigger,
+                        local_day_time(run.started_at),
+                        "running" if run.finished_at is None else duration(run.duration_seconds),
+                        *(str(run.counts.get(key, NOTHING)) for key in self.count_keys),
+                        files_text(run.files),
+                    ],
+                )
+                for run in runs
+            ]
+        )
         table.border_subtitle = (
             f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
             if runs
             else "no runs yet: press r on the main screen to run it"
         )
-        if runs:
-            table.move_cursor(row=min(cursor, len(runs) - 1), animate=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

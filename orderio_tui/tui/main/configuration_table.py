@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
 from ...application.configurations import ConfigurationRow
 from ...domain.statuses import RunKind
-from ..display import local_short, state
+from ..display import local_short, schedule_short, state, sub_minute
+from ..widgets.fitted_table import Cell, Column, FittedTable
 
-COLUMNS = ("Name", "Type", "Schedule", "Last run", "State", "Next run")
+#: When there is no room (80 columns) the Type (the service) is left out; long names are cut.
+COLUMNS = (
+    Column("Name", "name", shrink_to=12),
+    Column("Type", "type", keep=0),
+    Column("Schedule", "schedule"),
+    Column("Last run", "last_run"),
+    Column("State", "state"),
+    Column("Next run", "next_run"),
+)
 
 
-class ConfigurationTable(DataTable):
+class ConfigurationTable(FittedTable):
     """Configurations of one kind in the selected channel, one row each, keyed by id."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="open", tooltip="Open the row")]
 
     def __init__(self, kind: RunKind, title: str, *, id: str) -> None:
-        super().__init__(id=id, cursor_type="row", classes="configuration-table")
+        super().__init__(COLUMNS, id=id, cursor_type="row", classes="configuration-table")
         self.kind = kind
         self.border_title = title
         self.rows_by_id: dict[int, ConfigurationRow] = {}
         self._signature: tuple[object, ...] | None = None
-
-    def on_mount(self) -> None:
-        self.add_columns(*COLUMNS)
 
     def show(self, rows: list[ConfigurationRow], running: set[int]) -> None:
         """Replace the rows, keeping the cursor on the same configuration when it is still there."""
@@ -34,25 +39,21 @@ class ConfigurationTable(DataTable):
         if signature == self._signature:
             return
         self._signature = signature
-        selected = self.selected
         self.rows_by_id = {row.id: row for row in rows}
-        self.clear()
-        for row in rows:
-            last_state = "RUNNING" if row.id in running else row.last_run_state
-            self.add_row(
-                row.name,
-                row.service,
-                row.schedule.describe(),
-                local_short(row.last_run_at),
-                state(last_state),
-                "BROKEN" if row.problem else local_short(row.next_run_at),
-                key=str(row.id),
-            )
+        self.set_rows([(str(row.id), self._cells(row, row.id in running)) for row in rows])
         self.border_subtitle = "" if rows else "none yet: press n to create one"
-        if selected is not None and selected.id in self.rows_by_id:
-            self.move_cursor(row=self.get_row_index(str(selected.id)), animate=False)
-        elif rows:
-            self.move_cursor(row=0, animate=False)
+
+    @staticmethod
+    def _cells(row: ConfigurationRow, running: bool) -> list[Cell]:
+        seconds = sub_minute(row.schedule)
+        return [
+            row.name,
+            row.service,
+            schedule_short(row.schedule),
+            local_short(row.last_run_at, seconds=seconds),
+            state("RUNNING" if running else row.last_run_state),
+            "BROKEN" if row.problem else local_short(row.next_run_at, seconds=seconds),
+        ]
 
     @property
     def selected(self) -> ConfigurationRow | None:

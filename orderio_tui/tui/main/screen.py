@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import on
@@ -27,16 +26,17 @@ from ..channels.setup import (
     NEW_CHANNEL_LABEL,
     NO_CHANNEL_HINT,
     new_channel,
-    remember_channel,
     start_new,
 )
+from ..configuration.base import ConfigurationScreen
+from ..configuration.export_screen import ExportConfigurationScreen
+from ..configuration.import_screen import ImportConfigurationScreen
+from ..context import OrderioContext, context_of
 from ..messages import RunEnded, RunsChanged
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.run_log import RunLogPanel
+from ..widgets.select import TypeAheadSelect
 from .configuration_table import ConfigurationTable
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +81,8 @@ class MainScreen(Screen[None]):
         self._table_in_use: RunKind = RunKind.EXPORT
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     # ------------------------------------------------------------------ layout
 
@@ -90,7 +90,9 @@ class MainScreen(Screen[None]):
         with Horizontal(id="channel-bar"):
             yield Static("Order Import & Export", id="app-title")
             yield Label("Channel", id="channel-label")
-            yield Select[str]([], id="channel", allow_blank=True, prompt="no channel", compact=True)
+            yield TypeAheadSelect[str](
+                [], id="channel", allow_blank=True, prompt="no channel", compact=True
+            )
         yield ConfigurationTable(RunKind.EXPORT, "Order Export", id="export-table")
         yield ConfigurationTable(RunKind.IMPORT, "Order Status Import", id="import-table")
         yield RunLogPanel(id="log")
@@ -108,9 +110,10 @@ class MainScreen(Screen[None]):
         self.set_interval(AUTO_REFRESH_SECONDS, self.refresh_lists)
         self.update_status_line()
         if self.orderio.channel is None:  # an empty database: lead through the first set-up
-            self.call_after_refresh(start_new, self.orderio, RunKind.EXPORT)
+            self.call_after_refresh(start_new, self.app, RunKind.EXPORT)
 
     def on_screen_resume(self) -> None:
+        self.load_channels()  # a channel may have been made or changed on another screen
         self.refresh_lists()
 
     # ------------------------------------------------------------------ data
@@ -164,9 +167,9 @@ class MainScreen(Screen[None]):
         if event.value == NEW_CHANNEL:
             with self.prevent(Select.Changed):
                 event.select.value = self.orderio.channel or Select.NULL
-            new_channel(self.orderio)
+            new_channel(self.app)
             return
-        remember_channel(self.orderio, str(event.value))
+        self.orderio.use_channel(str(event.value))
         self.refresh_lists()
         self.query_one("#export-table", ConfigurationTable).focus()
 
@@ -208,12 +211,24 @@ class MainScreen(Screen[None]):
         return row
 
     def action_new(self) -> None:
-        start_new(self.orderio, self._table_in_use)
+        start_new(self.app, self._table_in_use)
 
     def action_open(self) -> None:
         row = self._need_selection("open")
         if row is not None:
-            self.orderio.open_configuration(row.kind, row.id)
+            self.open_configuration(row.kind, row.id)
+
+    def open_configuration(self, kind: RunKind, configuration_id: int | None) -> None:
+        """Open the detail screen of a configuration (None: a new one in the channel)."""
+        channel = self._need_channel()
+        if channel is None:
+            return
+        screen: ConfigurationScreen
+        if kind is RunKind.EXPORT:
+            screen = ExportConfigurationScreen(channel, configuration_id)
+        else:
+            screen = ImportConfigurationScreen(channel, configuration_id)
+        self.app.push_screen(screen)
 
     def action_run(self) -> None:
         row = self._need_selection("run")

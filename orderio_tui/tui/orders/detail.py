@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ...application.orders import OrderView, order_detail
+from ...application.orders import HistoryView, OrderView, order_detail
 from ...errors import UserError
-from ..display import NOTHING, local_full
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
+from ..context import OrderioContext, context_of
+from ..display import NOTHING, local_day_time, local_full
+from ..widgets.fitted_table import Cell, Column, FittedTable
 
 TABS = ("tab-lines", "tab-payments", "tab-history")
+
+#: The reason stays readable at 80 columns (cut if long); the run and the source go first.
+HISTORY_COLUMNS = (
+    Column("At", "at"),
+    Column("What", "what"),
+    Column("From", "from"),
+    Column("To", "to"),
+    Column("Source", "source", keep=1),
+    Column("Run", "run", keep=0),
+    Column("Reason", "reason", shrink_to=16),
+)
+
+
+def history_cells(change: HistoryView) -> list[Cell]:
+    """One status change as a row of the status history."""
+    what = change.entity + (f" {change.entity_ref}" if change.entity_ref else "")
+    reason = ": ".join(p for p in (change.reason_code, change.reason_text) if p)
+    return [
+        local_day_time(change.at),
+        what,
+        change.from_status or NOTHING,
+        change.to_status,
+        change.source,
+        str(change.run_id) if change.run_id else NOTHING,
+        reason or NOTHING,
+    ]
 
 
 def header_text(order: OrderView) -> str:
@@ -49,8 +72,8 @@ class OrderDetailScreen(Screen[None]):
         self.channel = channel
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="order-header", markup=False)
@@ -60,7 +83,7 @@ class OrderDetailScreen(Screen[None]):
             with TabPane("Payments", id="tab-payments"):
                 yield DataTable(id="payments", cursor_type="row")
             with TabPane("Status history", id="tab-history"):
-                yield DataTable(id="history", cursor_type="row")
+                yield FittedTable(HISTORY_COLUMNS, id="history", cursor_type="row")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -86,20 +109,9 @@ class OrderDetailScreen(Screen[None]):
         payments.add_columns("Transaction", "Method", "Amount", "Status")
         for payment in order.payments:
             payments.add_row(payment.id, payment.service, str(payment.amount), payment.status)
-        history = self.query_one("#history", DataTable)
-        history.add_columns("At", "What", "From", "To", "Source", "Run", "Reason")
-        for change in order.history:
-            what = change.entity + (f" {change.entity_ref}" if change.entity_ref else "")
-            reason = ": ".join(p for p in (change.reason_code, change.reason_text) if p)
-            history.add_row(
-                local_full(change.at),
-                what,
-                change.from_status or NOTHING,
-                change.to_status,
-                change.source,
-                str(change.run_id) if change.run_id else NOTHING,
-                reason or NOTHING,
-            )
+        self.query_one("#history", FittedTable).set_rows(
+            [(None, history_cells(change)) for change in order.history]
+        )
         lines.focus()
 
     def action_next_tab(self) -> None:

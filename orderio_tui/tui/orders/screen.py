@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,10 +14,21 @@ from textual.worker import Worker, WorkerState
 from ...application.orders import OrderView, list_orders
 from ...domain.statuses import OrderStatus
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..display import local_short
+from ..widgets.fitted_table import Column, FittedTable
+from ..widgets.select import TypeAheadSelect
 
-if TYPE_CHECKING:
-    from ..app import OrderioApp
+#: Long customer names are cut; at 80 columns the customer type goes first, then the items.
+ORDER_COLUMNS = (
+    Column("Document", "document"),
+    Column("Status", "status", shrink_to=16),
+    Column("Created", "created", keep=2),
+    Column("Customer", "customer", shrink_to=12),
+    Column("Type", "type", keep=0),
+    Column("Gross", "gross"),
+    Column("Items", "items", keep=1),
+)
 
 #: Orders listed at most; the filters narrow the list down.
 ORDERS_SHOWN = 500
@@ -40,13 +49,13 @@ class OrdersScreen(Screen[None]):
         self._search_timer: Timer | None = None
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="orders-filter"):
             yield Label("Status", classes="filter-label")
-            yield Select(
+            yield TypeAheadSelect(
                 [(s.value, s.value) for s in OrderStatus],
                 id="status-filter",
                 prompt="all statuses",
@@ -54,15 +63,14 @@ class OrdersScreen(Screen[None]):
             )
             yield Label("Document no.", classes="filter-label")
             yield Input(id="order-search", placeholder="starts with…", compact=True)
-        table: DataTable[object] = DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+        table = FittedTable(ORDER_COLUMNS, id="orders", cursor_type="row", zebra_stripes=True)
         table.border_title = f"Orders of channel '{self.channel}' (enter: detail)"
         yield table
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"Orders of channel '{self.channel}'"
-        table = self.query_one("#orders", DataTable)
-        table.add_columns("Document", "Status", "Created", "Customer", "Type", "Gross", "Items")
+        table = self.query_one("#orders", FittedTable)
         self.load()
         table.focus()
 
@@ -90,19 +98,24 @@ class OrdersScreen(Screen[None]):
             self.query_one("#orders", DataTable).border_subtitle = f"could not load: {message}"
 
     def show_orders(self, orders: list[OrderView]) -> None:
-        table = self.query_one("#orders", DataTable)
-        table.clear()
-        for order in orders:
-            table.add_row(
-                order.document_no,
-                order.status,
-                local_short(order.created_at),
-                order.customer,
-                order.customer_type,
-                f"{order.gross_total} {order.currency}",
-                str(len(order.line_items)),
-                key=order.document_no,
-            )
+        table = self.query_one("#orders", FittedTable)
+        table.set_rows(
+            [
+                (
+                    order.document_no,
+                    [
+                        order.document_no,
+                        order.status,
+                        local_short(order.created_at),
+                        order.customer,
+                        order.customer_type,
+                        f"{order.gross_total} {order.currency}",
+                        str(len(order.line_items)),
+                    ],
+                )
+                for order in orders
+            ]
+        )
         if len(orders) >= ORDERS_SHOWN:
             table.border_subtitle = f"first {ORDERS_SHOWN} shown: filter to narrow down"
         else:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 
-from ...application.forms import FieldErrors, parse_optional_int
+from ...application.forms import (
+    MAX_FILE_AGE_SECONDS,
+    MAX_FILE_SIZE,
+    FieldErrors,
+    parse_optional_int,
+)
 from ...application.services import (
     LOG_LEVELS,
     ServiceForm,
@@ -19,17 +21,19 @@ from ...application.services import (
     create_directories,
     create_service,
     missing_directories,
+    service_form_problems,
     update_service,
     with_defaults,
 )
 from ...domain.statuses import ServiceKind
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..configuration.controls import form_snapshot, select_value, set_select
+from ..context import OrderioContext, context_of
+from ..widgets.checkbox import MarkedCheckbox
 from ..widgets.confirm import ConfirmScreen, leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, not_saved_message
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
+from ..widgets.form import FormScreen, unless_unreadable
+from ..widgets.select import TypeAheadSelect
 
 #: Fields shown only for some kinds of service.
 EXPORT_ONLY = ("file_prefix", "file_extension")
@@ -42,7 +46,7 @@ def _input(field: str, label: str, placeholder: str = "") -> FieldRow:
     return FieldRow(label, Input(id=field, placeholder=placeholder, compact=True), field=field)
 
 
-class ServiceEditScreen(Screen[None]):
+class ServiceEditScreen(FormScreen):
     """The fields of one service; ctrl+s saves."""
 
     BINDINGS = [
@@ -57,8 +61,8 @@ class ServiceEditScreen(Screen[None]):
         self._saved: dict[str, object] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title")
@@ -66,7 +70,7 @@ class ServiceEditScreen(Screen[None]):
             yield _input("name", "Name *", "e.g. erp-xml")
             yield FieldRow(
                 "Kind *",
-                Select(
+                TypeAheadSelect(
                     [(kind.value, kind) for kind in ServiceKind],
                     id="kind",
                     allow_blank=False,
@@ -87,7 +91,7 @@ class ServiceEditScreen(Screen[None]):
             yield _input("min_file_age_seconds", "Min file age (s)", "2")
             yield FieldRow(
                 "Log level",
-                Select(
+                TypeAheadSelect(
                     [(level, level) for level in LOG_LEVELS],
                     id="log_level",
                     allow_blank=False,
@@ -98,7 +102,7 @@ class ServiceEditScreen(Screen[None]):
             )
             yield FieldRow(
                 "Enabled",
-                Checkbox("configurations may run", id="enabled", value=True, compact=True),
+                MarkedCheckbox("configurations may run", id="enabled", value=True, compact=True),
                 field="enabled",
             )
         with Horizontal(id="form-buttons"):
@@ -165,10 +169,14 @@ class ServiceEditScreen(Screen[None]):
             return self.query_one(f"#{field}", Input).value
 
         max_size = parse_optional_int(
-            errors, "max_file_size", "max file size", text("max_file_size")
+            errors, "max_file_size", "max file size", text("max_file_size"), maximum=MAX_FILE_SIZE
         )
         min_age = parse_optional_int(
-            errors, "min_file_age_seconds", "min file age", text("min_file_age_seconds")
+            errors,
+            "min_file_age_seconds",
+            "min file age",
+            text("min_file_age_seconds"),
+            maximum=MAX_FILE_AGE_SECONDS,
         )
         return ServiceForm(
             name=text("name"),
@@ -187,10 +195,12 @@ class ServiceEditScreen(Screen[None]):
             min_file_age_seconds=2 if min_age is None else min_age,
         )
 
-    def set_message(self, text: str, *, problem: bool = False) -> None:
-        message = self.query_one("#form-message", Static)
-        message.update(text)
-        message.set_class(problem, "-problem")
+    def current_problems(self) -> list[FieldProblem]:
+        errors = FieldErrors()
+        form = self.read_form(errors)
+        service_id = None if self.service is None else self.service.id
+        checked = service_form_problems(self.orderio.db, form, service_id=service_id)
+        return unless_unreadable(errors.problems, checked)
 
     def action_save(self) -> None:
         errors = FieldErrors()

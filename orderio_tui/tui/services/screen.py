@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,10 +9,8 @@ from textual.widgets import DataTable, Footer
 
 from ...application.services import ServiceView, delete_service, list_services
 from ...errors import UserError
+from ..context import OrderioContext, context_of
 from ..widgets.confirm import ConfirmScreen
-
-if TYPE_CHECKING:
-    from ..app import OrderioApp
 
 
 class ServicesScreen(Screen[None]):
@@ -32,8 +28,8 @@ class ServicesScreen(Screen[None]):
         self.services: dict[int, ServiceView] = {}
 
     @property
-    def orderio(self) -> OrderioApp:
-        return cast("OrderioApp", self.app)
+    def orderio(self) -> OrderioContext:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         table: DataTable[object] = DataTable(id="services", cursor_type="row")

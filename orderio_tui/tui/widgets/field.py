@@ -79,3 +79,14 @@ def not_saved_message(root: DOMNode, problems: list[FieldProblem]) -> str:
     if unplaced:
         text += ": " + "; ".join(p.message for p in unplaced)
     return text
+
+
+def recheck_shown(root: DOMNode, problems: Iterable[FieldProblem]) -> None:
+    """Bring the messages on screen below ``root`` up to date with ``problems``: a fixed field
+    loses its message, one still wrong shows what is wrong now; no new field gets one."""
+    by_field: dict[str, list[str]] = {}
+    for problem in problems:
+        by_field.setdefault(problem.field, []).append(problem.message)
+    for error in root.query(FieldError):
+        if error.display:
+            error.show(by_field.get(error.field, []))

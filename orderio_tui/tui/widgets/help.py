@@ -10,7 +10,8 @@ from textual.widgets import DataTable, Static
 
 GETTING_AROUND = (
     "tab / shift+tab move between sections and fields · ↑ ↓ move in lists · "
-    "enter opens · space toggles · escape goes back · ctrl+p opens the command palette · "
+    "enter opens · space toggles · letters on a drop-down choose the option starting with "
+    "them · escape goes back · ctrl+p opens the command palette · "
     "ctrl+q quits from anywhere"
 )
 
