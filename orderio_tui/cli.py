@@ -19,12 +19,11 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from . import cli_parameters as types
-from .errors import printable
 from .application.runs import RUN_ID_FIELD
 from .database import Database, open_database
 from .domain.scheduling import Schedule
 from .domain.statuses import OrderStatus, RunKind, ScheduleMode, ScheduleUnit, Trigger, Weekday
-from .errors import UserError
+from .errors import UserError, printable
 
 logger = logging.getLogger("orderio_tui")
 
