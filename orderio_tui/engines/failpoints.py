@@ -31,10 +31,14 @@ Status import points (SPEC §7.2), in the order a file passes them:
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
 ENV_VAR = "ORDERIO_FAILPOINT"
+#: ``stop``: the process stops itself with SIGSTOP at the point (a paused VM, a long GC) and goes
+#: on when it gets SIGCONT; otherwise it sleeps there.
+ACTION_ENV_VAR = "ORDERIO_FAILPOINT_ACTION"
 #: How long a process waits at a failpoint for its killer before it goes on.
 PAUSE_SECONDS = 60.0
 
@@ -45,4 +49,7 @@ def failpoint(point: str) -> None:
     if not wanted or wanted != point:
         return
     print(f"FAILPOINT {wanted} pid={os.getpid()}", file=sys.stderr, flush=True)
+    if os.environ.get(ACTION_ENV_VAR) == "stop":
+        os.kill(os.getpid(), signal.SIGSTOP)
+        return
     time.sleep(PAUSE_SECONDS)

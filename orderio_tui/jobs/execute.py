@@ -8,7 +8,8 @@
    when the lease was taken over from an expired or dead holder, that holder's run is recovered
    first;
 3. hands the run to the export or status import engine while a background thread renews the
-   lease, and returns the engine's :class:`RunOutcome`;
+   lease, and returns the engine's :class:`RunOutcome`; the export confirms the lease right
+   before it publishes its file and aborts when it was lost;
 4. releases the lease.
 
 If the engine raises instead of returning, the run it left RUNNING is recovered at once (the
@@ -89,7 +90,6 @@ def _run_engine(
 ) -> RunOutcome:
     bus = events if events is not None else RunEvents()
     started: list[int] = []
-    engine = run_export if kind is RunKind.EXPORT else run_import
     with LeaseKeeper(db, lease, ttl=lease_seconds) as keeper:
 
         def note_run(event: object) -> None:
@@ -99,7 +99,16 @@ def _run_engine(
 
         unsubscribe = bus.subscribe(note_run)
         try:
-            return engine(db, configuration_id, trigger=trigger, dry_run=dry_run, events=bus)
+            if kind is RunKind.EXPORT:
+                return run_export(
+                    db,
+                    configuration_id,
+                    trigger=trigger,
+                    dry_run=dry_run,
+                    events=bus,
+                    still_leased=keeper.confirm,
+                )
+            return run_import(db, configuration_id, trigger=trigger, dry_run=dry_run, events=bus)
         except BaseException:
             if started:
                 _recover_after_crash(db, kind, started[0], bus)

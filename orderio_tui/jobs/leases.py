@@ -271,8 +271,9 @@ class LeaseKeeper:
 
     Renews every ``ttl / 3`` seconds; the run id, once known (:meth:`attach_run`), is written
     into the lease so that others can name the run they were skipped for. When renewal finds the
-    lease taken by someone else, ``lost`` is set and a warning is logged: the run goes on (it
-    cannot be stopped halfway safely) and recovery rules stay with the new holder.
+    lease taken by someone else, ``lost`` is set and a warning is logged. The run asks
+    :meth:`confirm` before it publishes and aborts when the lease is gone; the engine's own fence
+    (the run row, locked) covers a pause between that question and the rename.
     """
 
     def __init__(self, db: Database, grant: LeaseGrant, *, ttl: float = DEFAULT_LEASE_SECONDS):
@@ -302,6 +303,31 @@ class LeaseKeeper:
         self._run_id = run_id
         self._wake.set()  # write it now rather than at the next renewal
 
+    def confirm(self) -> bool:
+        """Renew the lease now; False (and ``lost`` set) when it is no longer this process's.
+
+        Asked right before an irreversible step (publishing a file): a process that was paused
+        past its lease learns it here, before the keeper thread's next renewal would tell it.
+        """
+        if self.lost.is_set():
+            return False
+        try:
+            still_ours = renew_lease(self.db, self.grant, ttl=self.ttl)
+        except Exception:
+            logger.exception("renewing lease %s failed", self.grant.key)
+            return False  # unconfirmed is not ours: the caller must not publish
+        if not still_ours:
+            self._mark_lost()
+        return still_ours
+
+    def _mark_lost(self) -> None:
+        if not self.lost.is_set():
+            self.lost.set()
+            logger.warning(
+                "lease %s was taken over by another process while this run went on",
+                self.grant.key,
+            )
+
     def _renew_until_stopped(self) -> None:
         interval = max(self.ttl / 3, 0.05)
         while not self._stop.is_set():
@@ -317,9 +343,5 @@ class LeaseKeeper:
                 continue
             if run_id is not None:
                 self._written_run_id = run_id
-            if not still_ours and not self.lost.is_set():
-                self.lost.set()
-                logger.warning(
-                    "lease %s was taken over by another process while this run went on",
-                    self.grant.key,
-                )
+            if not still_ours:
+                self._mark_lost()
