@@ -26,7 +26,6 @@ marked exported if and only if it is in exactly one published file of that confi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from array import array
@@ -36,7 +35,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import (
     Select,
     String,
@@ -102,7 +100,7 @@ from .publishing import (
     publish,
 )
 from .reading import order_batches
-from .stylesheet import StylesheetError, load_stylesheet, transform_file
+from .stylesheet import StylesheetError, TransformLimits, load_stylesheet, transform_file
 from .validation import validate_order
 
 logger = logging.getLogger(__name__)
@@ -175,8 +173,9 @@ def _load_settings(db: Database, configuration_id: int) -> ExportSettings:
         return ExportSettings.of(configuration, configuration.service, configuration.channel)
 
 
-def _preflight(settings: ExportSettings) -> tuple[str | None, etree.XSLT | None]:
-    """Why the run cannot start (one line naming the thing and the fix), and the stylesheet."""
+def _preflight(settings: ExportSettings) -> tuple[str | None, TransformLimits | None]:
+    """Why the run cannot start (one line naming the thing and the fix), and (XSLT) the limits
+    of the transformation; the stylesheet is compiled once here to check it."""
     service = f"service '{settings.service}'"
     if settings.service_kind not in (ServiceKind.EXPORT_XML.value, ServiceKind.EXPORT_XSLT.value):
         return (
@@ -204,7 +203,8 @@ def _preflight(settings: ExportSettings) -> tuple[str | None, etree.XSLT | None]
     if settings.stylesheet is None:
         return f"{service} has no XSLT stylesheet: set its stylesheet path", None
     try:
-        return None, load_stylesheet(settings.stylesheet)
+        load_stylesheet(settings.stylesheet)
+        return None, TransformLimits.from_environment()
     except StylesheetError as exc:
         return exc.message, None
 
@@ -444,7 +444,7 @@ class _ExportRun:
         db: Database,
         settings: ExportSettings,
         trigger: Trigger,
-        transform: etree.XSLT | None,
+        transform: TransformLimits | None,
         events: RunEvents | None,
         still_leased: Callable[[], bool] | None = None,
     ) -> None:
@@ -681,15 +681,13 @@ class _ExportRun:
         """Transform the XML source into the part file; returns the part file's SHA-256."""
         assert self.paths is not None and self.transform is not None
         assert self.settings.stylesheet is not None
-        output = transform_file(self.transform, self.settings.stylesheet, self.paths.source)
-        descriptor = open_part_file(self.paths.part)
-        with os.fdopen(descriptor, "wb") as sink:
-            sink.write(output)
-            sink.flush()
-            os.fsync(sink.fileno())
+        sha256 = transform_file(
+            self.settings.stylesheet, self.paths.source, self.paths.part, self.transform
+        )
         self.paths.source.unlink()
-        self._log(f"applied stylesheet {self.settings.stylesheet.name} ({len(output)} bytes)")
-        return hashlib.sha256(output).hexdigest()
+        size = self.paths.part.stat().st_size
+        self._log(f"applied stylesheet {self.settings.stylesheet.name} ({size} bytes)")
+        return sha256
 
     def _record_failures(self, failures: list[tuple[Any, Any]], already: int) -> None:
         assert self.journal is not None
