@@ -523,3 +523,37 @@ def test_an_xslt_limit_out_of_range_fails_the_run_naming_the_setting(
     assert outcome.state is RunState.FAILED
     assert "ORDERIO_XSLT_MEMORY_LIMIT='lots' is not a whole number from 64 to" in outcome.message
     assert set(shop.statuses().values()) == {"NEW"}
+
+
+# --------------------------------------------------------------------------- max orders per run
+
+
+def test_orders_that_failed_before_do_not_take_the_quota_of_the_others(shop: Shop) -> None:
+    """A BI export (no status updates, only orders not yet exported, 3 per run)."""
+    invalid = shop.add_orders(3, invoice_postal_code=None)  # the oldest orders
+    shop.add_orders(6)
+    shop.configure(status_updates_enabled=False, only_not_exported=True, max_orders=3)
+
+    first, second, third, fourth = (_export(shop) for _ in range(4))
+
+    assert [first.counts["exported"], first.counts["failed"]] == [0, 3]
+    assert [second.counts["exported"], second.counts["failed"]] == [3, 0]
+    assert [third.counts["exported"], third.counts["failed"]] == [3, 0]
+    # Only the failed ones are left: there is room for them again.
+    assert [fourth.counts["exported"], fourth.counts["failed"]] == [0, 3]
+
+    # Fixed data puts an order back in line.
+    with shop.db.write() as session:
+        session.get_one(Order, invalid[0]).invoice_postal_code = "07743"
+    shop.add_orders(3)
+    fifth = _export(shop)
+    assert [fifth.counts["exported"], fifth.counts["failed"]] == [3, 0]
+    with shop.db.read() as session:
+        numbers = set(
+            session.scalars(
+                select(RunResultRow.order_id).where(
+                    RunResultRow.run_id == fifth.run_id, RunResultRow.outcome == "exported"
+                )
+            )
+        )
+    assert invalid[0] in numbers
