@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 
 from ..application.runs import RunEvents, RunOutcome, RunStarted, record_failed_run
-from ..database import Database
+from ..database import Database, environment_fault
 from ..domain.models import ExportConfiguration, ImportConfiguration, Run
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..engines.export import recover_export_run, run_export
@@ -118,17 +118,22 @@ def _run_engine(
 
 
 def _recover_after_crash(db: Database, kind: RunKind, run_id: int, events: RunEvents) -> None:
-    with db.read() as session:
-        run = session.get(Run, run_id)
-        running = run is not None and run.state == RunState.RUNNING.value
-    if not running:
-        return
     recover = recover_export_run if kind is RunKind.EXPORT else recover_import_run
     try:
+        with db.read() as session:
+            run = session.get(Run, run_id)
+            if run is None or run.state != RunState.RUNNING.value:
+                return
         logger.error("run %s ended with an exception; recovering it", run_id)
         recover(db, run_id, events=events)
-    except Exception:
-        logger.exception("recovering run %s after its engine failed did not work either", run_id)
+    except Exception as exc:
+        fault = environment_fault(exc)  # a locked or full database: words, not a traceback
+        logger.error(
+            "recovering run %s after its engine failed did not work either (%s)",
+            run_id,
+            fault or type(exc).__name__,
+            exc_info=None if fault else exc,
+        )
 
 
 def skip_run(

@@ -28,10 +28,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..application.runs import owner_is_gone, process_owner
-from ..database import Database
+from ..database import Database, environment_fault
 from ..domain.models import Lease, utcnow
 from ..domain.statuses import RunKind
 
@@ -228,7 +229,11 @@ def renew_lease(
 
 
 def release_lease(db: Database, grant: LeaseGrant) -> None:
-    """Give the lease up (only if still ours) and forget it in this process."""
+    """Give the lease up (only if still ours) and forget it in this process.
+
+    When the database refuses (locked, full, gone) the lease is left to expire by itself: the
+    caller's own outcome or error must not be replaced by that.
+    """
     try:
         with db.write() as session:
             session.execute(
@@ -236,6 +241,11 @@ def release_lease(db: Database, grant: LeaseGrant) -> None:
                 .where(Lease.key == grant.key, Lease.owner == grant.owner)
                 .execution_options(synchronize_session=False)
             )
+    except DBAPIError as exc:
+        fault = environment_fault(exc)
+        if fault is None:
+            raise
+        logger.warning("lease %s is left to expire: %s", grant.key, fault)
     finally:
         _forget(grant.key)
 
@@ -308,17 +318,24 @@ class LeaseKeeper:
 
         Asked right before an irreversible step (publishing a file): a process that was paused
         past its lease learns it here, before the keeper thread's next renewal would tell it.
+        Raises the database's error when it can not be asked.
         """
         if self.lost.is_set():
             return False
-        try:
-            still_ours = renew_lease(self.db, self.grant, ttl=self.ttl)
-        except Exception:
-            logger.exception("renewing lease %s failed", self.grant.key)
-            return False  # unconfirmed is not ours: the caller must not publish
+        # A database error goes to the caller: unconfirmed is not ours, and it says why.
+        still_ours = renew_lease(self.db, self.grant, ttl=self.ttl)
         if not still_ours:
             self._mark_lost()
         return still_ours
+
+    def _renewal_failed(self, exc: Exception) -> None:
+        fault = environment_fault(exc)  # a locked or full database: words, not a traceback
+        logger.error(
+            "renewing lease %s failed (%s)",
+            self.grant.key,
+            fault or type(exc).__name__,
+            exc_info=None if fault else exc,
+        )
 
     def _mark_lost(self) -> None:
         if not self.lost.is_set():
@@ -338,8 +355,8 @@ class LeaseKeeper:
             run_id = self._run_id if self._run_id != self._written_run_id else None
             try:
                 still_ours = renew_lease(self.db, self.grant, ttl=self.ttl, run_id=run_id)
-            except Exception:
-                logger.exception("renewing lease %s failed; retrying", self.grant.key)
+            except Exception as exc:
+                self._renewal_failed(exc)
                 continue
             if run_id is not None:
                 self._written_run_id = run_id

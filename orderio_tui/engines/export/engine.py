@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -46,7 +47,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ...application.runs import (
     LogLine,
@@ -61,7 +62,7 @@ from ...application.runs import (
     process_owner,
     record_failed_run,
 )
-from ...database import Database
+from ...database import Database, environment_fault
 from ...domain.conditions import matching_orders_query
 from ...domain.models import (
     Channel,
@@ -88,7 +89,7 @@ from ...domain.statuses import (
     Trigger,
     transition_allowed,
 )
-from ...errors import NotFound
+from ...errors import NotFound, UserError
 from ..failpoints import failpoint
 from ..files import sha256_of
 from .order_xml import OrderXmlWriter
@@ -110,6 +111,9 @@ FAILED = "failed"
 HISTORY_SOURCE = "export"
 #: Failed orders named one by one in the run log; the rest are summed up (all are in the results).
 LOGGED_FAILURES = 50
+#: A run that failed tries this often to record that (the database may be locked for a while).
+ABORT_ATTEMPTS = 3
+ABORT_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -425,6 +429,11 @@ def _roll_back(
         return outcome_of(session, run)
 
 
+class ExportInterrupted(UserError):
+    """The environment (database locked, full or damaged) stopped a run in a way it could not
+    record; the message says what is left and who finishes it."""
+
+
 class RunTakenOver(Exception):
     """This run was recovered by another process (it paused past its lease): hands off."""
 
@@ -543,7 +552,15 @@ class _ExportRun:
     # -- entry
 
     def run(self) -> RunOutcome:
-        claimed = self._claim()
+        try:
+            claimed = self._claim()
+        except DBAPIError as exc:
+            fault = environment_fault(exc)
+            if fault is None:
+                raise
+            raise ExportInterrupted(
+                f"'{self.settings.name}' could not start: {fault}; nothing was changed"
+            ) from None
         if isinstance(claimed, RunOutcome):
             if claimed.run_id is not None and self.events is not None:
                 self._emit_started()
@@ -554,16 +571,13 @@ class _ExportRun:
         settings = self.settings
         self.journal = RunJournal(self.db, self.run_id, settings.name, self.events)
         self._emit_started()
-        self.journal.log(
-            f"selected {claimed} orders of channel '{settings.channel}' for "
-            f"{self.paths.final.name} in {settings.directory}"
-        )
-        failpoint("export:after_claim")
         try:
+            self.journal.log(
+                f"selected {claimed} orders of channel '{settings.channel}' for "
+                f"{self.paths.final.name} in {settings.directory}"
+            )
+            failpoint("export:after_claim")
             written, failed, sha256 = self._write()
-        except Exception as exc:
-            return self._abort(exc)
-        try:
             if written == 0:
                 return self._finish_without_file(failed)
             with self.db.write() as session:
@@ -575,20 +589,33 @@ class _ExportRun:
         except Exception as exc:
             return self._abort(exc)
         failpoint("export:after_rename")
-        self.journal.log(f"published {self.paths.final.name} ({written} orders)")
         try:
+            self.journal.log(f"published {self.paths.final.name} ({written} orders)")
             return self._complete_published()
-        except Exception:
+        except Exception as exc:
             # The file is out; its orders must be completed, not released. Recovery does that
             # from the file; if even that fails, the run is left for the next recovery.
-            logger.exception("completing export run %s failed; recovering it", self.run_id)
+            fault = environment_fault(exc)
+            logger.error(
+                "completing export run %s failed (%s); recovering it",
+                self.run_id,
+                fault or type(exc).__name__,
+                exc_info=None if fault else exc,
+            )
             try:
                 recover_export_run(self.db, self.run_id, events=self.events)
                 with self.db.read() as session:
                     return outcome_of(session, session.get_one(Run, self.run_id))
-            except Exception:
+            except Exception as again:
                 self._hand_over_to_recovery()
-                raise
+                fault = fault or environment_fault(again)
+                if fault is None:
+                    raise
+                raise ExportInterrupted(
+                    f"'{self.settings.name}' run {self.run_id} published "
+                    f"{self.paths.final}, but recording that failed: {fault}; the next run "
+                    f"(or `orderio-tui recover`) completes it from the file"
+                ) from None
 
     def _fenced(self, session: Any) -> Run:
         """The run row, locked, if it is still this process's RUNNING run; else RunTakenOver.
@@ -623,8 +650,15 @@ class _ExportRun:
         try:
             with self.db.write() as session:
                 session.get_one(Run, self.run_id).owner = None
-        except Exception:
-            logger.exception("could not hand export run %s over to recovery", self.run_id)
+        except Exception as exc:
+            fault = environment_fault(exc)
+            logger.error(
+                "could not hand export run %s over to recovery (%s); it is recovered once "
+                "this process has ended",
+                self.run_id,
+                fault or type(exc).__name__,
+                exc_info=None if fault else exc,
+            )
 
     def _emit_started(self) -> None:
         if self.events is None:
@@ -777,16 +811,32 @@ class _ExportRun:
         reason = self._reason(exc)
         outcome = None
         if not isinstance(exc, RunTakenOver):
-            outcome = _roll_back(
-                self.db,
-                self.run_id,
-                self.paths,
-                lambda name, released: (
-                    f"{reason}; no file published, {released} claimed orders released"
-                ),
-                level="ERROR",
-                owned=True,
-            )
+            for attempt in range(1, ABORT_ATTEMPTS + 1):
+                try:
+                    outcome = _roll_back(
+                        self.db,
+                        self.run_id,
+                        self.paths,
+                        lambda name, released: (
+                            f"{reason}; no file published, {released} claimed orders released"
+                        ),
+                        level="ERROR",
+                        owned=True,
+                    )
+                    break
+                except DBAPIError as again:
+                    fault = environment_fault(again)
+                    if fault is None:
+                        raise
+                    if attempt == ABORT_ATTEMPTS:
+                        self._hand_over_to_recovery()
+                        raise ExportInterrupted(
+                            f"'{self.settings.name}' run {self.run_id} failed: {reason}; no "
+                            f"file was published, but the run could not be marked FAILED "
+                            f"either: {fault}; the next run (or `orderio-tui recover`) releases "
+                            f"its claimed orders"
+                        ) from None
+                    time.sleep(ABORT_RETRY_SECONDS)
         if outcome is None:
             return self._taken_over()
         return self._finished(outcome)
@@ -801,6 +851,9 @@ class _ExportRun:
             )
         if isinstance(exc, RunTakenOver):
             return str(exc)
+        fault = environment_fault(exc)
+        if fault is not None:
+            return fault
         logger.error("export run %s failed", self.run_id, exc_info=exc)
         return f"export failed: {type(exc).__name__}: {exc}"
 

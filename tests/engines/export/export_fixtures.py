@@ -266,24 +266,28 @@ def start_export_process(
     failpoint: str | None = None,
     *,
     jobs: bool = False,
+    cli: bool = False,
     lease_seconds: float = 30.0,
     host: str | None = None,
     stop: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[str]:
     """An export of the shop's configuration in a child process.
 
-    ``jobs``: through ``run_configuration`` (lease, recovery) instead of the bare engine.
+    ``jobs``: through ``run_configuration`` (lease, recovery) instead of the bare engine;
+    ``cli``: as ``orderio-tui export run erp-export`` (``env`` adds environment variables).
     ``host``: the child runs in a UTS namespace of its own under that host name (``unshare``),
     so that this process sees it as a process on another machine. ``stop``: at the failpoint
     the child stops itself with SIGSTOP instead of sleeping there.
     """
-    env = dict(os.environ)
-    env.pop("ORDERIO_FAILPOINT", None)
-    env.pop("ORDERIO_FAILPOINT_ACTION", None)
+    child_env = dict(os.environ)
+    child_env.pop("ORDERIO_FAILPOINT", None)
+    child_env.pop("ORDERIO_FAILPOINT_ACTION", None)
+    child_env.update(env or {})
     if failpoint:
-        env["ORDERIO_FAILPOINT"] = f"export:{failpoint}"
+        child_env["ORDERIO_FAILPOINT"] = f"export:{failpoint}"
     if stop:
-        env["ORDERIO_FAILPOINT_ACTION"] = "stop"
+        child_env["ORDERIO_FAILPOINT_ACTION"] = "stop"
     command = [
         sys.executable,
         "-c",
@@ -293,11 +297,14 @@ def start_export_process(
         "jobs" if jobs else "engine",
         str(lease_seconds),
     ]
+    if cli:
+        cli_path = Path(sys.executable).with_name("orderio-tui")
+        command = [str(cli_path), "--db", shop.db.url, "export", "run", "erp-export"]
     if host is not None:
         # unshare and sh both exec: the child's pid is the Python process's.
         command = ["unshare", "--uts", "sh", "-c", f'hostname {host} && exec "$@"', "-", *command]
     return subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
