@@ -27,6 +27,7 @@ from export_fixtures import (
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from orderio_tui.database import open_database
 from orderio_tui.domain.models import ExportClaim, Run
 from orderio_tui.domain.statuses import RunState, Trigger
 from orderio_tui.engines.export import recover_abandoned_export_runs, run_export
@@ -164,3 +165,100 @@ def test_a_database_that_stays_locked_ends_in_one_message_and_recovery_releases_
     assert _the_run(shop).state == RunState.FAILED.value
     assert _claims(shop) == 0
     check_exactly_once(shop)
+
+
+@pytest.fixture
+def shop_on_small_disk(tmp_path: Path) -> Iterator[Shop]:
+    """A shop whose SQLite database (and export directory) live on a 16 MiB tmpfs."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    _mount("-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk))
+    db = open_database(f"sqlite:///{disk / 'orderio.db'}")
+    try:
+        yield Shop(db, disk)
+    finally:
+        db.dispose()
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(directory: Path) -> Path:
+    """Write a file into ``directory`` until its file system is full."""
+    filler = directory / "filler"
+    with filler.open("wb") as sink:
+        try:
+            while True:
+                sink.write(b"\0" * 65536)
+                sink.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_full_database_disk_ends_in_one_message_and_recovery_releases_the_claims(
+    shop_on_small_disk: Shop,
+) -> None:
+    shop = shop_on_small_disk
+    shop.add_orders(ORDERS)
+    child = start_export_process(shop, "after_claim", cli=True, stop=True)
+    wait_for_failpoint(child, "after_claim")
+    wait_until_stopped(child.pid)
+    with sqlite3.connect(str(shop.root / "orderio.db")) as connection:
+        # An empty write-ahead log: the run's next write must take new space.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    filler = _fill(shop.root)
+    try:
+        child.send_signal(signal.SIGCONT)
+        output, errors = child.communicate(timeout=60)
+    finally:
+        filler.unlink()
+
+    assert child.returncode == 2, errors
+    assert "Traceback" not in errors and "Traceback" not in output
+    (message,) = [line for line in errors.splitlines() if line.startswith("orderio-tui: error:")]
+    assert "the database failed (database or disk is full): free disk space" in message
+    assert "the next run (or `orderio-tui recover`) releases its claimed orders" in message
+
+    assert len(recover_abandoned_export_runs(shop.db)) == 1
+    assert _the_run(shop).state == RunState.FAILED.value
+    assert _claims(shop) == 0
+    assert (
+        run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI).counts["exported"] == ORDERS
+    )
+    check_exactly_once(shop)
+
+
+@pytest.mark.sqlite_only
+def test_a_damaged_database_page_mid_run_fails_the_run_with_one_message(shop: Shop) -> None:
+    shop.add_orders(ORDERS)
+    child = _stopped_before_write(shop)
+    path = make_url(shop.db.url).database
+    assert path is not None
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page into the file
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        pages = [
+            number
+            for (number,) in connection.execute(
+                "SELECT pageno FROM dbstat WHERE name = 'line_items' AND pagetype = 'leaf'"
+            )
+        ]
+    with open(path, "r+b") as database:  # the line items the run is about to read
+        for number in pages:
+            database.seek((number - 1) * page_size)
+            database.write(b"\xff" * page_size)
+    child.send_signal(signal.SIGCONT)
+    output, errors = child.communicate(timeout=60)
+
+    assert child.returncode == RunState.FAILED.exit_code, errors
+    assert "Traceback" not in errors and "Traceback" not in output
+    assert "the database failed (database disk image is malformed): the database file is " in output
+    assert "damaged: restore it from a backup" in output
+    assert f"no file published, {ORDERS} claimed orders released" in output
+    assert _claims(shop) == 0 and list(shop.export_dir.iterdir()) == []
+
+
+def _stopped_before_write(shop: Shop) -> subprocess.Popen[str]:
+    child = start_export_process(shop, "after_claim", cli=True, stop=True)
+    wait_for_failpoint(child, "after_claim")
+    wait_until_stopped(child.pid)
+    return child
