@@ -2,7 +2,9 @@
 
 Set ``ORDERIO_FAILPOINT=<engine>:<name>`` in the environment of a process and it stops at that
 point: it prints ``FAILPOINT <engine>:<name> pid=<pid>`` on stderr and sleeps, so that a test can
-kill it there with SIGKILL. Unset (always, in normal use) a failpoint costs one dictionary lookup.
+kill it there with SIGKILL. With ``ORDERIO_FAILPOINT_ACTION=stop`` it stops itself with SIGSTOP
+there instead (a paused machine), and goes on after SIGCONT. Unset (always, in normal use) a
+failpoint costs one dictionary lookup.
 
 Export points (SPEC §7.1), in the order a run passes them:
 
