@@ -31,6 +31,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import DatabaseUnavailable
+from .settings import number_setting
 
 ENV_VAR = "ORDERIO_DB"
 #: How long a SQLite writer waits for another's write lock before it fails ("database is locked").
@@ -45,20 +46,9 @@ _MIGRATION_LOCK_KEY = 0x0D0E_510
 
 def sqlite_busy_timeout_ms() -> int:
     """The busy timeout: ``$ORDERIO_SQLITE_BUSY_TIMEOUT`` seconds, else 30 s."""
-    text = os.environ.get(BUSY_TIMEOUT_ENV_VAR, "").strip()
-    if not text:
-        return SQLITE_BUSY_TIMEOUT_MS
     low, high = _BUSY_TIMEOUT_RANGE
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not low <= seconds <= high:  # also false for nan
-        raise DatabaseUnavailable(
-            f"setting {BUSY_TIMEOUT_ENV_VAR}={text[:40]!r} is not a number of seconds from "
-            f"{low} to {high:g}: correct it in the environment (default 30)"
-        )
-    return int(seconds * 1000)
+    default = SQLITE_BUSY_TIMEOUT_MS / 1000
+    return int(number_setting(BUSY_TIMEOUT_ENV_VAR, default, low, high, unit=" s") * 1000)
 
 
 def environment_fault(exc: BaseException) -> str | None:

@@ -90,6 +90,7 @@ from ...domain.statuses import (
     transition_allowed,
 )
 from ...errors import NotFound, UserError
+from ...settings import SettingError
 from ..failpoints import failpoint
 from ..files import sha256_of
 from .order_xml import OrderXmlWriter
@@ -209,7 +210,7 @@ def _preflight(settings: ExportSettings) -> tuple[str | None, TransformLimits | 
     try:
         load_stylesheet(settings.stylesheet)
         return None, TransformLimits.from_environment()
-    except StylesheetError as exc:
+    except (StylesheetError, SettingError) as exc:
         return exc.message, None
 
 

@@ -16,7 +16,6 @@ default 2048). A run over a limit ends FAILED with a message naming the limit.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from lxml import etree
 
 from ...errors import UserError
+from ...settings import number_setting
 from . import stylesheet_process
 from .stylesheet_process import compile_stylesheet, first_line, safe_parser
 
@@ -54,30 +54,12 @@ class TransformLimits:
 
     @classmethod
     def from_environment(cls) -> TransformLimits:
-        """The limits set in the environment; :class:`StylesheetError` for a value out of range."""
-        return cls(
-            seconds=_setting(TIME_LIMIT_ENV, DEFAULT_TIME_LIMIT_SECONDS, TIME_LIMIT_RANGE, "s"),
-            memory_mib=_setting(
-                MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT_MIB, MEMORY_LIMIT_RANGE, " MiB"
-            ),
+        """The limits set in the environment; :class:`SettingError` for a value out of range."""
+        seconds = number_setting(TIME_LIMIT_ENV, DEFAULT_TIME_LIMIT_SECONDS, *TIME_LIMIT_RANGE)
+        memory = number_setting(
+            MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT_MIB, *MEMORY_LIMIT_RANGE, unit=" MiB"
         )
-
-
-def _setting(name: str, default: int, bounds: tuple[int, int], unit: str) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    low, high = bounds
-    try:
-        value = int(text)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise StylesheetError(
-            f"setting {name}={text[:40]!r} is not a whole number from {low} to {high}: "
-            f"set it in the environment of orderio (default {default}{unit})"
-        )
-    return value
+        return cls(seconds=int(seconds), memory_mib=int(memory))
 
 
 def load_stylesheet(path: Path) -> etree.XSLT:
