@@ -182,7 +182,7 @@ def kill_rounds(fresh: Any, workdir: Path, rounds: int, sizes: tuple[int, int], 
         while child.poll() is None and not _running_run_exists(shop.db):
             assert time.monotonic() < deadline, "the export never started"
             time.sleep(0.005)
-        delay = rng.uniform(0.0, 0.5 + size / 2500)  # about as long as such a run takes
+        delay = rng.uniform(0.0, 0.05 + size / 8000)  # about as long as such a run takes
         time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -205,6 +205,21 @@ def kill_rounds(fresh: Any, workdir: Path, rounds: int, sizes: tuple[int, int], 
 
 
 # --------------------------------------------------------------------------- soak
+
+
+def _busy_scheduler(db: Database, schedulers: list[Any], rng: random.Random) -> int:
+    """Index of a scheduler that is in the middle of a run (waits up to 3 s), else any."""
+    pids = {process.pid: index for index, process in enumerate(schedulers)}
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        with db.read() as session:
+            owners = session.scalars(select(Run.owner).where(Run.state == RunState.RUNNING.value))
+            for owner in owners:
+                pid = int((owner or "::").rsplit(":", 2)[1] or 0)
+                if pid in pids:
+                    return pids[pid]
+        time.sleep(0.01)
+    return rng.randrange(len(schedulers))
 
 
 def soak(fresh: Any, workdir: Path, seconds: float, seed: int) -> int:
@@ -242,7 +257,7 @@ def soak(fresh: Any, workdir: Path, seconds: float, seed: int) -> int:
         cli(shop.url, "export", "run", "erp-export")
         manual += 1
         if time.monotonic() >= next_kill:
-            victim = rng.randrange(len(schedulers))
+            victim = _busy_scheduler(shop.db, schedulers, rng)
             schedulers[victim].send_signal(signal.SIGKILL)
             schedulers[victim].wait()
             schedulers[victim] = scheduler()
@@ -260,13 +275,17 @@ def soak(fresh: Any, workdir: Path, seconds: float, seed: int) -> int:
     figures = shop.check()
     with shop.db.read() as session:
         runs = dict(session.execute(select(Run.state, func.count()).group_by(Run.state)).all())
+        recovered = session.scalar(
+            select(func.count()).select_from(Run).where(Run.message.like("recovered:%"))
+        )
         exported = session.scalar(
             select(func.count()).select_from(Order).where(Order.status == "EXPORTED")
         )
     files = sum(1 for p in shop.export_dir.iterdir() if not p.name.startswith("."))
     print(
         f"soak {seconds:.0f} s: {fed[0]} orders fed, {exported} EXPORTED in {files} files, "
-        f"{manual} manual runs, {killed} schedulers SIGKILLed, runs by state {runs}"
+        f"{manual} manual runs, {killed} schedulers SIGKILLed, {recovered} runs recovered, "
+        f"runs by state {runs}"
     )
     print(f"soak figures: {figures}")
     shop.db.dispose()
