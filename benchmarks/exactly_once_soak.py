@@ -168,6 +168,8 @@ def _running_run_exists(db: Database) -> bool:
 def kill_rounds(fresh: Any, workdir: Path, rounds: int, sizes: tuple[int, int], seed: int) -> int:
     rng = random.Random(seed)
     failures = 0
+    rate = 6000.0  # orders per second of a whole run, learnt from the large final runs
+    phases: Counter[str] = Counter()
     print(f"{'round':>5} {'orders':>7} {'killed at':>9} {'state after kill':<34} figures")
     for number in range(1, rounds + 1):
         size = int(math.exp(rng.uniform(math.log(sizes[0]), math.log(sizes[1]))))
@@ -178,18 +180,30 @@ def kill_rounds(fresh: Any, workdir: Path, rounds: int, sizes: tuple[int, int], 
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 120
+        launched = time.monotonic()
         while child.poll() is None and not _running_run_exists(shop.db):
-            assert time.monotonic() < deadline, "the export never started"
+            assert time.monotonic() < launched + 120, "the export never started"
             time.sleep(0.005)
-        delay = rng.uniform(0.0, 0.05 + size / 8000)  # about as long as such a run takes
+        startup = time.monotonic() - launched
+        # Anywhere in the run, including after the rename and during the completion.
+        delay = rng.uniform(0.0, 1.2 * (0.2 + size / rate))
         time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait()
         recovered = cli(shop.url, "recover")
         after_kill = shop.check()
         note = recovered.stdout.strip().splitlines()[-1][:34] if recovered.stdout.strip() else ""
+        if "completed from published file" in recovered.stdout:
+            phases["completed from its file"] += 1
+        elif "interrupted before" in recovered.stdout:
+            phases["rolled back"] += 1
+        else:
+            phases["finished before the kill"] += 1
+        began = time.monotonic()
         final = cli(shop.url, "export", "run", "erp-export")
+        exported = int(final.stdout.split("exported ", 1)[1].split(",")[0]) if final.stdout else 0
+        if exported > 3000:
+            rate = exported / max(0.05, time.monotonic() - began - startup)
         figures = shop.check()
         with shop.db.read() as session:
             new_left = session.scalar(
@@ -201,6 +215,7 @@ def kill_rounds(fresh: Any, workdir: Path, rounds: int, sizes: tuple[int, int], 
         shown = {k: v for k, v in figures.items() if v} or "all 0"
         print(f"{number:>5} {size:>7} {delay:>8.2f}s {note:<34} {shown} new_left={new_left}")
         shop.db.dispose()
+    print(f"rounds: {dict(phases)}")
     return failures
 
 
