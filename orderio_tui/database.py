@@ -7,6 +7,7 @@ SQLite runs in WAL mode with a busy timeout, and write units of work start with
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +72,14 @@ def environment_fault(exc: BaseException) -> str | None:
     else:
         hint = "check that the database is reachable and has free disk space"
     return f"the database failed ({detail[:200]}): {hint}"
+
+
+def log_failure(log: logging.Logger, what: str, exc: BaseException) -> str | None:
+    """Log ``what`` failed: in words for an environment fault (no traceback on the terminal),
+    with the traceback for anything else. Returns the fault's words, or None."""
+    fault = environment_fault(exc)
+    log.error("%s (%s)", what, fault or type(exc).__name__, exc_info=None if fault else exc)
+    return fault
 
 
 def default_database_url() -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 
 from ..application.runs import RunEvents, RunOutcome, RunStarted, record_failed_run
-from ..database import Database, environment_fault
+from ..database import Database, log_failure
 from ..domain.models import ExportConfiguration, ImportConfiguration, Run
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..engines.export import recover_export_run, run_export
@@ -127,13 +127,7 @@ def _recover_after_crash(db: Database, kind: RunKind, run_id: int, events: RunEv
         logger.error("run %s ended with an exception; recovering it", run_id)
         recover(db, run_id, events=events)
     except Exception as exc:
-        fault = environment_fault(exc)  # a locked or full database: words, not a traceback
-        logger.error(
-            "recovering run %s after its engine failed did not work either (%s)",
-            run_id,
-            fault or type(exc).__name__,
-            exc_info=None if fault else exc,
-        )
+        log_failure(logger, f"recovering run {run_id} after its engine failed did not work", exc)
 
 
 def skip_run(

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..application.runs import owner_is_gone, process_owner
-from ..database import Database, environment_fault
+from ..database import Database, environment_fault, log_failure
 from ..domain.models import Lease, utcnow
 from ..domain.statuses import RunKind
 
@@ -328,15 +328,6 @@ class LeaseKeeper:
             self._mark_lost()
         return still_ours
 
-    def _renewal_failed(self, exc: Exception) -> None:
-        fault = environment_fault(exc)  # a locked or full database: words, not a traceback
-        logger.error(
-            "renewing lease %s failed (%s)",
-            self.grant.key,
-            fault or type(exc).__name__,
-            exc_info=None if fault else exc,
-        )
-
     def _mark_lost(self) -> None:
         if not self.lost.is_set():
             self.lost.set()
@@ -356,7 +347,7 @@ class LeaseKeeper:
             try:
                 still_ours = renew_lease(self.db, self.grant, ttl=self.ttl, run_id=run_id)
             except Exception as exc:
-                self._renewal_failed(exc)
+                log_failure(logger, f"renewing lease {self.grant.key} failed", exc)
                 continue
             if run_id is not None:
                 self._written_run_id = run_id

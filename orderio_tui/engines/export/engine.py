@@ -62,7 +62,7 @@ from ...application.runs import (
     process_owner,
     record_failed_run,
 )
-from ...database import Database, environment_fault
+from ...database import Database, environment_fault, log_failure
 from ...domain.conditions import matching_orders_query
 from ...domain.models import (
     Channel,
@@ -596,12 +596,8 @@ class _ExportRun:
         except Exception as exc:
             # The file is out; its orders must be completed, not released. Recovery does that
             # from the file; if even that fails, the run is left for the next recovery.
-            fault = environment_fault(exc)
-            logger.error(
-                "completing export run %s failed (%s); recovering it",
-                self.run_id,
-                fault or type(exc).__name__,
-                exc_info=None if fault else exc,
+            fault = log_failure(
+                logger, f"completing export run {self.run_id} failed; recovering it", exc
             )
             try:
                 recover_export_run(self.db, self.run_id, events=self.events)
@@ -652,13 +648,11 @@ class _ExportRun:
             with self.db.write() as session:
                 session.get_one(Run, self.run_id).owner = None
         except Exception as exc:
-            fault = environment_fault(exc)
-            logger.error(
-                "could not hand export run %s over to recovery (%s); it is recovered once "
-                "this process has ended",
-                self.run_id,
-                fault or type(exc).__name__,
-                exc_info=None if fault else exc,
+            log_failure(
+                logger,
+                f"could not hand export run {self.run_id} over to recovery; it is recovered "
+                f"once this process has ended",
+                exc,
             )
 
     def _emit_started(self) -> None:
