@@ -214,6 +214,8 @@ def kill_rounds(fresh: Any, workdir: Path, rounds: int, sizes: tuple[int, int], 
         failures += bool(bad)
         shown = {k: v for k, v in figures.items() if v} or "all 0"
         print(f"{number:>5} {size:>7} {delay:>8.2f}s {note:<34} {shown} new_left={new_left}")
+        if final.returncode not in (0, 3):
+            print(f"      final export run exited {final.returncode}: {final.stderr[-500:]}")
         shop.db.dispose()
     print(f"rounds: {dict(phases)}")
     return failures
