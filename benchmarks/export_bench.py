@@ -189,6 +189,16 @@ def _money(cents: int) -> str:
 def build_database(url: str, root: Path, total: int, seed: int) -> int:
     """Fill an empty database with ``total`` orders; returns the export configuration id."""
     db = open_database(url)
+    channel_id, configuration_id = create_shop(db, root)
+    with db.engine.begin() as connection:
+        for batch in batches(total, seed):
+            insert_orders(connection, channel_id, batch)
+    db.dispose()
+    return configuration_id
+
+
+def create_shop(db: Any, root: Path) -> tuple[int, int]:
+    """Channel `bench`, an XML service writing to ``root/export`` and `erp-export`; their ids."""
     export_dir = root / "export"
     export_dir.mkdir(parents=True, exist_ok=True)
     with db.write() as session:
@@ -203,81 +213,81 @@ def build_database(url: str, root: Path, total: int, seed: int) -> int:
         )
         session.add(configuration)
         session.flush()
-        channel_id, configuration_id = channel.id, configuration.id
+        return channel.id, configuration.id
+
+
+def insert_orders(connection: Any, channel_id: int, batch: list[dict[str, Any]]) -> None:
+    """Insert generated orders (:func:`generate`) with their children in ``connection``."""
     contact = {"country": "Germany", "country_code": "DE"}
-    with db.engine.begin() as connection:
-        for batch in batches(total, seed):
-            orders, destinations, buckets, items, payments = [], [], [], [], []
-            for o in batch:
-                orders.append(
-                    {
-                        "id": o["id"], "channel_id": channel_id, "document_no": o["document_no"],
-                        "status": "NEW", "created_at": o["created_at"], "locale": "de_DE",
-                        "currency": "EUR", "customer_no": o["customer_no"],
-                        "user_id": o["user_id"], "customer_type": "PRIVATE",
-                        "buyer_first_name": o["first_name"], "buyer_last_name": o["last_name"],
-                        "buyer_email": o["email"], "invoice_title": "Mx.",
-                        "invoice_first_name": o["first_name"],
-                        "invoice_last_name": o["last_name"], "invoice_email": o["email"],
-                        "invoice_phone": "+49 3641 0", "invoice_line1": o["street"],
-                        "invoice_postal_code": o["postal_code"], "invoice_city": o["city"],
-                        "invoice_country": "Germany", "invoice_country_code": "DE",
-                        "item_total": _money(o["item_total"]),
-                        "item_discount_total": _money(o["discounts"]),
-                        "shipping_total": "4.90", "payment_costs": "0",
-                        "tax_total": _money(o["tax_total"]), "duties_total": "0",
-                        "net_total": _money(o["net_total"]),
-                        "gross_total": _money(o["gross_total"]),
-                    }
-                )  # fmt: skip
-                destinations.append(
-                    {
-                        "id": o["id"], "order_id": o["id"], "key": "ADDRESS-1",
-                        "first_name": o["first_name"], "last_name": o["last_name"],
-                        "line1": o["street"], "postal_code": o["postal_code"],
-                        "city": o["city"], **contact,
-                    }
-                )  # fmt: skip
-                buckets.append(
-                    {
-                        "id": o["id"], "order_id": o["id"], "key": "BUCKET-1",
-                        "destination_id": o["id"], "shipping_method_id": "STD_GROUND",
-                        "shipping_method_name": "Standard Ground", "ship_time_min_days": 1,
-                        "ship_time_max_days": 5, "shipping_net": "4.12",
-                        "shipping_gross": "4.90", "shipping_tax": "0.78",
-                        "shipping_tax_rate": "0.19",
-                    }
-                )  # fmt: skip
-                for i in o["items"]:
-                    items.append(
-                        {
-                            "order_id": o["id"], "position": i["position"], "status": "NEW",
-                            "bucket_id": o["id"], "sku": i["sku"],
-                            "product_name": i["product_name"], "supplier": i["supplier"],
-                            "quantity": i["quantity"], "unit": "pcs", "hidden": False,
-                            "unit_price_net": _money(i["unit_price_net"]),
-                            "unit_price_gross": _money(i["unit_price_gross"]),
-                            "net_total": _money(i["net_total"]),
-                            "gross_total": _money(i["gross_total"]), "tax_rate": "0.19",
-                            "tax_amount": _money(i["tax_amount"]),
-                            "discount_amount": _money(i["discount_amount"]),
-                            "discount_description": i["discount_description"],
-                        }
-                    )  # fmt: skip
-                payments.append(
-                    {
-                        "order_id": o["id"], "transaction_id": o["transaction"],
-                        "service_id": "PAYPAL", "amount": _money(o["gross_total"]),
-                        "cost": "0", "status": "AUTHORIZED",
-                    }
-                )  # fmt: skip
-            connection.execute(insert(Order), orders)
-            connection.execute(insert(Destination), destinations)
-            connection.execute(insert(Bucket), buckets)
-            connection.execute(insert(LineItem), items)
-            connection.execute(insert(PaymentTransaction), payments)
-    db.dispose()
-    return configuration_id
+    orders, destinations, buckets, items, payments = [], [], [], [], []
+    for o in batch:
+        orders.append(
+            {
+                "id": o["id"], "channel_id": channel_id, "document_no": o["document_no"],
+                "status": "NEW", "created_at": o["created_at"], "locale": "de_DE",
+                "currency": "EUR", "customer_no": o["customer_no"],
+                "user_id": o["user_id"], "customer_type": "PRIVATE",
+                "buyer_first_name": o["first_name"], "buyer_last_name": o["last_name"],
+                "buyer_email": o["email"], "invoice_title": "Mx.",
+                "invoice_first_name": o["first_name"],
+                "invoice_last_name": o["last_name"], "invoice_email": o["email"],
+                "invoice_phone": "+49 3641 0", "invoice_line1": o["street"],
+                "invoice_postal_code": o["postal_code"], "invoice_city": o["city"],
+                "invoice_country": "Germany", "invoice_country_code": "DE",
+                "item_total": _money(o["item_total"]),
+                "item_discount_total": _money(o["discounts"]),
+                "shipping_total": "4.90", "payment_costs": "0",
+                "tax_total": _money(o["tax_total"]), "duties_total": "0",
+                "net_total": _money(o["net_total"]),
+                "gross_total": _money(o["gross_total"]),
+            }
+        )  # fmt: skip
+        destinations.append(
+            {
+                "id": o["id"], "order_id": o["id"], "key": "ADDRESS-1",
+                "first_name": o["first_name"], "last_name": o["last_name"],
+                "line1": o["street"], "postal_code": o["postal_code"],
+                "city": o["city"], **contact,
+            }
+        )  # fmt: skip
+        buckets.append(
+            {
+                "id": o["id"], "order_id": o["id"], "key": "BUCKET-1",
+                "destination_id": o["id"], "shipping_method_id": "STD_GROUND",
+                "shipping_method_name": "Standard Ground", "ship_time_min_days": 1,
+                "ship_time_max_days": 5, "shipping_net": "4.12",
+                "shipping_gross": "4.90", "shipping_tax": "0.78",
+                "shipping_tax_rate": "0.19",
+            }
+        )  # fmt: skip
+        for i in o["items"]:
+            items.append(
+                {
+                    "order_id": o["id"], "position": i["position"], "status": "NEW",
+                    "bucket_id": o["id"], "sku": i["sku"],
+                    "product_name": i["product_name"], "supplier": i["supplier"],
+                    "quantity": i["quantity"], "unit": "pcs", "hidden": False,
+                    "unit_price_net": _money(i["unit_price_net"]),
+                    "unit_price_gross": _money(i["unit_price_gross"]),
+                    "net_total": _money(i["net_total"]),
+                    "gross_total": _money(i["gross_total"]), "tax_rate": "0.19",
+                    "tax_amount": _money(i["tax_amount"]),
+                    "discount_amount": _money(i["discount_amount"]),
+                    "discount_description": i["discount_description"],
+                }
+            )  # fmt: skip
+        payments.append(
+            {
+                "order_id": o["id"], "transaction_id": o["transaction"],
+                "service_id": "PAYPAL", "amount": _money(o["gross_total"]),
+                "cost": "0", "status": "AUTHORIZED",
+            }
+        )  # fmt: skip
+    connection.execute(insert(Order), orders)
+    connection.execute(insert(Destination), destinations)
+    connection.execute(insert(Bucket), buckets)
+    connection.execute(insert(LineItem), items)
+    connection.execute(insert(PaymentTransaction), payments)
 
 
 # --------------------------------------------------------------------------- children

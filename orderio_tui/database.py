@@ -7,6 +7,7 @@ SQLite runs in WAL mode with a busy timeout, and write units of work start with
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,16 +20,66 @@ from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    NotSupportedError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import DatabaseUnavailable
+from .settings import number_setting
 
 ENV_VAR = "ORDERIO_DB"
+#: How long a SQLite writer waits for another's write lock before it fails ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Setting (seconds) that overrides it, e.g. for a database shared by many slow writers.
+BUSY_TIMEOUT_ENV_VAR = "ORDERIO_SQLITE_BUSY_TIMEOUT"
+_BUSY_TIMEOUT_RANGE = (0.1, 3600.0)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Key of the PostgreSQL advisory lock that serialises migrations of concurrent starts.
 _MIGRATION_LOCK_KEY = 0x0D0E_510
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """The busy timeout: ``$ORDERIO_SQLITE_BUSY_TIMEOUT`` seconds, else 30 s."""
+    low, high = _BUSY_TIMEOUT_RANGE
+    default = SQLITE_BUSY_TIMEOUT_MS / 1000
+    return int(number_setting(BUSY_TIMEOUT_ENV_VAR, default, low, high, unit=" s") * 1000)
+
+
+def environment_fault(exc: BaseException) -> str | None:
+    """Words for a database failure the environment caused (locked, full, damaged, gone), or
+    None for anything else (a programming error, which keeps its traceback)."""
+    if not isinstance(exc, DBAPIError) or isinstance(
+        exc, (IntegrityError, ProgrammingError, DataError, NotSupportedError)
+    ):
+        return None
+    detail = (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig else str(exc)
+    lowered = detail.lower()
+    if "locked" in lowered or "busy" in lowered:
+        hint = "another process held its write lock too long; try again when it is free"
+    elif "full" in lowered or "no space" in lowered:
+        hint = "free disk space where the database lives"
+    elif "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        hint = "the database file is damaged: restore it from a backup"
+    elif "readonly" in lowered or "read-only" in lowered:
+        hint = "make the database file and its directory writable"
+    else:
+        hint = "check that the database is reachable and has free disk space"
+    return f"the database failed ({detail[:200]}): {hint}"
+
+
+def log_failure(log: logging.Logger, what: str, exc: BaseException) -> str | None:
+    """Log ``what`` failed: in words for an environment fault (no traceback on the terminal),
+    with the traceback for anything else. Returns the fault's words, or None."""
+    fault = environment_fault(exc)
+    log.error("%s (%s)", what, fault or type(exc).__name__, exc_info=None if fault else exc)
+    return fault
 
 
 def default_database_url() -> str:
@@ -122,9 +173,10 @@ class Database:
     def _create_engine(self, url: str) -> Engine:
         if not self.is_sqlite:
             return create_engine(url, pool_pre_ping=True, future=True)
+        busy_timeout_ms = sqlite_busy_timeout_ms()
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
 
         @event.listens_for(engine, "connect")
@@ -132,7 +184,7 @@ class Database:
             # Let SQLAlchemy's "begin" event issue BEGIN itself (DEFERRED or IMMEDIATE).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")

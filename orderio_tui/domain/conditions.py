@@ -4,21 +4,26 @@
 orders and nothing is filtered afterwards in Python. The export engine claims exactly the ids this
 statement returns; the TUI shows :func:`count_matching_orders` as "N orders match now".
 
-Two choices where the criteria leave room:
+Three choices where the criteria leave room:
 
 - A line-item (payment) status condition that selects *every* known status places no restriction,
   so orders without any line item (payment) still match. Otherwise an order matches when any of its
   line items (payments) has one of the selected statuses.
 - A mandatory list that is empty matches no order (the form will not let it be saved that way,
   but the live count of an unfinished form must not crash).
+- With a maximum of orders per run, orders that already failed validation in a run of this
+  configuration and have not changed since (the order row was not updated after that run ended;
+  a retry or a data fix updates it) come last. They are still selected when there is room, but
+  can no longer fill the quota run after run and starve the valid orders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -29,9 +34,17 @@ from .models import (
     Order,
     PaymentTransaction,
     Run,
+    RunResultRow,
     utcnow,
 )
-from .statuses import CustomerType, LineItemStatus, OrderStatus, PaymentStatus, RunState
+from .statuses import (
+    CustomerType,
+    LineItemStatus,
+    OrderStatus,
+    PaymentStatus,
+    RunKind,
+    RunState,
+)
 
 _ALL_LINE_ITEM_STATUSES = frozenset(s.value for s in LineItemStatus)
 _ALL_PAYMENT_STATUSES = frozenset(s.value for s in PaymentStatus)
@@ -50,7 +63,8 @@ def matching_orders_query(configuration: ExportConfiguration, *, now: datetime) 
     Covers every criterion of SPEC §3 (channel, statuses, customer types, order numbers, customer
     id, creation date range, gross range, SKUs, supplier, minimum age, the configuration's export
     ledger), leaves out orders claimed by an active export run, orders the result by creation time
-    and id, and stops at the configuration's maximum orders per run.
+    and id, and stops at the configuration's maximum orders per run (orders that failed before
+    and did not change come last then, see the module's docstring).
     """
     conditions = [Order.channel_id == configuration.channel_id]
 
@@ -123,10 +137,28 @@ def matching_orders_query(configuration: ExportConfiguration, *, now: datetime) 
         .where(Run.id == ExportClaim.run_id, Run.state == RunState.RUNNING.value)
     )
 
-    query = select(Order.id).where(and_(*conditions)).order_by(Order.created_at, Order.id)
+    query = select(Order.id).where(and_(*conditions))
     if configuration.max_orders is not None and configuration.max_orders > 0:
-        query = query.limit(configuration.max_orders)
-    return query
+        order_by = [Order.created_at, Order.id]
+        if configuration.id is not None:
+            order_by.insert(0, case((_failed_unchanged(configuration.id), 1), else_=0))
+        return query.order_by(*order_by).limit(configuration.max_orders)
+    return query.order_by(Order.created_at, Order.id)
+
+
+def _failed_unchanged(configuration_id: int) -> Any:
+    """The order failed validation in a finished run of this configuration and was not updated
+    after that run ended (a retry or a data fix updates it)."""
+    return (
+        exists()
+        .where(RunResultRow.order_id == Order.id, RunResultRow.outcome == "failed")
+        .where(
+            Run.id == RunResultRow.run_id,
+            Run.kind == RunKind.EXPORT.value,
+            Run.configuration_id == configuration_id,
+            Run.finished_at >= Order.updated_at,
+        )
+    )
 
 
 def count_matching_orders(

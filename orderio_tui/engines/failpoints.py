@@ -2,7 +2,9 @@
 
 Set ``ORDERIO_FAILPOINT=<engine>:<name>`` in the environment of a process and it stops at that
 point: it prints ``FAILPOINT <engine>:<name> pid=<pid>`` on stderr and sleeps, so that a test can
-kill it there with SIGKILL. Unset (always, in normal use) a failpoint costs one dictionary lookup.
+kill it there with SIGKILL. With ``ORDERIO_FAILPOINT_ACTION=stop`` it stops itself with SIGSTOP
+there instead (a paused machine), and goes on after SIGCONT. Unset (always, in normal use) a
+failpoint costs one dictionary lookup.
 
 Export points (SPEC §7.1), in the order a run passes them:
 
@@ -31,10 +33,14 @@ Status import points (SPEC §7.2), in the order a file passes them:
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
 ENV_VAR = "ORDERIO_FAILPOINT"
+#: ``stop``: the process stops itself with SIGSTOP at the point (a paused VM, a long GC) and goes
+#: on when it gets SIGCONT; otherwise it sleeps there.
+ACTION_ENV_VAR = "ORDERIO_FAILPOINT_ACTION"
 #: How long a process waits at a failpoint for its killer before it goes on.
 PAUSE_SECONDS = 60.0
 
@@ -45,4 +51,7 @@ def failpoint(point: str) -> None:
     if not wanted or wanted != point:
         return
     print(f"FAILPOINT {wanted} pid={os.getpid()}", file=sys.stderr, flush=True)
+    if os.environ.get(ACTION_ENV_VAR) == "stop":
+        os.kill(os.getpid(), signal.SIGSTOP)
+        return
     time.sleep(PAUSE_SECONDS)

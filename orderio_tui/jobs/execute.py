@@ -8,7 +8,8 @@
    when the lease was taken over from an expired or dead holder, that holder's run is recovered
    first;
 3. hands the run to the export or status import engine while a background thread renews the
-   lease, and returns the engine's :class:`RunOutcome`;
+   lease, and returns the engine's :class:`RunOutcome`; the export confirms the lease right
+   before it publishes its file and aborts when it was lost;
 4. releases the lease.
 
 If the engine raises instead of returning, the run it left RUNNING is recovered at once (the
@@ -21,7 +22,7 @@ import logging
 
 from ..alerts.delivery import deliver_pending
 from ..application.runs import RunEvents, RunOutcome, RunStarted, record_failed_run
-from ..database import Database
+from ..database import Database, log_failure
 from ..domain.models import ExportConfiguration, ImportConfiguration, Run
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..engines.export import recover_export_run, run_export
@@ -103,7 +104,6 @@ def _run_engine(
 ) -> RunOutcome:
     bus = events if events is not None else RunEvents()
     started: list[int] = []
-    engine = run_export if kind is RunKind.EXPORT else run_import
     with LeaseKeeper(db, lease, ttl=lease_seconds) as keeper:
 
         def note_run(event: object) -> None:
@@ -113,7 +113,16 @@ def _run_engine(
 
         unsubscribe = bus.subscribe(note_run)
         try:
-            return engine(db, configuration_id, trigger=trigger, dry_run=dry_run, events=bus)
+            if kind is RunKind.EXPORT:
+                return run_export(
+                    db,
+                    configuration_id,
+                    trigger=trigger,
+                    dry_run=dry_run,
+                    events=bus,
+                    still_leased=keeper.confirm,
+                )
+            return run_import(db, configuration_id, trigger=trigger, dry_run=dry_run, events=bus)
         except BaseException:
             if started:
                 _recover_after_crash(db, kind, started[0], bus)
@@ -123,17 +132,16 @@ def _run_engine(
 
 
 def _recover_after_crash(db: Database, kind: RunKind, run_id: int, events: RunEvents) -> None:
-    with db.read() as session:
-        run = session.get(Run, run_id)
-        running = run is not None and run.state == RunState.RUNNING.value
-    if not running:
-        return
     recover = recover_export_run if kind is RunKind.EXPORT else recover_import_run
     try:
+        with db.read() as session:
+            run = session.get(Run, run_id)
+            if run is None or run.state != RunState.RUNNING.value:
+                return
         logger.error("run %s ended with an exception; recovering it", run_id)
         recover(db, run_id, events=events)
-    except Exception:
-        logger.exception("recovering run %s after its engine failed did not work either", run_id)
+    except Exception as exc:
+        log_failure(logger, f"recovering run {run_id} after its engine failed did not work", exc)
 
 
 def skip_run(

@@ -28,10 +28,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..application.runs import owner_is_gone, process_owner
-from ..database import Database
+from ..database import Database, environment_fault, log_failure
 from ..domain.models import Lease, utcnow
 from ..domain.statuses import RunKind
 
@@ -228,7 +229,11 @@ def renew_lease(
 
 
 def release_lease(db: Database, grant: LeaseGrant) -> None:
-    """Give the lease up (only if still ours) and forget it in this process."""
+    """Give the lease up (only if still ours) and forget it in this process.
+
+    When the database refuses (locked, full, gone) the lease is left to expire by itself: the
+    caller's own outcome or error must not be replaced by that.
+    """
     try:
         with db.write() as session:
             session.execute(
@@ -236,6 +241,11 @@ def release_lease(db: Database, grant: LeaseGrant) -> None:
                 .where(Lease.key == grant.key, Lease.owner == grant.owner)
                 .execution_options(synchronize_session=False)
             )
+    except DBAPIError as exc:
+        fault = environment_fault(exc)
+        if fault is None:
+            raise
+        logger.warning("lease %s is left to expire: %s", grant.key, fault)
     finally:
         _forget(grant.key)
 
@@ -271,8 +281,9 @@ class LeaseKeeper:
 
     Renews every ``ttl / 3`` seconds; the run id, once known (:meth:`attach_run`), is written
     into the lease so that others can name the run they were skipped for. When renewal finds the
-    lease taken by someone else, ``lost`` is set and a warning is logged: the run goes on (it
-    cannot be stopped halfway safely) and recovery rules stay with the new holder.
+    lease taken by someone else, ``lost`` is set and a warning is logged. The run asks
+    :meth:`confirm` before it publishes and aborts when the lease is gone; the engine's own fence
+    (the run row, locked) covers a pause between that question and the rename.
     """
 
     def __init__(self, db: Database, grant: LeaseGrant, *, ttl: float = DEFAULT_LEASE_SECONDS):
@@ -302,6 +313,29 @@ class LeaseKeeper:
         self._run_id = run_id
         self._wake.set()  # write it now rather than at the next renewal
 
+    def confirm(self) -> bool:
+        """Renew the lease now; False (and ``lost`` set) when it is no longer this process's.
+
+        Asked right before an irreversible step (publishing a file): a process that was paused
+        past its lease learns it here, before the keeper thread's next renewal would tell it.
+        Raises the database's error when it can not be asked.
+        """
+        if self.lost.is_set():
+            return False
+        # A database error goes to the caller: unconfirmed is not ours, and it says why.
+        still_ours = renew_lease(self.db, self.grant, ttl=self.ttl)
+        if not still_ours:
+            self._mark_lost()
+        return still_ours
+
+    def _mark_lost(self) -> None:
+        if not self.lost.is_set():
+            self.lost.set()
+            logger.warning(
+                "lease %s was taken over by another process while this run went on",
+                self.grant.key,
+            )
+
     def _renew_until_stopped(self) -> None:
         interval = max(self.ttl / 3, 0.05)
         while not self._stop.is_set():
@@ -312,14 +346,10 @@ class LeaseKeeper:
             run_id = self._run_id if self._run_id != self._written_run_id else None
             try:
                 still_ours = renew_lease(self.db, self.grant, ttl=self.ttl, run_id=run_id)
-            except Exception:
-                logger.exception("renewing lease %s failed; retrying", self.grant.key)
+            except Exception as exc:
+                log_failure(logger, f"renewing lease {self.grant.key} failed", exc)
                 continue
             if run_id is not None:
                 self._written_run_id = run_id
-            if not still_ours and not self.lost.is_set():
-                self.lost.set()
-                logger.warning(
-                    "lease %s was taken over by another process while this run went on",
-                    self.grant.key,
-                )
+            if not still_ours:
+                self._mark_lost()

@@ -96,11 +96,13 @@ def _still_abandoned(db: Database, run_id: int, key: str) -> bool:
 def _recover_one(db: Database, run_id: int, kind: RunKind, events: RunEvents | None) -> str:
     """Recover one abandoned run; the caller holds its configuration's lease."""
     with db.write() as session:
-        run = session.get(Run, run_id)
+        # The run row's lock is the fence: a paused owner publishes only while holding it.
+        run = session.get(Run, run_id, with_for_update=True)
         if run is not None and run.owner is not None and not owner_is_gone(run.owner):
             # Its owner is elsewhere and let the lease expire. Disown the run (under the lease)
             # so that the engines' recovery, which only takes over runs of vanished owners,
-            # takes it; the log says whose it was.
+            # takes it, and so that the owner, should it resume, can not publish; the log says
+            # whose it was.
             session.add(
                 RunLogLine(
                     run_id=run_id,

@@ -164,3 +164,17 @@ def test_the_keeper_notices_a_lost_lease(db: Database) -> None:
     with LeaseKeeper(db, grant, ttl=0.3) as keeper:
         assert keeper.lost.wait(2.0)
     release_lease(db, grant)
+
+
+def test_confirming_renews_at_once_and_says_when_the_lease_is_gone(db: Database) -> None:
+    grant = acquire_lease(db, KEY, ttl=30)
+    assert isinstance(grant, LeaseGrant)
+    keeper = LeaseKeeper(db, grant, ttl=300)  # no thread: only confirm() renews
+    before = current_lease(db, KEY).expires_at  # type: ignore[union-attr]
+    assert keeper.confirm()
+    assert current_lease(db, KEY).expires_at > before + timedelta(seconds=200)  # type: ignore[union-attr]
+    with db.write() as session:
+        session.get_one(Lease, KEY).owner = ELSEWHERE  # taken over while this process slept
+    assert not keeper.confirm()
+    assert keeper.lost.is_set()
+    release_lease(db, grant)

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 
 from orderio_tui.database import Database, open_database, resolve_database_url
 from orderio_tui.domain.models import Base, Channel, LineItem, Order
-from orderio_tui.errors import DatabaseUnavailable
+from orderio_tui.errors import DatabaseUnavailable, UserError
 
 
 def test_migrating_an_empty_database_creates_every_table(tmp_path: Path) -> None:
@@ -139,3 +139,15 @@ def test_url_resolution_prefers_option_then_environment(monkeypatch, tmp_path: P
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert resolve_database_url(None).startswith("sqlite:///")
     assert resolve_database_url(None).endswith("orderio.db")
+
+
+@pytest.mark.parametrize("value", ["nan", "0", "-1", "1e9", "soon"])
+def test_a_busy_timeout_setting_out_of_range_is_one_message_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ORDERIO_SQLITE_BUSY_TIMEOUT", value)
+    with pytest.raises(UserError) as raised:
+        open_database(f"sqlite:///{tmp_path / 'orderio.db'}")
+    assert f"ORDERIO_SQLITE_BUSY_TIMEOUT='{value}' is not a number from 0.1 to 3600" in str(
+        raised.value
+    )

@@ -26,17 +26,16 @@ marked exported if and only if it is in exactly one published file of that confi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
+import time
 from array import array
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import (
     Select,
     String,
@@ -48,7 +47,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ...application.runs import (
     LogLine,
@@ -60,9 +59,10 @@ from ...application.runs import (
     finish_run,
     outcome_of,
     owner_is_gone,
+    process_owner,
     record_failed_run,
 )
-from ...database import Database
+from ...database import Database, environment_fault, log_failure
 from ...domain.conditions import matching_orders_query
 from ...domain.models import (
     Channel,
@@ -89,7 +89,8 @@ from ...domain.statuses import (
     Trigger,
     transition_allowed,
 )
-from ...errors import NotFound
+from ...errors import NotFound, UserError
+from ...settings import SettingError
 from ..failpoints import failpoint
 from ..files import sha256_of
 from .order_xml import OrderXmlWriter
@@ -101,7 +102,7 @@ from .publishing import (
     publish,
 )
 from .reading import order_batches
-from .stylesheet import StylesheetError, load_stylesheet, transform_file
+from .stylesheet import StylesheetError, TransformLimits, load_stylesheet, transform_file
 from .validation import validate_order
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,9 @@ FAILED = "failed"
 HISTORY_SOURCE = "export"
 #: Failed orders named one by one in the run log; the rest are summed up (all are in the results).
 LOGGED_FAILURES = 50
+#: A run that failed tries this often to record that (the database may be locked for a while).
+ABORT_ATTEMPTS = 3
+ABORT_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -174,8 +178,9 @@ def _load_settings(db: Database, configuration_id: int) -> ExportSettings:
         return ExportSettings.of(configuration, configuration.service, configuration.channel)
 
 
-def _preflight(settings: ExportSettings) -> tuple[str | None, etree.XSLT | None]:
-    """Why the run cannot start (one line naming the thing and the fix), and the stylesheet."""
+def _preflight(settings: ExportSettings) -> tuple[str | None, TransformLimits | None]:
+    """Why the run cannot start (one line naming the thing and the fix), and (XSLT) the limits
+    of the transformation; the stylesheet is compiled once here to check it."""
     service = f"service '{settings.service}'"
     if settings.service_kind not in (ServiceKind.EXPORT_XML.value, ServiceKind.EXPORT_XSLT.value):
         return (
@@ -203,8 +208,9 @@ def _preflight(settings: ExportSettings) -> tuple[str | None, etree.XSLT | None]
     if settings.stylesheet is None:
         return f"{service} has no XSLT stylesheet: set its stylesheet path", None
     try:
-        return None, load_stylesheet(settings.stylesheet)
-    except StylesheetError as exc:
+        load_stylesheet(settings.stylesheet)
+        return None, TransformLimits.from_environment()
+    except (StylesheetError, SettingError) as exc:
         return exc.message, None
 
 
@@ -218,12 +224,17 @@ def run_export(
     trigger: Trigger,
     dry_run: bool = False,
     events: RunEvents | None = None,
+    still_leased: Callable[[], bool] | None = None,
 ) -> RunOutcome:
     """Run one export configuration now (SPEC §7.1) and return what it did.
 
     Abandoned runs of this configuration are recovered first. A run that cannot start (disabled
     service, missing or unwritable directory, bad stylesheet) is recorded as FAILED and changes
     nothing. With ``dry_run`` the orders are selected and validated, and nothing else changes.
+
+    ``still_leased`` (the caller's lease, renewed on the spot) is asked right before publishing:
+    when it says False the run aborts without publishing. Independently of it, the file is only
+    renamed while the run row is locked and still owned by this process (see :func:`_fenced`).
     """
     recover_abandoned_export_runs(db, events=events, configuration_id=configuration_id)
     settings = _load_settings(db, configuration_id)
@@ -240,7 +251,7 @@ def run_export(
         )
     if dry_run:
         return _dry_run(db, settings, trigger, events)
-    return _ExportRun(db, settings, trigger, transform, events).run()
+    return _ExportRun(db, settings, trigger, transform, events, still_leased).run()
 
 
 def recover_abandoned_export_runs(
@@ -269,15 +280,20 @@ def recover_abandoned_export_runs(
 def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = None) -> str:
     """Finish an abandoned RUNNING export run (SPEC §7.1); returns a one-line message.
 
-    Final file exists: the run is completed from it (statuses, ledger, results). Otherwise its
-    part files are removed, its claims released and it is marked FAILED.
+    A run whose owner may still be alive somewhere is disowned first (run row locked), so that
+    the owner can no longer publish its file (see :func:`_ExportRun._fenced`). Then: published (the
+    final file exists, or its SHA-256 was recorded and no part file is left, i.e. the consumer
+    already took the file) → the run is completed from its recorded order list. Otherwise its part
+    files are removed, its claims released and it is marked FAILED.
     """
-    with db.read() as session:
-        run = session.get(Run, run_id)
+    with db.write() as session:
+        run = _locked_run(session, run_id)
         if run is None:
             return f"run {run_id} does not exist"
         if run.kind != RunKind.EXPORT.value or run.state != RunState.RUNNING.value:
             return f"run {run_id} is a {run.state} {run.kind} run: nothing to recover"
+        if not owner_is_gone(run.owner):
+            run.owner = None  # it may still be alive somewhere: fence it off
         final = Path(run.final_path) if run.final_path else None
         part = Path(run.temp_path) if run.temp_path else None
         expected_sha = run.file_sha256
@@ -289,42 +305,43 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
             else None
         )
 
-    published = final is not None and final.exists() and not dry_run
-    if published and final is not None:
+    paths = None
+    if final is not None:
         paths = ExportPaths.from_part(final, part or final.with_name(f".{final.name}.part"))
-        paths.remove_temporary()
+    if paths is None or dry_run or not _was_published(paths, expected_sha):
+        what = "dry run" if dry_run else "run"
+        outcome = _roll_back(
+            db,
+            run_id,
+            paths,
+            lambda name, released: (
+                f"recovered: '{name}' {what} {run_id} was interrupted before its file "
+                f"was published: temporary file removed, {released} claimed orders released"
+            ),
+            level="WARNING",
+            owned=False,
+        )
+        if outcome is None:
+            return f"run {run_id} was finished meanwhile: nothing to recover"
+        message = outcome.message
+    else:
+        problems = _remove_temporary(paths)
         note = ""
-        if expected_sha and sha256_of(final) != expected_sha:
+        if not paths.final.exists():
+            note = " (the file was already taken from the directory by its consumer)"
+        elif expected_sha and sha256_of(paths.final) != expected_sha:
             note = " (the file has changed since it was written)"
         with db.write() as session:
-            run = session.get_one(Run, run_id, with_for_update=True)
-            if run.state != RunState.RUNNING.value:
+            run = _locked_run(session, run_id)
+            if run is None or run.state != RunState.RUNNING.value:
                 return f"run {run_id} was finished meanwhile: nothing to recover"
             counts = _complete(session, run, settings, paths.final.name)
             message = (
                 f"recovered: '{run.config_name}' run {run_id} completed from published file "
-                f"{paths.final.name}{note}: {_counts_text(counts)}"
+                f"{paths.final.name}{note}: {_counts_text(counts)}{problems}"
             )
             state = RunState.PARTIAL if counts[FAILED] else RunState.SUCCEEDED
             finish_run(run, state=state, counts=counts, files=[str(paths.final)], message=message)
-            session.add(RunLogLine(run_id=run_id, level="WARNING", message=message))
-            outcome = outcome_of(session, run)
-    else:
-        if final is not None and part is not None:
-            ExportPaths.from_part(final, part).remove_temporary()
-        with db.write() as session:
-            run = session.get_one(Run, run_id, with_for_update=True)
-            if run.state != RunState.RUNNING.value:
-                return f"run {run_id} was finished meanwhile: nothing to recover"
-            released = _release_claims(session, run_id)
-            what = "dry run" if dry_run else "run"
-            message = (
-                f"recovered: '{run.config_name}' {what} {run_id} was interrupted before its file "
-                f"was published: temporary file removed, {released} claimed orders released"
-            )
-            counts = {**(run.counts or {}), EXPORTED: 0}
-            finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
-            run.final_path = None
             session.add(RunLogLine(run_id=run_id, level="WARNING", message=message))
             outcome = outcome_of(session, run)
     logger.warning("%s", message)
@@ -332,6 +349,98 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
         events.emit(LogLine(run_id, utcnow(), "WARNING", message, outcome.config))
         events.emit(outcome)
     return message
+
+
+def _was_published(paths: ExportPaths, expected_sha: str | None) -> bool:
+    """True when the run's file was renamed to its final name (whether or not it is still there).
+
+    The SHA-256 is recorded only once the part file is complete, and a part file only goes away
+    by the rename or by a roll-back, which clears the SHA-256 first: so a recorded SHA-256 without
+    any part file means the file was published and its consumer has taken it since.
+    """
+    if paths.final.exists():
+        return True
+    return bool(expected_sha) and not paths.part.exists() and not paths.source.exists()
+
+
+def _locked_run(session: Any, run_id: int) -> Run | None:
+    """The run row, locked until the end of the transaction (PostgreSQL ``FOR UPDATE``).
+
+    On SQLite the write transaction (``BEGIN IMMEDIATE``) already excludes every other writer.
+    """
+    return session.scalars(select(Run).where(Run.id == run_id).with_for_update()).one_or_none()
+
+
+def _owned_by_this_process(run: Run | None) -> bool:
+    return run is not None and run.state == RunState.RUNNING.value and run.owner == process_owner()
+
+
+def _remove_temporary(paths: ExportPaths | None) -> str:
+    """Remove the run's part files; words for the run log about any that could not be removed.
+
+    Never raises: on a read-only or failing file system the part files stay and are named.
+    """
+    if paths is None:
+        return ""
+    try:
+        paths.remove_temporary()
+    except OSError as exc:
+        logger.warning("could not remove the temporary files of %s: %s", paths.final, exc)
+        return (
+            f"; its temporary file in '{paths.final.parent}' could not be removed "
+            f"({exc.strerror or exc}): remove {paths.part.name} by hand"
+        )
+    return ""
+
+
+def _roll_back(
+    db: Database,
+    run_id: int,
+    paths: ExportPaths | None,
+    describe: Callable[[str, int], str],
+    *,
+    level: str,
+    owned: bool,
+) -> RunOutcome | None:
+    """Un-publish nothing, release everything: the run ends FAILED and its part files go.
+
+    ``describe(config name, released claims)`` gives the message. With ``owned`` the run must
+    still be this process's own (else None: someone recovered it); otherwise it must be RUNNING.
+    The SHA-256 is cleared before the part files are removed, so that a crash in between can not
+    make the run look published (:func:`_was_published`).
+    """
+    with db.write() as session:
+        run = _locked_run(session, run_id)
+        if run is None or run.state != RunState.RUNNING.value:
+            return None
+        if owned and not _owned_by_this_process(run):
+            return None
+        run.file_sha256 = None
+    problems = _remove_temporary(paths)
+    with db.write() as session:
+        run = _locked_run(session, run_id)
+        if run is None or run.state != RunState.RUNNING.value:
+            return None
+        released = _release_claims(session, run_id)
+        message = describe(run.config_name, released) + problems
+        counts = {**(run.counts or {}), EXPORTED: 0}
+        finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
+        run.final_path = None
+        session.add(RunLogLine(run_id=run_id, level=level, message=message))
+        return outcome_of(session, run)
+
+
+class ExportInterrupted(UserError):
+    """The environment (database locked, full or damaged) stopped a run in a way it could not
+    record; the message says what is left and who finishes it."""
+
+
+class RunTakenOver(Exception):
+    """This run was recovered by another process (it paused past its lease): hands off."""
+
+
+class LeaseLost(Exception):
+    """The configuration's lease is no longer this process's: the file must not be published."""
 
 
 # --------------------------------------------------------------------------- the run
@@ -345,14 +454,16 @@ class _ExportRun:
         db: Database,
         settings: ExportSettings,
         trigger: Trigger,
-        transform: etree.XSLT | None,
+        transform: TransformLimits | None,
         events: RunEvents | None,
+        still_leased: Callable[[], bool] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.trigger = trigger
         self.transform = transform
         self.events = events
+        self.still_leased = still_leased
         self.run_id = 0
         self.paths: ExportPaths | None = None
         self.journal: RunJournal | None = None
@@ -442,7 +553,15 @@ class _ExportRun:
     # -- entry
 
     def run(self) -> RunOutcome:
-        claimed = self._claim()
+        try:
+            claimed = self._claim()
+        except DBAPIError as exc:
+            fault = environment_fault(exc)
+            if fault is None:
+                raise
+            raise ExportInterrupted(
+                f"'{self.settings.name}' could not start: {fault}; nothing was changed"
+            ) from None
         if isinstance(claimed, RunOutcome):
             if claimed.run_id is not None and self.events is not None:
                 self._emit_started()
@@ -453,49 +572,88 @@ class _ExportRun:
         settings = self.settings
         self.journal = RunJournal(self.db, self.run_id, settings.name, self.events)
         self._emit_started()
-        self.journal.log(
-            f"selected {claimed} orders of channel '{settings.channel}' for "
-            f"{self.paths.final.name} in {settings.directory}"
-        )
-        failpoint("export:after_claim")
         try:
+            self.journal.log(
+                f"selected {claimed} orders of channel '{settings.channel}' for "
+                f"{self.paths.final.name} in {settings.directory}"
+            )
+            failpoint("export:after_claim")
             written, failed, sha256 = self._write()
-        except Exception as exc:
-            return self._abort(exc)
-        if written == 0:
-            return self._finish_without_file(failed)
-        try:
+            if written == 0:
+                return self._finish_without_file(failed)
             with self.db.write() as session:
-                run = session.get_one(Run, self.run_id)
+                run = self._fenced(session)
                 run.file_sha256 = sha256
                 run.counts = {"selected": claimed, EXPORTED: written, FAILED: failed}
             failpoint("export:before_rename")
-            publish(self.paths)
+            self._publish()
         except Exception as exc:
             return self._abort(exc)
         failpoint("export:after_rename")
-        self.journal.log(f"published {self.paths.final.name} ({written} orders)")
         try:
+            self.journal.log(f"published {self.paths.final.name} ({written} orders)")
             return self._complete_published()
-        except Exception:
+        except Exception as exc:
             # The file is out; its orders must be completed, not released. Recovery does that
             # from the file; if even that fails, the run is left for the next recovery.
-            logger.exception("completing export run %s failed; recovering it", self.run_id)
+            fault = log_failure(
+                logger, f"completing export run {self.run_id} failed; recovering it", exc
+            )
             try:
                 recover_export_run(self.db, self.run_id, events=self.events)
                 with self.db.read() as session:
                     return outcome_of(session, session.get_one(Run, self.run_id))
-            except Exception:
+            except Exception as again:
                 self._hand_over_to_recovery()
-                raise
+                fault = fault or environment_fault(again)
+                if fault is None:
+                    raise
+                raise ExportInterrupted(
+                    f"'{self.settings.name}' run {self.run_id} published "
+                    f"{self.paths.final}, but recording that failed: {fault}; the next run "
+                    f"(or `orderio-tui recover`) completes it from the file"
+                ) from None
+
+    def _fenced(self, session: Any) -> Run:
+        """The run row, locked, if it is still this process's RUNNING run; else RunTakenOver.
+
+        Every step that commits to the run's outcome (recording the file, the rename, the
+        completion) goes through here, and recovery disowns a run under the same lock.
+        """
+        run = _locked_run(session, self.run_id)
+        if run is None or not _owned_by_this_process(run):
+            raise RunTakenOver(f"run {self.run_id} was recovered by another process")
+        return run
+
+    def _publish(self) -> None:
+        """Rename the part file to its final name, fenced: only while the run is still ours.
+
+        The lease is renewed on the spot first; then the rename happens inside a transaction that
+        holds the run row, so a recoverer (which takes the same lock to disown the run) either
+        comes after it and finds the file, or before it and the rename does not happen.
+        """
+        assert self.paths is not None
+        if self.still_leased is not None and not self.still_leased():
+            raise LeaseLost(
+                f"the lease on '{self.settings.name}' was lost (this process was paused or cut "
+                f"off from the database longer than the lease lasts)"
+            )
+        with self.db.write() as session:
+            self._fenced(session)
+            publish(self.paths)
 
     def _hand_over_to_recovery(self) -> None:
         """Mark the run as ownerless so that the next recovery completes it."""
         try:
             with self.db.write() as session:
                 session.get_one(Run, self.run_id).owner = None
-        except Exception:
-            logger.exception("could not hand export run %s over to recovery", self.run_id)
+        except Exception as exc:
+            log_failure(
+                logger,
+                f"could not hand export run {self.run_id} over to recovery; it is recovered "
+                f"once this process has ended",
+                exc,
+            )
 
     def _emit_started(self) -> None:
         if self.events is None:
@@ -552,15 +710,13 @@ class _ExportRun:
         """Transform the XML source into the part file; returns the part file's SHA-256."""
         assert self.paths is not None and self.transform is not None
         assert self.settings.stylesheet is not None
-        output = transform_file(self.transform, self.settings.stylesheet, self.paths.source)
-        descriptor = open_part_file(self.paths.part)
-        with os.fdopen(descriptor, "wb") as sink:
-            sink.write(output)
-            sink.flush()
-            os.fsync(sink.fileno())
+        sha256 = transform_file(
+            self.settings.stylesheet, self.paths.source, self.paths.part, self.transform
+        )
         self.paths.source.unlink()
-        self._log(f"applied stylesheet {self.settings.stylesheet.name} ({len(output)} bytes)")
-        return hashlib.sha256(output).hexdigest()
+        size = self.paths.part.stat().st_size
+        self._log(f"applied stylesheet {self.settings.stylesheet.name} ({size} bytes)")
+        return sha256
 
     def _record_failures(self, failures: list[tuple[Any, Any]], already: int) -> None:
         assert self.journal is not None
@@ -595,7 +751,12 @@ class _ExportRun:
         assert self.paths is not None
         settings = self.settings
         with self.db.write() as session:
-            run = session.get_one(Run, self.run_id)
+            run = _locked_run(session, self.run_id)
+            assert run is not None
+            if run.state != RunState.RUNNING.value:
+                # Recovered meanwhile (this process paused after the rename): completed from
+                # the file by the recoverer.
+                return self._finished(outcome_of(session, run))
             counts = _complete(session, run, settings, self.paths.final.name)
             state = RunState.PARTIAL if counts[FAILED] else RunState.SUCCEEDED
             message = (
@@ -618,13 +779,17 @@ class _ExportRun:
         keeps FAILED for runs that could apply nothing, such as a missing directory).
         """
         assert self.paths is not None
-        self.paths.remove_temporary()
         with self.db.write() as session:
-            run = session.get_one(Run, self.run_id)
+            run = self._fenced(session)
+            run.file_sha256 = None
+        problems = _remove_temporary(self.paths)
+        with self.db.write() as session:
+            run = self._fenced(session)
             counts = _complete(session, run, self.settings, None)
             message = f"all {failed} selected orders failed validation: no file written" + (
                 "; they are now EXPORTFAILED" if self.settings.status_updates else ""
             )
+            message += problems
             finish_run(run, state=RunState.PARTIAL, counts=counts, files=[], message=message)
             run.final_path = None
             session.add(RunLogLine(run_id=run.id, level="WARNING", message=message))
@@ -632,29 +797,80 @@ class _ExportRun:
         return self._finished(outcome)
 
     def _abort(self, exc: Exception) -> RunOutcome:
-        """The file was not published: remove it, release the claims, fail the run."""
+        """The file was not published: remove it, release the claims, fail the run.
+
+        A run that another process recovered meanwhile is left as that process recorded it;
+        only this run's own part files are removed.
+        """
         assert self.paths is not None
-        if isinstance(exc, StylesheetError):
-            reason = exc.message
-        elif isinstance(exc, OSError):
-            reason = (
+        reason = self._reason(exc)
+        outcome = None
+        if not isinstance(exc, RunTakenOver):
+            for attempt in range(1, ABORT_ATTEMPTS + 1):
+                try:
+                    outcome = _roll_back(
+                        self.db,
+                        self.run_id,
+                        self.paths,
+                        lambda name, released: (
+                            f"{reason}; no file published, {released} claimed orders released"
+                        ),
+                        level="ERROR",
+                        owned=True,
+                    )
+                    break
+                except DBAPIError as again:
+                    fault = environment_fault(again)
+                    if fault is None:
+                        raise
+                    if attempt == ABORT_ATTEMPTS:
+                        self._hand_over_to_recovery()
+                        raise ExportInterrupted(
+                            f"'{self.settings.name}' run {self.run_id} failed: {reason}; no "
+                            f"file was published, but the run could not be marked FAILED "
+                            f"either: {fault}; the next run (or `orderio-tui recover`) releases "
+                            f"its claimed orders"
+                        ) from None
+                    time.sleep(ABORT_RETRY_SECONDS)
+        if outcome is None:
+            return self._taken_over()
+        return self._finished(outcome)
+
+    def _reason(self, exc: Exception) -> str:
+        if isinstance(exc, (StylesheetError, LeaseLost)):
+            return str(exc)
+        if isinstance(exc, OSError):
+            return (
                 f"writing the export file in '{self.settings.directory}' failed "
                 f"({exc.strerror or exc}): check the directory and free disk space"
             )
-        else:
-            logger.exception("export run %s failed", self.run_id)
-            reason = f"export failed: {type(exc).__name__}: {exc}"
-        self.paths.remove_temporary()
+        if isinstance(exc, RunTakenOver):
+            return str(exc)
+        fault = environment_fault(exc)
+        if fault is not None:
+            return fault
+        logger.error("export run %s failed", self.run_id, exc_info=exc)
+        return f"export failed: {type(exc).__name__}: {exc}"
+
+    def _taken_over(self) -> RunOutcome:
+        """This run was recovered by another process while it was paused: it publishes nothing."""
+        assert self.paths is not None
         with self.db.write() as session:
-            run = session.get_one(Run, self.run_id)
-            released = _release_claims(session, self.run_id)
-            message = f"{reason}; no file published, {released} claimed orders released"
-            counts = {**(run.counts or {}), EXPORTED: 0}
-            finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
-            run.final_path = None
-            session.add(RunLogLine(run_id=run.id, level="ERROR", message=message))
+            run = _locked_run(session, self.run_id)
+            assert run is not None
+            # A recovery still under way decides by the part files: leave them to it.
+            problems = ""
+            if run.state != RunState.RUNNING.value:
+                problems = _remove_temporary(self.paths)
+            message = (
+                f"run {self.run_id} of '{self.settings.name}' was paused longer than its lease "
+                f"and recovered by another process meanwhile: its file was not published"
+                f"{problems}"
+            )
+            session.add(RunLogLine(run_id=self.run_id, level="WARNING", message=message))
             outcome = outcome_of(session, run)
-        return self._finished(outcome)
+        logger.warning("%s", message)
+        return self._finished(replace(outcome, message=message))
 
     def _finished(self, outcome: RunOutcome) -> RunOutcome:
         if self.events is not None:

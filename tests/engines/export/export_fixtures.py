@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from orderio_tui.database import Database
 from orderio_tui.domain.models import (
     Bucket,
     Channel,
     Destination,
+    ExportClaim,
     ExportConfiguration,
     LineItem,
     Order,
     PaymentTransaction,
+    Run,
     Service,
 )
-from orderio_tui.domain.statuses import ServiceKind
+from orderio_tui.domain.statuses import RunState, ServiceKind
 
 PACKAGE_XSD = (
     Path(__file__).resolve().parents[3]
@@ -232,3 +239,124 @@ class Shop:
 
     def files(self) -> list[Path]:
         return sorted(self.export_dir.iterdir())
+
+
+# --------------------------------------------------------------------------- export processes
+
+EXPORT_CHILD = """
+import sys
+from orderio_tui.database import open_database
+from orderio_tui.domain.statuses import RunKind, Trigger
+from orderio_tui.engines.export import run_export
+from orderio_tui.jobs.execute import run_configuration
+
+db = open_database(sys.argv[1])
+if sys.argv[3] == "jobs":
+    outcome = run_configuration(
+        db, RunKind.EXPORT, int(sys.argv[2]), trigger=Trigger.CLI, lease_seconds=float(sys.argv[4])
+    )
+else:
+    outcome = run_export(db, int(sys.argv[2]), trigger=Trigger.CLI)
+print(outcome.state.value, outcome.message, flush=True)
+"""
+
+
+def start_export_process(
+    shop: Shop,
+    failpoint: str | None = None,
+    *,
+    jobs: bool = False,
+    cli: bool = False,
+    lease_seconds: float = 30.0,
+    host: str | None = None,
+    stop: bool = False,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[str]:
+    """An export of the shop's configuration in a child process.
+
+    ``jobs``: through ``run_configuration`` (lease, recovery) instead of the bare engine;
+    ``cli``: as ``orderio-tui export run erp-export`` (``env`` adds environment variables).
+    ``host``: the child runs in a UTS namespace of its own under that host name (``unshare``),
+    so that this process sees it as a process on another machine. ``stop``: at the failpoint
+    the child stops itself with SIGSTOP instead of sleeping there.
+    """
+    child_env = dict(os.environ)
+    child_env.pop("ORDERIO_FAILPOINT", None)
+    child_env.pop("ORDERIO_FAILPOINT_ACTION", None)
+    child_env.update(env or {})
+    if failpoint:
+        child_env["ORDERIO_FAILPOINT"] = f"export:{failpoint}"
+    if stop:
+        child_env["ORDERIO_FAILPOINT_ACTION"] = "stop"
+    command = [
+        sys.executable,
+        "-c",
+        EXPORT_CHILD,
+        shop.db.url,
+        str(shop.configuration_id),
+        "jobs" if jobs else "engine",
+        str(lease_seconds),
+    ]
+    if cli:
+        cli_path = Path(sys.executable).with_name("orderio-tui")
+        command = [str(cli_path), "--db", shop.db.url, "export", "run", "erp-export"]
+    if host is not None:
+        # unshare and sh both exec: the child's pid is the Python process's.
+        command = ["unshare", "--uts", "sh", "-c", f'hostname {host} && exec "$@"', "-", *command]
+    return subprocess.Popen(
+        command, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_failpoint(child: subprocess.Popen[str], failpoint: str) -> None:
+    """Read the child's stderr until it announces ``failpoint``."""
+    assert child.stderr is not None
+    for line in child.stderr:
+        if line.startswith(f"FAILPOINT export:{failpoint}"):
+            return
+    raise AssertionError(f"child ended without reaching {failpoint}: rc={child.wait()}")
+
+
+def wait_until_stopped(pid: int, timeout: float = 30.0) -> None:
+    """Wait until process ``pid`` is in the stopped state (it sent itself SIGSTOP)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "T":
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop")
+
+
+def published_orders(shop: Shop) -> dict[str, list[str]]:
+    """Document numbers per published file (every file must also be a valid document)."""
+    schema = package_schema()
+    published = {}
+    for path in shop.files():
+        if path.name.startswith("."):
+            continue
+        document = etree.parse(str(path))
+        assert schema.validate(document), schema.error_log
+        published[path.name] = document.getroot().xpath(
+            "o:order/o:order-header/o:order-info/o:document-no/text()", namespaces=NS
+        )
+    return published
+
+
+def check_exactly_once(shop: Shop) -> dict[str, list[str]]:
+    """SPEC §7.1 after recovery: no temporary file, no order in two files, EXPORTED if and only
+    if in a published file, no claim and no RUNNING run left. Returns the published orders."""
+    temporary = [p.name for p in shop.export_dir.iterdir() if p.name.startswith(".")]
+    assert temporary == []
+    published = published_orders(shop)
+    counted = Counter(n for numbers in published.values() for n in numbers)
+    assert [n for n, times in counted.items() if times > 1] == []
+    exported = {n for n, status in shop.statuses().items() if status == "EXPORTED"}
+    assert exported == set(counted)
+    with shop.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ExportClaim)) == 0
+        running = session.scalar(
+            select(func.count()).select_from(Run).where(Run.state == RunState.RUNNING.value)
+        )
+        assert running == 0
+    return published

@@ -11,93 +11,40 @@ kills it with SIGKILL, runs recovery, and checks the invariants:
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
-from collections import Counter
 
 import pytest
-from export_fixtures import NS, Shop, package_schema
-from lxml import etree
+from export_fixtures import (
+    Shop,
+    check_exactly_once,
+    published_orders,
+    start_export_process,
+    wait_for_failpoint,
+)
 from sqlalchemy import func, select
 
 from orderio_tui.domain.models import ExportClaim, Order, Run
 from orderio_tui.domain.statuses import RunState, Trigger
 from orderio_tui.engines.export import recover_abandoned_export_runs, run_export
 
-CHILD = """
-import sys
-from orderio_tui.database import open_database
-from orderio_tui.domain.statuses import Trigger
-from orderio_tui.engines.export import run_export
-
-outcome = run_export(open_database(sys.argv[1]), int(sys.argv[2]), trigger=Trigger.CLI)
-print(outcome.state.value, flush=True)
-"""
-SCHEMA = package_schema()
-
 
 def _start(shop: Shop, failpoint: str | None) -> subprocess.Popen[str]:
-    env = dict(os.environ)
-    env.pop("ORDERIO_FAILPOINT", None)
-    if failpoint:
-        env["ORDERIO_FAILPOINT"] = f"export:{failpoint}"
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, shop.db.url, str(shop.configuration_id)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_export_process(shop, failpoint)
 
 
 def _kill_at(shop: Shop, failpoint: str) -> None:
     child = _start(shop, failpoint)
-    assert child.stderr is not None
-    deadline = time.monotonic() + 60
-    for line in child.stderr:
-        if line.startswith(f"FAILPOINT export:{failpoint}"):
-            break
-        assert time.monotonic() < deadline, "the child never reached the failpoint"
-    else:
-        pytest.fail(f"child ended without reaching {failpoint}: rc={child.wait()}")
+    wait_for_failpoint(child, failpoint)
     child.send_signal(signal.SIGKILL)
     assert child.wait(timeout=30) == -signal.SIGKILL
     child.stdout.close()  # type: ignore[union-attr]
-    child.stderr.close()
+    child.stderr.close()  # type: ignore[union-attr]
 
 
-def _published(shop: Shop) -> dict[str, list[str]]:
-    """Document numbers per published file (every file must also be a valid document)."""
-    published = {}
-    for path in shop.files():
-        document = etree.parse(str(path))
-        assert SCHEMA.validate(document), SCHEMA.error_log
-        published[path.name] = document.getroot().xpath(
-            "o:order/o:order-header/o:order-info/o:document-no/text()", namespaces=NS
-        )
-    return published
-
-
-def _check_invariants(shop: Shop) -> dict[str, list[str]]:
-    temporary = [p.name for p in shop.export_dir.iterdir() if p.name.startswith(".")]
-    assert temporary == []
-    published = _published(shop)
-    counted = Counter(n for numbers in published.values() for n in numbers)
-    assert [n for n, times in counted.items() if times > 1] == []
-    statuses = shop.statuses()
-    exported = {n for n, status in statuses.items() if status == "EXPORTED"}
-    assert exported == set(counted)
-    with shop.db.read() as session:
-        assert session.scalar(select(func.count()).select_from(ExportClaim)) == 0
-        running = session.scalar(
-            select(func.count()).select_from(Run).where(Run.state == RunState.RUNNING.value)
-        )
-        assert running == 0
-    return published
+_check_invariants = check_exactly_once
 
 
 @pytest.mark.parametrize(
@@ -194,3 +141,28 @@ def test_kills_at_random_moments_keep_exports_exactly_once(shop: Shop) -> None:
     assert (
         sum(len(n) for n in published.values()) == 300
     )  # round 1 orders lack a city: EXPORTFAILED
+
+
+def test_a_published_file_its_consumer_took_away_still_counts_as_published(shop: Shop) -> None:
+    shop.add_orders(20)
+    shop.add_orders(1, invoice_postal_code=None)
+    _kill_at(shop, "after_rename")
+    (published,) = [p for p in shop.files() if not p.name.startswith(".")]
+    (numbers,) = published_orders(shop).values()
+    documents = set(numbers)
+    assert len(documents) == 20
+    published.unlink()  # the ERP picked the file up before recovery ran
+
+    messages = recover_abandoned_export_runs(shop.db)
+
+    assert len(messages) == 1 and "taken from the directory by its consumer" in messages[0]
+    statuses = shop.statuses()
+    assert {n for n, s in statuses.items() if s == "EXPORTED"} == documents
+    assert sorted(statuses.values()).count("EXPORTFAILED") == 1
+    with shop.db.read() as session:
+        run = session.scalars(select(Run)).one()
+        assert run.state == RunState.PARTIAL.value
+        assert run.counts == {"selected": 21, "exported": 20, "failed": 1}
+        assert session.scalar(select(func.count()).select_from(ExportClaim)) == 0
+    outcome = run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI)
+    assert outcome.counts["selected"] == 0 and shop.files() == []

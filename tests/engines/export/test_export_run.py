@@ -451,3 +451,109 @@ def test_missing_stylesheet_fails_naming_it(shop: Shop, tmp_path: Path) -> None:
     outcome = _export(shop, _xslt_service(shop, tmp_path / "nowhere.xsl"))
     assert outcome.state is RunState.FAILED
     assert "nowhere.xsl" in outcome.message and "does not exist" in outcome.message
+
+
+#: A binary template recursion 40 deep: 2^40 calls, never ends in practice (no depth limit hit).
+RUNAWAY_RECURSION = """<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:call-template name="grow"><xsl:with-param name="n" select="40"/>
+</xsl:call-template></xsl:template>
+<xsl:template name="grow"><xsl:param name="n"/><xsl:if test="$n &gt; 0">
+<xsl:call-template name="grow"><xsl:with-param name="n" select="$n - 1"/></xsl:call-template>
+<xsl:call-template name="grow"><xsl:with-param name="n" select="$n - 1"/></xsl:call-template>
+</xsl:if></xsl:template>
+</xsl:stylesheet>"""
+
+#: A string that doubles 40 times: 2^40 characters, far beyond any memory.
+STRING_DOUBLING = """<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:call-template name="double"><xsl:with-param name="s" select="'xy'"/>
+<xsl:with-param name="n" select="40"/></xsl:call-template></xsl:template>
+<xsl:template name="double"><xsl:param name="s"/><xsl:param name="n"/><xsl:choose>
+<xsl:when test="$n &gt; 0"><xsl:call-template name="double">
+<xsl:with-param name="s" select="concat($s, $s)"/><xsl:with-param name="n" select="$n - 1"/>
+</xsl:call-template></xsl:when><xsl:otherwise><xsl:value-of select="string-length($s)"/>
+</xsl:otherwise></xsl:choose></xsl:template>
+</xsl:stylesheet>"""
+
+
+@pytest.mark.parametrize(
+    ("stylesheet_text", "limit_words"),
+    [
+        (RUNAWAY_RECURSION, "ran longer than the time limit of 2 s (ORDERIO_XSLT_TIME_LIMIT)"),
+        (
+            STRING_DOUBLING,
+            "needed more than the memory limit of 200 MiB (ORDERIO_XSLT_MEMORY_LIMIT)",
+        ),
+    ],
+    ids=["runaway-recursion", "string-doubling"],
+)
+def test_a_stylesheet_over_its_limit_fails_the_run_and_releases_the_claims(
+    shop: Shop,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stylesheet_text: str,
+    limit_words: str,
+) -> None:
+    monkeypatch.setenv("ORDERIO_XSLT_TIME_LIMIT", "2")
+    monkeypatch.setenv("ORDERIO_XSLT_MEMORY_LIMIT", "200")
+    shop.add_orders(3)
+    stylesheet = tmp_path / "runaway.xsl"
+    stylesheet.write_text(stylesheet_text)
+    configuration = _xslt_service(shop, stylesheet)
+    before = _snapshot(shop)
+
+    outcome = _export(shop, configuration)
+
+    assert outcome.state is RunState.FAILED
+    assert limit_words in outcome.message and str(stylesheet) in outcome.message
+    assert "3 claimed orders released" in outcome.message
+    assert list(shop.export_dir.iterdir()) == []
+    assert _snapshot(shop) == before
+    with shop.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ExportClaim)) == 0
+
+
+def test_an_xslt_limit_out_of_range_fails_the_run_naming_the_setting(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORDERIO_XSLT_MEMORY_LIMIT", "lots")
+    shop.add_orders(1)
+    outcome = _export(shop, _xslt_service(shop, SAMPLE_STYLESHEET))
+    assert outcome.state is RunState.FAILED
+    assert "ORDERIO_XSLT_MEMORY_LIMIT='lots' is not a whole number from 64 to" in outcome.message
+    assert set(shop.statuses().values()) == {"NEW"}
+
+
+# --------------------------------------------------------------------------- max orders per run
+
+
+def test_orders_that_failed_before_do_not_take_the_quota_of_the_others(shop: Shop) -> None:
+    """A BI export (no status updates, only orders not yet exported, 3 per run)."""
+    invalid = shop.add_orders(3, invoice_postal_code=None)  # the oldest orders
+    shop.add_orders(6)
+    shop.configure(status_updates_enabled=False, only_not_exported=True, max_orders=3)
+
+    first, second, third, fourth = (_export(shop) for _ in range(4))
+
+    assert [first.counts["exported"], first.counts["failed"]] == [0, 3]
+    assert [second.counts["exported"], second.counts["failed"]] == [3, 0]
+    assert [third.counts["exported"], third.counts["failed"]] == [3, 0]
+    # Only the failed ones are left: there is room for them again.
+    assert [fourth.counts["exported"], fourth.counts["failed"]] == [0, 3]
+
+    # Fixed data puts an order back in line.
+    with shop.db.write() as session:
+        session.get_one(Order, invalid[0]).invoice_postal_code = "07743"
+    shop.add_orders(3)
+    fifth = _export(shop)
+    assert [fifth.counts["exported"], fifth.counts["failed"]] == [3, 0]
+    with shop.db.read() as session:
+        numbers = set(
+            session.scalars(
+                select(RunResultRow.order_id).where(
+                    RunResultRow.run_id == fifth.run_id, RunResultRow.outcome == "exported"
+                )
+            )
+        )
+    assert invalid[0] in numbers
