@@ -12,6 +12,7 @@ A run takes the ready files of the service's inbox in name order. For each file,
 
 A crash anywhere leaves the run RUNNING with the path recorded; recovery (:mod:`.recovery`)
 archives the file when its SHA-256 is in the ledger and otherwise moves it back to the inbox.
+Both read a configuration through :mod:`.settings`; the engine imports recovery, never the reverse.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection
 from .inbox import (
     ERROR_SUFFIX,
     REPORT_SUFFIX,
-    InboxLayout,
     free_destination,
     move_file,
     remove_if_present,
@@ -59,54 +59,13 @@ from .inbox import (
     write_text_durably,
 )
 from .reader import StatusFileError, iter_entry_batches
+from .recovery import recover_abandoned_import_runs, settle_processing_file
+from .settings import ImportSettings, load_settings
 
 logger = logging.getLogger(__name__)
 
 #: How many rejections of one file are copied into the run log; the report has all of them.
 LOGGED_REJECTIONS = 20
-
-
-@dataclass(frozen=True)
-class ImportSettings:
-    """What a run needs of its configuration, channel and service, read once at the start."""
-
-    configuration_id: int
-    name: str
-    channel_id: int
-    channel_name: str
-    store: str
-    service_name: str
-    service_kind: str
-    service_enabled: bool
-    layout: InboxLayout
-    file_pattern: str
-    max_file_size: int
-    min_file_age_seconds: int
-
-
-def load_settings(session: Session, configuration_id: int) -> ImportSettings | None:
-    """The settings of an import configuration, or None when it does not exist."""
-    configuration = session.get(ImportConfiguration, configuration_id)
-    if configuration is None:
-        return None
-    service = configuration.service
-    channel = configuration.channel
-    return ImportSettings(
-        configuration_id=configuration.id,
-        name=configuration.name,
-        channel_id=channel.id,
-        channel_name=channel.name,
-        store=channel.store,
-        service_name=service.name,
-        service_kind=service.kind,
-        service_enabled=service.enabled,
-        layout=InboxLayout.of(
-            service.directory, service.archive_directory, service.error_directory
-        ),
-        file_pattern=service.file_pattern or "*.xml",
-        max_file_size=service.max_file_size,
-        min_file_age_seconds=service.min_file_age_seconds,
-    )
 
 
 @dataclass
@@ -156,8 +115,6 @@ def run_import(
             dry_run=dry_run,
             events=events,
         )
-    from .recovery import recover_abandoned_import_runs
-
     recover_abandoned_import_runs(db, configuration_id, events=events)
     started = _start_run(db, settings, trigger, dry_run)
     if isinstance(started, str):
@@ -388,8 +345,6 @@ class _ImportRun:
 
     def abort(self, message: str) -> RunOutcome:
         """End the run after an unexpected error; a file it held is settled like in recovery."""
-        from .recovery import settle_processing_file
-
         self.journal.log(message, "ERROR")
         with self.db.read() as session:
             run = session.get(Run, self.run_id)

@@ -34,6 +34,7 @@ from .inbox import (
     move_file,
     remove_if_present,
 )
+from .settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,6 @@ def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = 
     moved back to the inbox otherwise; the run ends PARTIAL when it had committed files, else
     FAILED. A run whose process is still alive is left alone.
     """
-    from .engine import load_settings
-
     with db.write() as session:
         # Locked until the claim below commits: a second recoverer then sees the new owner.
         run = session.get(Run, run_id, with_for_update=True)
