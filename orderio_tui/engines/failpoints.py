@@ -35,6 +35,8 @@ import sys
 import time
 
 ENV_VAR = "ORDERIO_FAILPOINT"
+#: Seconds to wait at the failpoint instead (a test that changes the world there and lets go).
+PAUSE_ENV_VAR = "ORDERIO_FAILPOINT_PAUSE"
 #: How long a process waits at a failpoint for its killer before it goes on.
 PAUSE_SECONDS = 60.0
 
@@ -45,4 +47,4 @@ def failpoint(point: str) -> None:
     if not wanted or wanted != point:
         return
     print(f"FAILPOINT {wanted} pid={os.getpid()}", file=sys.stderr, flush=True)
-    time.sleep(PAUSE_SECONDS)
+    time.sleep(float(os.environ.get(PAUSE_ENV_VAR) or PAUSE_SECONDS))

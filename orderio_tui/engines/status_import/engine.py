@@ -47,11 +47,13 @@ from ...domain.models import ImportConfiguration, ImportedFile, Run, utcnow
 from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from ...errors import NotFound
 from ..failpoints import failpoint
-from ..files import sha256_of
+from ..files import NotRegularFile, sha256_of
 from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection
 from .inbox import (
     ERROR_SUFFIX,
     REPORT_SUFFIX,
+    LinkedDirectoryError,
+    companion,
     free_destination,
     move_file,
     remove_if_present,
@@ -311,15 +313,19 @@ class _ImportRun:
                 f"inbox directory {layout.inbox} does not exist: create it or correct the "
                 f"directory of service {self.settings.service_name}",
             )
-        if not self.dry_run:
-            try:
+        try:
+            if self.dry_run:
+                layout.refuse_linked_directories()
+            else:
                 layout.create_work_directories()
-            except OSError as exc:
-                return self._finish(
-                    RunState.FAILED,
-                    f"cannot create the processing, archive or error directory of "
-                    f"{layout.inbox}: {exc.strerror or exc}",
-                )
+        except LinkedDirectoryError as exc:
+            return self._finish(RunState.FAILED, exc.strerror)
+        except OSError as exc:
+            return self._finish(
+                RunState.FAILED,
+                f"cannot create the processing, archive or error directory of "
+                f"{layout.inbox}: {exc.strerror or exc}",
+            )
         try:
             scan = scan_inbox(
                 layout.inbox, self.settings.file_pattern, self.settings.min_file_age_seconds
@@ -461,11 +467,16 @@ class _ImportRun:
             return
         failpoint("import:after_move")
         self.counts.files += 1
-        if processing_path.is_symlink():
-            self._move_to_error(processing_path, "the file is a symbolic link; links are not read")
-            return
         try:
             sha256 = sha256_of(processing_path)
+        except NotRegularFile:
+            self._move_to_error(
+                processing_path, "not a regular file (a link, FIFO or device); it is not read"
+            )
+            return
+        except FileNotFoundError:
+            self._vanished(processing_path)
+            return
         except OSError as exc:
             self._move_to_error(processing_path, f"cannot read the file: {exc.strerror or exc}")
             return
@@ -517,7 +528,7 @@ class _ImportRun:
             return
         failpoint("import:after_commit")
         if outcome.rejected:
-            move_file(report_part, target.with_name(target.name + REPORT_SUFFIX))
+            move_file(report_part, companion(target, REPORT_SUFFIX))
         else:
             remove_if_present(report_part)
         move_file(processing_path, target)
@@ -526,7 +537,7 @@ class _ImportRun:
         self.journal.log(
             f"{name}: {outcome.applied} applied, {outcome.unchanged} unchanged, "
             f"{outcome.rejected} rejected; archived as {target}"
-            + (f" with report {target.name}{REPORT_SUFFIX}" if outcome.rejected else "")
+            + (f" with report {companion(target, REPORT_SUFFIX).name}" if outcome.rejected else "")
         )
         self._log_rejections(name, outcome.rejections, outcome.rejected)
 
@@ -633,8 +644,10 @@ class _ImportRun:
     def _move_to_error(self, processing_path: Path, problem: str) -> None:
         name = processing_path.name
         target = free_destination(self.layout.error, name, self.run_id)
+        report = companion(target, ERROR_SUFFIX)
+        self._set_error_target(target)  # recovery finishes the move once the report exists
         write_text_durably(
-            target.with_name(target.name + ERROR_SUFFIX),
+            report,
             f"Status file {name} was not imported; nothing of it was applied.\n"
             f"Import configuration {self.settings.name}, channel {self.settings.channel_name}, "
             f"run {self.run_id}, {utcnow().isoformat(timespec='seconds')}\n\n"
@@ -642,13 +655,34 @@ class _ImportRun:
             f"Correct the file and deliver it to {self.layout.inbox} again.\n",
         )
         failpoint("import:after_error_report")
-        move_file(processing_path, target)
+        try:
+            move_file(processing_path, target)
+        except FileNotFoundError:
+            remove_if_present(report)  # no report without its file
+            self._vanished(processing_path)
+            return
         self.invalid_files += 1
         self.files.append(str(target))
         self._set_current_file(None)
         self.journal.log(
-            f"{name} not imported: {problem}; moved to {target} (see {target.name}{ERROR_SUFFIX})",
+            f"{name} not imported: {problem}; moved to {target} (see {report.name})",
             "ERROR",
+        )
+
+    def _set_error_target(self, target: Path) -> None:
+        with self.db.write() as session:
+            run = session.get(Run, self.run_id)
+            assert run is not None
+            run.final_path = str(target)
+
+    def _vanished(self, processing_path: Path) -> None:
+        """The file was taken out of ``processing/`` by someone else while this run held it."""
+        self.stuck_files += 1
+        self._set_current_file(None)
+        self.journal.log(
+            f"{processing_path.name} vanished from {self.layout.processing} while this run "
+            "held it (removed by someone else); nothing of it was applied",
+            "WARNING",
         )
 
     def _log_rejections(self, name: str, shown: list[Rejection], total: int) -> None:
@@ -667,7 +701,8 @@ class _ImportRun:
             sha256 = sha256_of(path)
         except OSError as exc:
             self.invalid_files += 1
-            self.journal.log(f"dry run: {name} cannot be read: {exc.strerror or exc}", "ERROR")
+            reason = "not a regular file" if isinstance(exc, NotRegularFile) else exc.strerror
+            self.journal.log(f"dry run: {name} cannot be read: {reason or exc}", "ERROR")
             return
         earlier = self._ledger_entry(sha256)
         if earlier is not None or sha256 in self._dry_run_hashes:

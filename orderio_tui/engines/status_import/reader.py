@@ -16,6 +16,7 @@ removed only once a later sibling has begun, so the parser never appends to a re
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lxml import etree
+
+from ..files import NotRegularFile, open_regular_file
 
 NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/status/1.0"
 SCHEMA_PATH = Path(__file__).with_name("order-status-1.0.xsd")
@@ -130,15 +133,21 @@ def iter_entry_batches(
     is empty, too big, binary, not well-formed, not valid against the XSD or unsafe; callers
     apply batches in one transaction and roll it back on that error.
     """
-    size = path.stat().st_size
-    if size == 0:
-        raise StatusFileError("the file is empty; expected an order status XML document")
-    if size > max_size:
+    try:
+        raw = open_regular_file(path)
+    except NotRegularFile:
         raise StatusFileError(
-            f"the file is {describe_size(size)}, more than the size limit of "
-            f"{describe_size(max_size)} set on the service (max file size)"
-        )
-    with path.open("rb") as raw:
+            "not a regular file (a link, FIFO or device); it is not read"
+        ) from None
+    with raw:
+        size = os.fstat(raw.fileno()).st_size
+        if size == 0:
+            raise StatusFileError("the file is empty; expected an order status XML document")
+        if size > max_size:
+            raise StatusFileError(
+                f"the file is {describe_size(size)}, more than the size limit of "
+                f"{describe_size(max_size)} set on the service (max file size)"
+            )
         _refuse_binary(raw.read(_SNIFF_BYTES))
         raw.seek(0)
         yield from _parse(_CappedReader(raw, max_size), batch_size)
