@@ -23,6 +23,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,7 +63,14 @@ from .inbox import (
 )
 from .reader import StatusFileError, iter_entry_batches
 from .recovery import recover_abandoned_import_runs, settle_processing_file
-from .settings import ImportSettings, load_settings
+from .settings import (
+    ImportLimits,
+    ImportSettings,
+    LimitError,
+    describe_seconds,
+    limits_from_environment,
+    load_settings,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +115,10 @@ def run_import(
             "list them with `orderio-tui import list`"
         )
     problem = _configuration_problem(settings)
+    try:
+        limits = limits_from_environment()
+    except LimitError as exc:
+        problem = problem or str(exc)
     if problem is not None:
         return record_failed_run(
             db,
@@ -132,7 +144,7 @@ def run_import(
         )
     if events is not None:
         events.emit(started)
-    run = _ImportRun(db, settings, started.run_id, dry_run, events)
+    run = _ImportRun(db, settings, limits, started.run_id, dry_run, events)
     try:
         outcome = run.execute()
     except Exception as exc:
@@ -283,12 +295,14 @@ class _ImportRun:
         self,
         db: Database,
         settings: ImportSettings,
+        limits: ImportLimits,
         run_id: int,
         dry_run: bool,
         events: RunEvents | None,
     ) -> None:
         self.db = db
         self.settings = settings
+        self.limits = limits
         self.layout = settings.layout
         self.run_id = run_id
         self.dry_run = dry_run
@@ -631,6 +645,8 @@ class _ImportRun:
             store=self.settings.store,
             run_id=self.run_id,
             file_name=name,
+            latest_change=utcnow() + timedelta(seconds=self.limits.future_tolerance_seconds),
+            tolerance_text=describe_seconds(self.limits.future_tolerance_seconds),
         )
 
     def _report_header(self, name: str) -> str:
