@@ -567,7 +567,9 @@ class _ImportRun:
             with self.db.write() as session:
                 applier = EntryApplier(session, scope)
                 for number, batch in enumerate(
-                    iter_entry_batches(processing_path, max_size=self.settings.max_file_size)
+                    iter_entry_batches(
+                        processing_path, max_size=self.settings.max_file_size, limits=self.limits
+                    )
                 ):
                     self._apply_batch(applier, session, batch, outcome, report)
                     if number == 0:
@@ -732,7 +734,9 @@ class _ImportRun:
         try:
             with self.db.write() as session:
                 applier = EntryApplier(session, self._scope(name))
-                for batch in iter_entry_batches(path, max_size=self.settings.max_file_size):
+                for batch in iter_entry_batches(
+                    path, max_size=self.settings.max_file_size, limits=self.limits
+                ):
                     self._apply_batch(applier, session, batch, outcome, None)
                 raise _DryRunRollback
         except _DryRunRollback:
