@@ -3,11 +3,18 @@
 One :class:`Database` per process; sessions are made per unit of work and never cross threads.
 SQLite runs in WAL mode with a busy timeout, and write units of work start with
 ``BEGIN IMMEDIATE`` so that two writers queue instead of failing halfway through.
+
+A writer waits for the write lock as long as its holder makes progress: a status import
+applies a whole file in one transaction, which may take minutes, and the runs that need the
+lock meanwhile (an export, a lease renewal) must wait for it, not fail. The holder's progress
+is seen in the growing write-ahead log; a holder that makes none for the busy timeout (default
+30 s, ``$ORDERIO_SQLITE_BUSY_TIMEOUT_MS``) ends the wait with "database is locked".
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,15 +24,19 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import DatabaseUnavailable
 
 ENV_VAR = "ORDERIO_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Overrides SQLITE_BUSY_TIMEOUT_MS: how long a writer waits on a holder that makes no progress.
+BUSY_TIMEOUT_ENV_VAR = "ORDERIO_SQLITE_BUSY_TIMEOUT_MS"
+#: A waiting writer looks at the holder's progress this often (milliseconds).
+_LOCK_CHECK_MS = 500
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Key of the PostgreSQL advisory lock that serialises migrations of concurrent starts.
 _MIGRATION_LOCK_KEY = 0x0D0E_510
@@ -36,6 +47,23 @@ def default_database_url() -> str:
     directory = Path(user_data_dir("orderio", appauthor=False))
     directory.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{directory / 'orderio.db'}"
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """The busy timeout: ``$ORDERIO_SQLITE_BUSY_TIMEOUT_MS`` when set, else 30 s."""
+    text_value = os.environ.get(BUSY_TIMEOUT_ENV_VAR, "").strip()
+    if not text_value:
+        return SQLITE_BUSY_TIMEOUT_MS
+    try:
+        value = int(text_value)
+    except ValueError:
+        value = 0
+    if not 100 <= value <= 3_600_000:
+        raise DatabaseUnavailable(
+            f"${BUSY_TIMEOUT_ENV_VAR} is '{text_value[:40]}': set it to milliseconds from 100 "
+            f"to 3600000, or unset it for the default {SQLITE_BUSY_TIMEOUT_MS}"
+        )
+    return value
 
 
 def resolve_database_url(explicit: str | None = None) -> str:
@@ -92,17 +120,20 @@ class Database:
     def _create_engine(self, url: str) -> Engine:
         if not self.is_sqlite:
             return create_engine(url, pool_pre_ping=True, future=True)
+        busy_timeout_ms = sqlite_busy_timeout_ms()
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
+        database = make_url(url).database
+        wal = Path(f"{database}-wal") if database and database != ":memory:" else None
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             # Let SQLAlchemy's "begin" event issue BEGIN itself (DEFERRED or IMMEDIATE).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
@@ -111,7 +142,10 @@ class Database:
         @event.listens_for(engine, "begin")
         def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
             mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE" and wal is not None:
+                _begin_immediate(connection, wal, busy_timeout_ms)
+            else:
+                connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
 
@@ -170,6 +204,36 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _begin_immediate(connection: Connection, wal: Path, busy_timeout_ms: int) -> None:
+    """``BEGIN IMMEDIATE``, waiting while the holder of the write lock makes progress."""
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {min(_LOCK_CHECK_MS, busy_timeout_ms)}")
+    try:
+        seen = _wal_state(wal)
+        progress_at = time.monotonic()
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    raise
+                now, state = time.monotonic(), _wal_state(wal)
+                if state != seen:  # the holder wrote: it is alive and working
+                    seen, progress_at = state, now
+                elif (now - progress_at) * 1000 >= busy_timeout_ms:
+                    raise
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+
+
+def _wal_state(wal: Path) -> tuple[int, int]:
+    try:
+        stat = wal.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def open_database(url: str | None = None, *, migrate: bool = True) -> Database:

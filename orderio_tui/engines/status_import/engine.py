@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,7 +44,7 @@ from ...application.runs import (
     record_failed_run,
 )
 from ...database import Database
-from ...domain.models import ImportConfiguration, ImportedFile, Run, utcnow
+from ...domain.models import ImportConfiguration, ImportedFile, Lease, Run, utcnow
 from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from ...errors import NotFound
 from ..failpoints import failpoint
@@ -206,6 +206,20 @@ def _start_run(
         return RunStarted(
             run.id, RunKind.IMPORT, settings.name, settings.channel_name, trigger, run.started_at
         )
+
+
+def _extend_leases_for_the_hold(session: Session, since: datetime) -> None:
+    """Add the time this transaction held SQLite's write lock to every lease valid at its start.
+
+    No holder could renew its lease while the lock was held (a long file takes minutes), so
+    none may expire for it: the leases are as long as if they had been renewed meanwhile.
+    """
+    held = utcnow() - since
+    if held <= timedelta(0):
+        return
+    for lease in session.scalars(select(Lease)):
+        if lease.expires_at > since:
+            lease.expires_at = lease.expires_at + held
 
 
 class _DryRunRollback(Exception):
@@ -565,6 +579,7 @@ class _ImportRun:
         report = _RejectionReport(report_part, self._report_header(name))
         try:
             with self.db.write() as session:
+                held_since = utcnow()
                 applier = EntryApplier(session, scope)
                 for number, batch in enumerate(
                     iter_entry_batches(
@@ -589,6 +604,8 @@ class _ImportRun:
                 run.files = [*self.files, str(target)]
                 run.final_path = str(target)
                 run.file_sha256 = sha256
+                if self.db.is_sqlite:
+                    _extend_leases_for_the_hold(session, held_since)
                 session.flush()
                 report.complete(
                     f"{outcome.applied} applied, {outcome.unchanged} unchanged, "

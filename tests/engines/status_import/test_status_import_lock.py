@@ -1,0 +1,179 @@
+"""A long import holds the SQLite write lock for its file's one transaction (SPEC §7.2); other
+runs wait for it instead of failing, and no lease expires meanwhile (SPEC §8)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+from status_import_fixtures import ImportWorld
+from test_status_import_crash import _wait_for
+
+from orderio_tui.database import open_database
+from orderio_tui.domain.models import (
+    ExportConfiguration,
+    Lease,
+    LineItem,
+    Order,
+    Service,
+    utcnow,
+)
+from orderio_tui.domain.statuses import ServiceKind
+from orderio_tui.engines.status_import import NAMESPACE
+from orderio_tui.errors import DatabaseUnavailable
+
+pytestmark = pytest.mark.sqlite_only
+
+IMPORT_CHILD = """
+import sys
+from orderio_tui.database import open_database
+from orderio_tui.domain.statuses import Trigger
+from orderio_tui.engines.status_import import run_import
+
+outcome = run_import(open_database(sys.argv[1]), int(sys.argv[2]), trigger=Trigger.CLI)
+print(outcome.state.value, outcome.message, flush=True)
+"""
+
+EXPORT_CHILD = """
+import sys
+from orderio_tui.database import open_database
+from orderio_tui.domain.statuses import RunKind, Trigger
+from orderio_tui.jobs.execute import run_configuration
+
+database = open_database(sys.argv[1])
+outcome = run_configuration(database, RunKind.EXPORT, int(sys.argv[2]), trigger=Trigger.CLI)
+print(outcome.state.value, outcome.message, flush=True)
+"""
+
+ORDERS = 60_000
+ITEMS = 2
+
+
+def _many_orders(world: ImportWorld) -> None:
+    """ORDERS exported orders with ITEMS line items each, inserted in bulk."""
+    channel_id = world.channel_ids["shop-a"]
+    with world.db.write() as session:
+        session.execute(
+            insert(Order),
+            [
+                {"channel_id": channel_id, "document_no": f"L{n:07d}", "status": "EXPORTED"}
+                for n in range(ORDERS)
+            ],
+        )
+        ids = session.scalars(select(Order.id).order_by(Order.id)).all()
+        money = Decimal("1.00")
+        session.execute(
+            insert(LineItem),
+            [
+                {
+                    "order_id": order_id,
+                    "position": position,
+                    "status": "INPROGRESS",
+                    "sku": "SKU",
+                    "product_name": "Product",
+                    "unit_price_net": money,
+                    "unit_price_gross": money,
+                    "net_total": money,
+                    "gross_total": money,
+                    "tax_rate": Decimal("0.19"),
+                    "tax_amount": money,
+                }
+                for order_id in ids
+                for position in range(1, ITEMS + 1)
+            ],
+        )
+
+
+def _status_file(world: ImportWorld) -> None:
+    path = world.inbox / "long.xml"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(f'<orders xmlns="{NAMESPACE}">\n')
+        for n in range(ORDERS):
+            handle.write(f'<order id="L{n:07d}" status="DELIVERED">')
+            handle.writelines(
+                f'<line-item position="{p}" status="DELIVERED"/>' for p in range(1, ITEMS + 1)
+            )
+            handle.write("</order>\n")
+        handle.write("</orders>\n")
+    os.utime(path, (0, 0))
+
+
+def _export_configuration(world: ImportWorld, tmp_path: Path) -> int:
+    (tmp_path / "out").mkdir()
+    with world.db.write() as session:
+        service = Service(
+            name="out", kind=ServiceKind.EXPORT_XML.value, directory=str(tmp_path / "out")
+        )
+        session.add(service)
+        session.flush()
+        configuration = ExportConfiguration(
+            channel_id=world.channel_ids["shop-b"], name="erp", service_id=service.id
+        )
+        session.add(configuration)
+        session.flush()
+        return configuration.id
+
+
+def _child(code: str, *args: str, **env: str) -> subprocess.Popen[str]:
+    environment = {**os.environ, **env}
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_an_export_waits_for_a_long_import_and_no_lease_expires_under_it(
+    world: ImportWorld, tmp_path: Path
+) -> None:
+    _many_orders(world)
+    _status_file(world)
+    export_id = _export_configuration(world, tmp_path)
+    importer = _child(
+        IMPORT_CHILD,
+        world.db.url,
+        str(world.configuration_id),
+        ORDERIO_FAILPOINT="import:after_move",
+        ORDERIO_FAILPOINT_PAUSE="1",
+    )
+    _wait_for(importer, "FAILPOINT import:after_move")  # its transaction begins in 1 s
+    expiry = utcnow() + timedelta(seconds=2)  # a live holder elsewhere, due to renew in 2 s
+    with world.db.write() as session:
+        session.add(Lease(key="export:999", owner="elsewhere:1:abcd", expires_at=expiry))
+    time.sleep(1.5)  # the import is inside its file's transaction now
+    # A writer gives up after 1 s in which the lock holder makes no progress.
+    exporter = _child(
+        EXPORT_CHILD, world.db.url, str(export_id), ORDERIO_SQLITE_BUSY_TIMEOUT_MS="1000"
+    )
+    import_out, import_err = importer.communicate(timeout=600)
+    import_ended = utcnow()
+    with world.db.read() as session:
+        lease = session.get(Lease, "export:999")
+        assert lease is not None
+        still_valid = lease.expires_at > utcnow()
+    export_out, export_err = exporter.communicate(timeout=600)
+
+    assert import_out.startswith("SUCCEEDED"), import_out + import_err
+    assert import_ended > expiry + timedelta(seconds=1), "the import ended before the lease"
+    assert exporter.returncode == 0 and export_out.startswith("SUCCEEDED"), export_out + export_err
+    assert still_valid, "a lease expired while the import held the write lock"
+    assert world.order("L0000000").status == "DELIVERED"
+
+
+@pytest.mark.parametrize("value", ["0", "ten", "99999999999"])
+def test_a_busy_timeout_out_of_range_is_a_message_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ORDERIO_SQLITE_BUSY_TIMEOUT_MS", value)
+
+    with pytest.raises(DatabaseUnavailable, match="ORDERIO_SQLITE_BUSY_TIMEOUT_MS"):
+        open_database(f"sqlite:///{tmp_path / 'orderio.db'}")
