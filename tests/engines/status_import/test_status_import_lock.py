@@ -8,23 +8,15 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from status_import_fixtures import ImportWorld
 from test_status_import_crash import _wait_for
 
 from orderio_tui.database import open_database
-from orderio_tui.domain.models import (
-    ExportConfiguration,
-    Lease,
-    LineItem,
-    Order,
-    Service,
-    utcnow,
-)
+from orderio_tui.domain.models import ExportConfiguration, ImportedFile, Lease, Service, utcnow
 from orderio_tui.domain.statuses import ServiceKind
 from orderio_tui.engines.status_import import NAMESPACE
 from orderio_tui.errors import DatabaseUnavailable
@@ -57,38 +49,7 @@ ITEMS = 2
 
 
 def _many_orders(world: ImportWorld) -> None:
-    """ORDERS exported orders with ITEMS line items each, inserted in bulk."""
-    channel_id = world.channel_ids["shop-a"]
-    with world.db.write() as session:
-        session.execute(
-            insert(Order),
-            [
-                {"channel_id": channel_id, "document_no": f"L{n:07d}", "status": "EXPORTED"}
-                for n in range(ORDERS)
-            ],
-        )
-        ids = session.scalars(select(Order.id).order_by(Order.id)).all()
-        money = Decimal("1.00")
-        session.execute(
-            insert(LineItem),
-            [
-                {
-                    "order_id": order_id,
-                    "position": position,
-                    "status": "INPROGRESS",
-                    "sku": "SKU",
-                    "product_name": "Product",
-                    "unit_price_net": money,
-                    "unit_price_gross": money,
-                    "net_total": money,
-                    "gross_total": money,
-                    "tax_rate": Decimal("0.19"),
-                    "tax_amount": money,
-                }
-                for order_id in ids
-                for position in range(1, ITEMS + 1)
-            ],
-        )
+    world.add_orders_in_bulk([f"L{n:07d}" for n in range(ORDERS)], line_items=ITEMS, payments=False)
 
 
 def _status_file(world: ImportWorld) -> None:
@@ -155,17 +116,18 @@ def test_an_export_waits_for_a_long_import_and_no_lease_expires_under_it(
         EXPORT_CHILD, world.db.url, str(export_id), ORDERIO_SQLITE_BUSY_TIMEOUT_MS="1000"
     )
     import_out, import_err = importer.communicate(timeout=600)
-    import_ended = utcnow()
+    export_out, export_err = exporter.communicate(timeout=600)
     with world.db.read() as session:
         lease = session.get(Lease, "export:999")
-        assert lease is not None
-        still_valid = lease.expires_at > utcnow()
-    export_out, export_err = exporter.communicate(timeout=600)
+        (ledger_row,) = session.scalars(select(ImportedFile)).all()
+    committed_at = ledger_row.applied_at  # written in the file's transaction, just before commit
 
     assert import_out.startswith("SUCCEEDED"), import_out + import_err
-    assert import_ended > expiry + timedelta(seconds=1), "the import ended before the lease"
+    assert committed_at > expiry + timedelta(seconds=0.5), "the import ended before the lease"
     assert exporter.returncode == 0 and export_out.startswith("SUCCEEDED"), export_out + export_err
-    assert still_valid, "a lease expired while the import held the write lock"
+    assert lease is not None and lease.expires_at > committed_at, (
+        "a lease expired while the import held the write lock"
+    )
     assert world.order("L0000000").status == "DELIVERED"
 
 
