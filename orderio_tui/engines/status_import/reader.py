@@ -141,21 +141,28 @@ class _CappedReader:
         return data
 
     def _check_tags(self, data: bytes) -> None:
-        start = 0
-        while True:
-            close = data.find(b">", start)
-            gap = self._since_close + (len(data) if close < 0 else close) - start
-            if gap > MAX_TAG_BYTES:
-                raise StatusFileError(
-                    f"more than {describe_size(MAX_TAG_BYTES)} without a '>' near byte "
-                    f"{self.read_bytes - len(data) + start}: a tag, text or comment that long "
-                    "(megabytes of attributes, say) is not a status file"
-                )
-            if close < 0:
-                self._since_close = gap
-                return
-            self._since_close = 0
-            start = close + 1
+        first = data.find(b">")
+        if first < 0:
+            self._since_close += len(data)
+            self._refuse_gap(self._since_close, len(data))
+            return
+        self._refuse_gap(self._since_close + first, len(data) - first)
+        if len(data) > MAX_TAG_BYTES:  # a gap inside the chunk may be longer than the limit
+            start = first + 1
+            while (close := data.find(b">", start)) >= 0:
+                self._refuse_gap(close - start, len(data) - close)
+                start = close + 1
+        self._since_close = len(data) - data.rfind(b">") - 1
+        self._refuse_gap(self._since_close, 0)
+
+    def _refuse_gap(self, gap: int, after: int) -> None:
+        """Refuse ``gap`` bytes without a '>' ending ``after`` bytes before the end of the read."""
+        if gap > MAX_TAG_BYTES:
+            raise StatusFileError(
+                f"more than {describe_size(MAX_TAG_BYTES)} without a '>' before byte "
+                f"{self.read_bytes - after}: a tag, text or comment that long (megabytes of "
+                "attributes, say) is not a status file"
+            )
 
 
 def iter_entry_batches(
