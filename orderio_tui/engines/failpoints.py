@@ -3,7 +3,8 @@
 Set ``ORDERIO_FAILPOINT=<engine>:<name>`` in the environment of a process and it stops at that
 point: it prints ``FAILPOINT <engine>:<name> pid=<pid>`` on stderr and sleeps, so that a test can
 kill it there with SIGKILL (``ORDERIO_FAILPOINT_PAUSE=<seconds>`` shortens the sleep, for a test
-that changes something there and lets the run go on). Unset (always, in normal use) a failpoint costs one dictionary lookup.
+that changes something there and lets the run go on). Unset (always, in normal use) a failpoint
+costs one dictionary lookup.
 
 Export points (SPEC §7.1), in the order a run passes them:
 

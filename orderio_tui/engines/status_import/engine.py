@@ -22,6 +22,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -578,8 +579,7 @@ class _ImportRun:
         scope = self._scope(name)
         report = _RejectionReport(report_part, self._report_header(name))
         try:
-            with self.db.write() as session:
-                held_since = utcnow()
+            with self._file_transaction() as session:
                 applier = EntryApplier(session, scope)
                 for number, batch in enumerate(
                     iter_entry_batches(
@@ -604,8 +604,6 @@ class _ImportRun:
                 run.files = [*self.files, str(target)]
                 run.final_path = str(target)
                 run.file_sha256 = sha256
-                if self.db.is_sqlite:
-                    _extend_leases_for_the_hold(session, held_since)
                 session.flush()
                 report.complete(
                     f"{outcome.applied} applied, {outcome.unchanged} unchanged, "
@@ -646,6 +644,27 @@ class _ImportRun:
             )
         else:
             applier.write_results(result.results)
+
+    @contextmanager
+    def _file_transaction(self) -> Iterator[Session]:
+        """The one write transaction of a file's entries, its work inside a savepoint.
+
+        Whether the work commits or is undone (an invalid file, a dry run), the leases valid
+        when the transaction began are extended by the time it held SQLite's write lock, in
+        the transaction itself, which then commits.
+        """
+        undone: Exception | None = None
+        with self.db.write() as session:
+            since = utcnow()
+            try:
+                with session.begin_nested():
+                    yield session
+            except (StatusFileError, _DryRunRollback) as exc:
+                undone = exc
+            if self.db.is_sqlite:
+                _extend_leases_for_the_hold(session, since)
+        if undone is not None:
+            raise undone
 
     def _counts_with(self, outcome: _FileOutcome) -> ImportCounts:
         counts = self.counts
@@ -749,7 +768,7 @@ class _ImportRun:
         assert self._spool is not None
         mark = self._spool.mark()
         try:
-            with self.db.write() as session:
+            with self._file_transaction() as session:
                 applier = EntryApplier(session, self._scope(name))
                 for batch in iter_entry_batches(
                     path, max_size=self.settings.max_file_size, limits=self.limits

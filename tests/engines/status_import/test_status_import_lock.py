@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ def _many_orders(world: ImportWorld) -> None:
     world.add_orders_in_bulk([f"L{n:07d}" for n in range(ORDERS)], line_items=ITEMS, payments=False)
 
 
-def _status_file(world: ImportWorld) -> None:
+def _status_file(world: ImportWorld, *, invalid_at_the_end: bool = False) -> None:
     path = world.inbox / "long.xml"
     with path.open("w", encoding="utf-8") as handle:
         handle.write(f'<orders xmlns="{NAMESPACE}">\n')
@@ -62,6 +62,8 @@ def _status_file(world: ImportWorld) -> None:
                 f'<line-item position="{p}" status="DELIVERED"/>' for p in range(1, ITEMS + 1)
             )
             handle.write("</order>\n")
+        if invalid_at_the_end:
+            handle.write('<order status="DELIVERED"/>\n')  # no id: not valid
         handle.write("</orders>\n")
     os.utime(path, (0, 0))
 
@@ -129,6 +131,33 @@ def test_an_export_waits_for_a_long_import_and_no_lease_expires_under_it(
         "a lease expired while the import held the write lock"
     )
     assert world.order("L0000000").status == "DELIVERED"
+
+
+def test_a_long_file_found_invalid_at_its_end_still_keeps_the_leases(world: ImportWorld) -> None:
+    """Its work is undone, but the time it held the lock is added to the leases all the same."""
+    _many_orders(world)
+    _status_file(world, invalid_at_the_end=True)
+    importer = _child(
+        IMPORT_CHILD,
+        world.db.url,
+        str(world.configuration_id),
+        ORDERIO_FAILPOINT="import:after_move",
+        ORDERIO_FAILPOINT_PAUSE="1",
+    )
+    _wait_for(importer, "FAILPOINT import:after_move")
+    expiry = utcnow() + timedelta(seconds=2)
+    with world.db.write() as session:
+        session.add(Lease(key="export:999", owner="elsewhere:1:abcd", expires_at=expiry))
+    import_out, import_err = importer.communicate(timeout=600)
+    with world.db.read() as session:
+        lease = session.get(Lease, "export:999")
+    report = world.error / "long.xml.error.txt"  # written just after the transaction ended
+    ended = datetime.fromtimestamp(report.stat().st_mtime, UTC)
+
+    assert import_out.startswith("FAILED"), import_out + import_err
+    assert world.order("L0000000").status == "EXPORTED"  # nothing of it applied
+    assert ended > expiry + timedelta(seconds=0.5), "the import ended before the lease"
+    assert lease is not None and lease.expires_at > ended
 
 
 @pytest.mark.parametrize("value", ["0", "ten", "99999999999"])
