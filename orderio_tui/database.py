@@ -3,12 +3,19 @@
 One :class:`Database` per process; sessions are made per unit of work and never cross threads.
 SQLite runs in WAL mode with a busy timeout, and write units of work start with
 ``BEGIN IMMEDIATE`` so that two writers queue instead of failing halfway through.
+
+A writer waits for the write lock as long as its holder makes progress: a status import
+applies a whole file in one transaction, which may take minutes, and the runs that need the
+lock meanwhile (an export, a lease renewal) must wait for it, not fail. The holder's progress
+is seen in the growing write-ahead log; a holder that makes none for the busy timeout (default
+30 s, ``$ORDERIO_SQLITE_BUSY_TIMEOUT`` seconds) ends the wait with "database is locked".
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +25,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -27,6 +34,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     NoSuchModuleError,
     NotSupportedError,
+    OperationalError,
     ProgrammingError,
 )
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +48,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Setting (seconds) that overrides it, e.g. for a database shared by many slow writers.
 BUSY_TIMEOUT_ENV_VAR = "ORDERIO_SQLITE_BUSY_TIMEOUT"
 _BUSY_TIMEOUT_RANGE = (0.1, 3600.0)
+#: A waiting writer looks at the holder's progress this often (milliseconds).
+_LOCK_CHECK_MS = 500
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Key of the PostgreSQL advisory lock that serialises migrations of concurrent starts.
 _MIGRATION_LOCK_KEY = 0x0D0E_510
@@ -178,6 +188,8 @@ class Database:
             url,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
+        database = make_url(url).database
+        wal = Path(f"{database}-wal") if database and database != ":memory:" else None
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -193,7 +205,10 @@ class Database:
         @event.listens_for(engine, "begin")
         def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
             mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE" and wal is not None:
+                _begin_immediate(connection, wal, busy_timeout_ms)
+            else:
+                connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
 
@@ -252,6 +267,36 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _begin_immediate(connection: Connection, wal: Path, busy_timeout_ms: int) -> None:
+    """``BEGIN IMMEDIATE``, waiting while the holder of the write lock makes progress."""
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {min(_LOCK_CHECK_MS, busy_timeout_ms)}")
+    try:
+        seen = _wal_state(wal)
+        progress_at = time.monotonic()
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    raise
+                now, state = time.monotonic(), _wal_state(wal)
+                if state != seen:  # the holder wrote: it is alive and working
+                    seen, progress_at = state, now
+                elif (now - progress_at) * 1000 >= busy_timeout_ms:
+                    raise
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+
+
+def _wal_state(wal: Path) -> tuple[int, int]:
+    try:
+        stat = wal.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def sqlite_file_missing(url: str | None) -> bool:

@@ -2,8 +2,9 @@
 
 :func:`create_demo` fills an *empty* database so that every screen and command has something to
 work on: channels ``demo-b2c`` and ``demo-b2b``, an ERP and a BI export service writing under
-``<root>/export``, a status import service reading ``<root>/import/inbox``, the configurations
-``erp-export``, ``bi-export`` and ``erp-status`` in each channel, and N orders.
+``<root>/export``, one status import service per channel reading ``<root>/import/<channel>/inbox``
+(an inbox has one import configuration), the configurations ``erp-export``, ``bi-export`` and
+``erp-status`` in each channel, and N orders.
 
 The orders are a pure function of ``(orders, seed)`` (:func:`demo_orders`); only their creation
 times are anchored on the current time (each order is a fixed age old). About 1 % of them have an
@@ -118,7 +119,8 @@ CHANNEL_SPECS = (
 
 ERP_EXPORT_SERVICE = "erp-xml-export"
 BI_EXPORT_SERVICE = "bi-xml-export"
-STATUS_IMPORT_SERVICE = "erp-status-import"
+#: The status import service of each channel; the sample status file is for demo-b2c.
+STATUS_IMPORT_SERVICES = {B2C: "erp-status-import", B2B: "erp-status-import-b2b"}
 
 
 @dataclass(frozen=True)
@@ -1163,10 +1165,13 @@ class DemoSummary:
     #: Document numbers of the orders whose export fails validation.
     invalid_orders: tuple[str, ...]
     export_directory: Path
+    #: The inbox of demo-b2c, for which the sample status file is.
     inbox_directory: Path
     seed: int = 1
     #: Why each invalid order fails, by document number.
     invalid_reasons: tuple[tuple[str, str], ...] = field(default=())
+    #: ``(channel, inbox)`` of every channel's status import service.
+    inbox_directories: tuple[tuple[str, Path], ...] = field(default=())
 
     def describe(self) -> str:
         """A short human-readable report, several lines."""
@@ -1174,6 +1179,9 @@ class DemoSummary:
         invalid = ", ".join(self.invalid_orders[:SHOWN_INVALID_ORDERS]) or "none"
         if len(self.invalid_orders) > SHOWN_INVALID_ORDERS:
             invalid += f" … ({len(self.invalid_orders)} in all)"
+        inboxes = [
+            f"  status files   {channel}: {inbox}" for channel, inbox in self.inbox_directories
+        ]
         return "\n".join(
             [
                 f"Demo data created under {self.root} (seed {self.seed})",
@@ -1183,7 +1191,7 @@ class DemoSummary:
                 f"  orders:         {self.orders_created} ({by_channel})",
                 f"  invalid orders: {invalid} (their export fails validation)",
                 f"  exports go to   {self.export_directory}",
-                f"  status files in {self.inbox_directory}",
+                *inboxes,
             ]
         )
 
@@ -1200,6 +1208,7 @@ class DemoSummary:
             "invalid_orders": list(self.invalid_orders),
             "export_directory": str(self.export_directory),
             "inbox_directory": str(self.inbox_directory),
+            "inbox_directories": {channel: str(inbox) for channel, inbox in self.inbox_directories},
         }
 
 
@@ -1226,21 +1235,24 @@ def _refuse_non_empty(db: Database, session: Session) -> None:
         )
 
 
-def _make_directories(root: Path) -> tuple[Path, Path]:
+def _make_directories(root: Path) -> tuple[Path, dict[str, Path]]:
     export_directory = root / "export"
-    inbox = root / "import" / "inbox"
-    for directory in (export_directory, inbox, inbox / "archive", inbox / "error"):
+    inboxes = {channel: root / "import" / channel / "inbox" for channel in CHANNELS}
+    directories = [export_directory]
+    for inbox in inboxes.values():
+        directories += [inbox, inbox / "archive", inbox / "error"]
+    for directory in directories:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UserError(
                 f"cannot create directory '{directory}': {exc.strerror}; choose another --root"
             ) from None
-    return export_directory, inbox
+    return export_directory, inboxes
 
 
 def _create_setup(
-    session: Session, export_directory: Path, inbox: Path, anchor: datetime
+    session: Session, export_directory: Path, inboxes: dict[str, Path], anchor: datetime
 ) -> tuple[dict[str, int], list[str], list[str]]:
     """Channels, services and configurations; returns channel ids and what was created."""
     channels = {
@@ -1268,14 +1280,17 @@ def _create_setup(
         directory=str(export_directory),
         file_prefix="bi-orders",
     )
-    status_import = Service(
-        name=STATUS_IMPORT_SERVICE,
-        kind=ServiceKind.STATUS_IMPORT_XML.value,
-        display_name="ERP order status import",
-        directory=str(inbox),
-        file_pattern="*.xml",
-    )
-    services = [erp, bi, status_import]
+    status_imports = {
+        channel: Service(
+            name=STATUS_IMPORT_SERVICES[channel],
+            kind=ServiceKind.STATUS_IMPORT_XML.value,
+            display_name=f"ERP order status import ({channel})",
+            directory=str(inboxes[channel]),
+            file_pattern="*.xml",
+        )
+        for channel in CHANNELS
+    }
+    services = [erp, bi, *status_imports.values()]
     session.add_all([*channels.values(), *services])
     configurations: list[str] = []
     for name, channel in channels.items():
@@ -1300,7 +1315,7 @@ def _create_setup(
                 ImportConfiguration(
                     channel=channel,
                     name="erp-status",
-                    service=status_import,
+                    service=status_imports[name],
                     description="Delivery, return and payment updates from the ERP.",
                 ),
             ]
@@ -1504,7 +1519,8 @@ def create_demo(
 ) -> DemoSummary:
     """Fill an empty database with the demo setup and ``orders`` orders (SPEC §10 ``demo``).
 
-    Creates ``root/export`` and ``root/import/inbox`` (with ``archive`` and ``error``). Everything
+    Creates ``root/export`` and ``root/import/<channel>/inbox`` (with ``archive`` and ``error``)
+    for each channel. Everything
     but the creation times is determined by ``orders`` and ``seed``; the orders are up to 60 days
     older than ``now`` (default: the current time). Raises :class:`UserError` when the database
     already has channels, services or orders, or a directory cannot be created. All rows are
@@ -1515,13 +1531,13 @@ def create_demo(
     with db.read() as session:
         _refuse_non_empty(db, session)
     root = Path(root).expanduser().absolute()
-    export_directory, inbox = _make_directories(root)
+    export_directory, inboxes = _make_directories(root)
     anchor = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     plan = demo_orders(orders=orders, seed=seed)
     with db.write() as session:
         _refuse_non_empty(db, session)
         channel_ids, services, configurations = _create_setup(
-            session, export_directory, inbox, anchor
+            session, export_directory, inboxes, anchor
         )
         _insert_orders(session, plan, channel_ids, anchor)
     return DemoSummary(
@@ -1535,7 +1551,8 @@ def create_demo(
         ),
         invalid_orders=tuple(order.document_no for order in plan if order.defect),
         export_directory=export_directory,
-        inbox_directory=inbox,
+        inbox_directory=inboxes[B2C],
+        inbox_directories=tuple(inboxes.items()),
         seed=seed,
         invalid_reasons=tuple((order.document_no, order.defect) for order in plan if order.defect),
     )

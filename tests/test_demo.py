@@ -15,6 +15,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from orderio_tui.application.configurations import load_import_form, update_import_configuration
 from orderio_tui.database import Database, open_database
 from orderio_tui.demo import (
     B2B,
@@ -223,11 +224,15 @@ def test_zero_orders_still_creates_the_setup(tmp_path: Path) -> None:
 def test_directories_are_created(demo_300: tuple[Database, Any, Path]) -> None:
     _, summary, directory = demo_300
     root = directory / "root"
-    for sub in ("export", "import/inbox", "import/inbox/archive", "import/inbox/error"):
+    for sub in ("export", *(f"import/{c}/inbox{d}" for c in (B2C, B2B) for d in ("", "/archive"))):
         assert (root / sub).is_dir(), sub
     assert summary.root == root
     assert summary.export_directory == root / "export"
-    assert summary.inbox_directory == root / "import" / "inbox"
+    assert summary.inbox_directory == root / "import" / B2C / "inbox"
+    assert dict(summary.inbox_directories) == {
+        B2C: root / "import" / B2C / "inbox",
+        B2B: root / "import" / B2B / "inbox",
+    }
 
 
 def test_relative_root_is_stored_as_an_absolute_path(
@@ -240,7 +245,8 @@ def test_relative_root_is_stored_as_an_absolute_path(
         directories = set(session.scalars(select(Service.directory)))
     assert directories == {
         str(tmp_path / "relative-root" / "export"),
-        str(tmp_path / "relative-root" / "import" / "inbox"),
+        str(tmp_path / "relative-root" / "import" / B2C / "inbox"),
+        str(tmp_path / "relative-root" / "import" / B2B / "inbox"),
     }
 
 
@@ -256,15 +262,33 @@ def test_channels_and_services(demo_300: tuple[Database, Any, Path]) -> None:
     assert {s.name for s in services} == set(summary.services)
     exports = [s for s in services if s.kind == ServiceKind.EXPORT_XML.value]
     imports = [s for s in services if s.kind == ServiceKind.STATUS_IMPORT_XML.value]
-    assert len(exports) == 2 and len(imports) == 1
+    assert len(exports) == 2 and len(imports) == 2
     assert all(s.directory == str(root / "export") for s in exports)
     assert len({s.file_prefix for s in exports}) == 2
     assert "orders" in {s.file_prefix for s in exports}
-    (status_import,) = imports
-    assert status_import.directory == str(root / "import" / "inbox")
-    assert status_import.file_pattern == "*.xml"
-    assert status_import.archive_directory is None and status_import.error_directory is None
+    # One inbox per channel: an inbox has one import configuration.
+    assert {s.directory for s in imports} == {
+        str(root / "import" / c / "inbox") for c in (B2C, B2B)
+    }
+    for status_import in imports:
+        assert status_import.file_pattern == "*.xml"
+        assert status_import.archive_directory is None and status_import.error_directory is None
+    with db.read() as session:
+        services_of = {
+            (c.channel.name, c.service.name) for c in session.scalars(select(ImportConfiguration))
+        }
+    assert services_of == {(B2C, "erp-status-import"), (B2B, "erp-status-import-b2b")}
     assert all(s.enabled for s in services)
+
+
+def test_the_demo_import_configurations_pass_their_own_validation(
+    demo_300: tuple[Database, Any, Path],
+) -> None:
+    db, _, _ = demo_300
+    with db.read() as session:
+        ids = list(session.scalars(select(ImportConfiguration.id)))
+    for configuration_id in ids:  # each on an inbox of its own, so saving it unchanged works
+        update_import_configuration(db, configuration_id, load_import_form(db, configuration_id))
 
 
 def test_configurations_as_the_spec_says(demo_300: tuple[Database, Any, Path]) -> None:

@@ -48,6 +48,7 @@ from .forms import (
     text_field_problems,
     text_problem,
 )
+from .services import import_services_on_inbox
 
 Configuration = ExportConfiguration | ImportConfiguration
 
@@ -298,8 +299,34 @@ def import_form_problems(
     problems.extend(
         text_field_problems("description", "description", form.description, MAX_DESCRIPTION)
     )
+    if all(problem.field != "service" for problem in problems):
+        problems.extend(_inbox_problems(session, form.service, configuration_id))
     problems.extend(form.schedule.problems())
     return problems
+
+
+def _inbox_problems(
+    session: Session, service_name: str, configuration_id: int | None
+) -> list[FieldProblem]:
+    """A file is imported by one configuration: refuse a second one on an inbox."""
+    service = session.scalar(select(Service).where(Service.name == service_name))
+    if service is None:
+        return []
+    service_ids = [s.id for s in import_services_on_inbox(session, service.directory)]
+    for other in session.scalars(
+        select(ImportConfiguration).where(ImportConfiguration.service_id.in_(service_ids))
+    ):
+        if other.id != configuration_id:
+            return [
+                FieldProblem(
+                    "service",
+                    f"the inbox {service.directory} of service '{service_name}' is already read "
+                    f"by import configuration '{other.name}' of channel '{other.channel.name}': "
+                    "a file is imported by one configuration only; give this configuration a "
+                    "service with its own inbox",
+                )
+            ]
+    return []
 
 
 # --------------------------------------------------------------------------- storage

@@ -208,6 +208,23 @@ class RunEvents:
 # --------------------------------------------------------------------------- journal
 
 
+def escape_unprintable(text: str) -> str:
+    """``text`` with line breaks, control and bidi characters as ``\\n``, ``\\u202e`` escapes.
+
+    Bytes of a name that is not UTF-8 (held as lone surrogates) are shown as ``\\xff``.
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == " " else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii") if code < 0x10000 else f"\\U{code:08x}"
+
+
 class RunJournal:
     """Writes the log lines and per-order results of one run and streams the log lines."""
 
@@ -220,7 +237,11 @@ class RunJournal:
         self.events = events
 
     def log(self, message: str, level: str = "INFO") -> None:
-        """Append one line to the run's log (own transaction) and send it to the listeners."""
+        """Append one line to the run's log (own transaction) and send it to the listeners.
+
+        Control and bidi characters (from file names, say) are escaped: one line, read as written.
+        """
+        message = escape_unprintable(message)
         at = utcnow()
         with self.db.write() as session:
             session.add(RunLogLine(run_id=self.run_id, at=at, level=level, message=message))

@@ -233,6 +233,16 @@ def service_problems(
                 FieldProblem("file_extension", "file extension must start with '.', e.g. .xml")
             )
     else:
+        owner = inbox_owner(session, form.directory, except_service_id=service_id)
+        if form.directory.strip() and owner is not None:
+            problems.append(
+                FieldProblem(
+                    "directory",
+                    f"directory '{form.directory}' is already the inbox of service "
+                    f"'{owner.name}': each inbox belongs to one import service; choose another "
+                    f"directory or use service '{owner.name}'",
+                )
+            )
         if not form.file_pattern.strip():
             problems.append(FieldProblem("file_pattern", "file pattern is mandatory, e.g. *.xml"))
         if not 1 <= form.max_file_size <= MAX_FILE_SIZE:
@@ -322,6 +332,38 @@ def _stylesheet_problems(path: Path) -> list[FieldProblem]:
     except StylesheetError as exc:
         return [FieldProblem("stylesheet_path", exc.message)]
     return []
+
+
+def inbox_path(directory: str) -> Path:
+    """An inbox directory as one spelling: absolute, links and ``..`` resolved."""
+    path = Path(directory.strip()).expanduser()
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: compare as written
+        return path.absolute()
+
+
+def import_services_on_inbox(session: Session, directory: str) -> list[Service]:
+    """The status import services whose inbox is ``directory`` (however it is spelt)."""
+    wanted = inbox_path(directory)
+    services = session.scalars(
+        select(Service).where(Service.kind == ServiceKind.STATUS_IMPORT_XML.value)
+    )
+    return [service for service in services if inbox_path(service.directory) == wanted]
+
+
+def inbox_owner(
+    session: Session, directory: str, *, except_service_id: int | None = None
+) -> Service | None:
+    """Another status import service that already reads ``directory``, if any."""
+    if not directory.strip():
+        return None
+    others = [
+        service
+        for service in import_services_on_inbox(session, directory)
+        if service.id != except_service_id
+    ]
+    return others[0] if others else None
 
 
 def _directory_problems(field_name: str, directory: str) -> list[FieldProblem]:

@@ -2,9 +2,10 @@
 
 Set ``ORDERIO_FAILPOINT=<engine>:<name>`` in the environment of a process and it stops at that
 point: it prints ``FAILPOINT <engine>:<name> pid=<pid>`` on stderr and sleeps, so that a test can
-kill it there with SIGKILL. With ``ORDERIO_FAILPOINT_ACTION=stop`` it stops itself with SIGSTOP
-there instead (a paused machine), and goes on after SIGCONT. Unset (always, in normal use) a
-failpoint costs one dictionary lookup.
+kill it there with SIGKILL (``ORDERIO_FAILPOINT_PAUSE=<seconds>`` shortens the sleep, for a test
+that changes something there and lets the run go on). With ``ORDERIO_FAILPOINT_ACTION=stop`` it
+stops itself with SIGSTOP there instead (a paused machine), and goes on after SIGCONT. Unset
+(always, in normal use) a failpoint costs one dictionary lookup.
 
 Export points (SPEC §7.1), in the order a run passes them:
 
@@ -41,6 +42,8 @@ ENV_VAR = "ORDERIO_FAILPOINT"
 #: ``stop``: the process stops itself with SIGSTOP at the point (a paused VM, a long GC) and goes
 #: on when it gets SIGCONT; otherwise it sleeps there.
 ACTION_ENV_VAR = "ORDERIO_FAILPOINT_ACTION"
+#: Seconds to wait at the failpoint instead (a test that changes the world there and lets go).
+PAUSE_ENV_VAR = "ORDERIO_FAILPOINT_PAUSE"
 #: How long a process waits at a failpoint for its killer before it goes on.
 PAUSE_SECONDS = 60.0
 
@@ -54,4 +57,4 @@ def failpoint(point: str) -> None:
     if os.environ.get(ACTION_ENV_VAR) == "stop":
         os.kill(os.getpid(), signal.SIGSTOP)
         return
-    time.sleep(PAUSE_SECONDS)
+    time.sleep(float(os.environ.get(PAUSE_ENV_VAR) or PAUSE_SECONDS))

@@ -16,10 +16,15 @@ def test_service_list_shows_the_demo_services_and_their_users(demo_300) -> None:
     result = demo_300("service", "list", "--json")
     assert result.code == 0, result.err
     services = {s["name"]: s for s in result.json()}
-    assert set(services) == {"bi-xml-export", "erp-status-import", "erp-xml-export"}
+    assert set(services) == {
+        "bi-xml-export",
+        "erp-status-import",
+        "erp-status-import-b2b",
+        "erp-xml-export",
+    }
     assert services["erp-xml-export"]["kind"] == "order-export-xml"
     assert services["erp-xml-export"]["used_by"] == ["erp-export"]
-    assert services["erp-status-import"]["directory"].endswith("import/inbox")
+    assert services["erp-status-import"]["directory"].endswith("import/demo-b2c/inbox")
 
 
 def test_a_writable_export_directory_passes(demo_300) -> None:

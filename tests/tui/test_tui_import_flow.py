@@ -9,11 +9,11 @@ from sqlalchemy import select
 from textual.widgets import DataTable, Input, Select, TabbedContent
 from tui_fixtures import move_cursor_to, type_text, wait_for
 
-from orderio_tui.application.configurations import load_import_form
+from orderio_tui.application.configurations import delete_configuration, load_import_form
 from orderio_tui.database import Database
 from orderio_tui.demo import DemoSummary, status_file_for
-from orderio_tui.domain.models import ImportConfiguration
-from orderio_tui.domain.statuses import ScheduleMode, ScheduleUnit
+from orderio_tui.domain.models import Channel, ImportConfiguration
+from orderio_tui.domain.statuses import RunKind, ScheduleMode, ScheduleUnit
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.configuration.import_screen import ImportConfigurationScreen
 from orderio_tui.tui.history.run_detail import RunDetailScreen
@@ -24,10 +24,12 @@ from orderio_tui.tui.widgets.confirm import ConfirmScreen
 from orderio_tui.tui.widgets.run_log import RunLogPanel
 
 
-def stored_id(db: Database, name: str) -> int | None:
+def stored_id(db: Database, name: str, channel: str = "demo-b2c") -> int | None:
     with db.read() as session:
         return session.scalar(
-            select(ImportConfiguration.id).where(ImportConfiguration.name == name)
+            select(ImportConfiguration.id)
+            .join(Channel)
+            .where(ImportConfiguration.name == name, Channel.name == channel)
         )
 
 
@@ -42,6 +44,8 @@ def deliver_status_file(demo: DemoSummary) -> None:
 async def test_create_schedule_run_inspect_and_delete_an_import_configuration(
     app: OrderioApp, db: Database, demo: DemoSummary
 ) -> None:
+    # An inbox has one import configuration: free demo-b2c's for the one made here.
+    delete_configuration(db, RunKind.IMPORT, stored_id(db, "erp-status", "demo-b2c"))
     deliver_status_file(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

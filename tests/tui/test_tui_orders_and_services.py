@@ -79,7 +79,12 @@ async def test_services_screen_lists_edits_and_refuses_to_delete_a_used_service(
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ServicesScreen))
         table = app.screen.query_one("#services", DataTable)
-        assert column(table, 0) == ["bi-xml-export", "erp-status-import", "erp-xml-export"]
+        assert column(table, 0) == [
+            "bi-xml-export",
+            "erp-status-import",
+            "erp-status-import-b2b",
+            "erp-xml-export",
+        ]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ServiceEditScreen))
         edit = app.screen

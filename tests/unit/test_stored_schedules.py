@@ -67,13 +67,12 @@ def test_junk_left_in_a_manual_schedule_is_ignored() -> None:
 
 @pytest.fixture
 def shop(db: Database, tmp_path: Path) -> Database:
-    (tmp_path / "inbox").mkdir()
     create_channel(db, ChannelForm("b2c", store="Shop-B2C"))
-    create_service(
-        db, ServiceForm("status-in", ServiceKind.STATUS_IMPORT_XML, str(tmp_path / "inbox"))
-    )
-    create_import_configuration(db, "b2c", ImportConfigurationForm("broken", "status-in"))
-    create_import_configuration(db, "b2c", ImportConfigurationForm("fine", "status-in"))
+    for name in ("broken", "fine"):  # one inbox per import configuration
+        inbox = tmp_path / f"inbox-{name}"
+        inbox.mkdir()
+        create_service(db, ServiceForm(f"status-{name}", ServiceKind.STATUS_IMPORT_XML, str(inbox)))
+        create_import_configuration(db, "b2c", ImportConfigurationForm(name, f"status-{name}"))
     with db.write() as session:
         session.execute(
             text(

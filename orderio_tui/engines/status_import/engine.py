@@ -12,6 +12,7 @@ A run takes the ready files of the service's inbox in name order. For each file,
 
 A crash anywhere leaves the run RUNNING with the path recorded; recovery (:mod:`.recovery`)
 archives the file when its SHA-256 is in the ledger and otherwise moves it back to the inbox.
+Both read a configuration through :mod:`.settings`; the engine imports recovery, never the reverse.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,16 +45,17 @@ from ...application.runs import (
     record_failed_run,
 )
 from ...database import Database
-from ...domain.models import ImportConfiguration, ImportedFile, Run, utcnow
+from ...domain.models import ImportConfiguration, ImportedFile, Lease, Run, utcnow
 from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from ...errors import NotFound
 from ..failpoints import failpoint
-from ..files import sha256_of
+from ..files import NotRegularFile, sha256_of
 from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection
 from .inbox import (
     ERROR_SUFFIX,
     REPORT_SUFFIX,
-    InboxLayout,
+    LinkedDirectoryError,
+    companion,
     free_destination,
     move_file,
     remove_if_present,
@@ -59,54 +63,20 @@ from .inbox import (
     write_text_durably,
 )
 from .reader import StatusFileError, iter_entry_batches
+from .recovery import recover_abandoned_import_runs, settle_processing_file
+from .settings import (
+    ImportLimits,
+    ImportSettings,
+    LimitError,
+    describe_seconds,
+    limits_from_environment,
+    load_settings,
+)
 
 logger = logging.getLogger(__name__)
 
 #: How many rejections of one file are copied into the run log; the report has all of them.
 LOGGED_REJECTIONS = 20
-
-
-@dataclass(frozen=True)
-class ImportSettings:
-    """What a run needs of its configuration, channel and service, read once at the start."""
-
-    configuration_id: int
-    name: str
-    channel_id: int
-    channel_name: str
-    store: str
-    service_name: str
-    service_kind: str
-    service_enabled: bool
-    layout: InboxLayout
-    file_pattern: str
-    max_file_size: int
-    min_file_age_seconds: int
-
-
-def load_settings(session: Session, configuration_id: int) -> ImportSettings | None:
-    """The settings of an import configuration, or None when it does not exist."""
-    configuration = session.get(ImportConfiguration, configuration_id)
-    if configuration is None:
-        return None
-    service = configuration.service
-    channel = configuration.channel
-    return ImportSettings(
-        configuration_id=configuration.id,
-        name=configuration.name,
-        channel_id=channel.id,
-        channel_name=channel.name,
-        store=channel.store,
-        service_name=service.name,
-        service_kind=service.kind,
-        service_enabled=service.enabled,
-        layout=InboxLayout.of(
-            service.directory, service.archive_directory, service.error_directory
-        ),
-        file_pattern=service.file_pattern or "*.xml",
-        max_file_size=service.max_file_size,
-        min_file_age_seconds=service.min_file_age_seconds,
-    )
 
 
 @dataclass
@@ -146,6 +116,10 @@ def run_import(
             "list them with `orderio-tui import list`"
         )
     problem = _configuration_problem(settings)
+    try:
+        limits = limits_from_environment()
+    except LimitError as exc:
+        problem = problem or str(exc)
     if problem is not None:
         return record_failed_run(
             db,
@@ -156,8 +130,6 @@ def run_import(
             dry_run=dry_run,
             events=events,
         )
-    from .recovery import recover_abandoned_import_runs
-
     recover_abandoned_import_runs(db, configuration_id, events=events)
     started = _start_run(db, settings, trigger, dry_run)
     if isinstance(started, str):
@@ -173,7 +145,7 @@ def run_import(
         )
     if events is not None:
         events.emit(started)
-    run = _ImportRun(db, settings, started.run_id, dry_run, events)
+    run = _ImportRun(db, settings, limits, started.run_id, dry_run, events)
     try:
         outcome = run.execute()
     except Exception as exc:
@@ -235,6 +207,20 @@ def _start_run(
         return RunStarted(
             run.id, RunKind.IMPORT, settings.name, settings.channel_name, trigger, run.started_at
         )
+
+
+def _extend_leases_for_the_hold(session: Session, since: datetime) -> None:
+    """Add the time this transaction held SQLite's write lock to every lease valid at its start.
+
+    No holder could renew its lease while the lock was held (a long file takes minutes), so
+    none may expire for it: the leases are as long as if they had been renewed meanwhile.
+    """
+    held = utcnow() - since
+    if held <= timedelta(0):
+        return
+    for lease in session.scalars(select(Lease)):
+        if lease.expires_at > since:
+            lease.expires_at = lease.expires_at + held
 
 
 class _DryRunRollback(Exception):
@@ -324,12 +310,14 @@ class _ImportRun:
         self,
         db: Database,
         settings: ImportSettings,
+        limits: ImportLimits,
         run_id: int,
         dry_run: bool,
         events: RunEvents | None,
     ) -> None:
         self.db = db
         self.settings = settings
+        self.limits = limits
         self.layout = settings.layout
         self.run_id = run_id
         self.dry_run = dry_run
@@ -354,15 +342,19 @@ class _ImportRun:
                 f"inbox directory {layout.inbox} does not exist: create it or correct the "
                 f"directory of service {self.settings.service_name}",
             )
-        if not self.dry_run:
-            try:
+        try:
+            if self.dry_run:
+                layout.refuse_linked_directories()
+            else:
                 layout.create_work_directories()
-            except OSError as exc:
-                return self._finish(
-                    RunState.FAILED,
-                    f"cannot create the processing, archive or error directory of "
-                    f"{layout.inbox}: {exc.strerror or exc}",
-                )
+        except LinkedDirectoryError as exc:
+            return self._finish(RunState.FAILED, exc.strerror)
+        except OSError as exc:
+            return self._finish(
+                RunState.FAILED,
+                f"cannot create the processing, archive or error directory of "
+                f"{layout.inbox}: {exc.strerror or exc}",
+            )
         try:
             scan = scan_inbox(
                 layout.inbox, self.settings.file_pattern, self.settings.min_file_age_seconds
@@ -388,8 +380,6 @@ class _ImportRun:
 
     def abort(self, message: str) -> RunOutcome:
         """End the run after an unexpected error; a file it held is settled like in recovery."""
-        from .recovery import settle_processing_file
-
         self.journal.log(message, "ERROR")
         with self.db.read() as session:
             run = session.get(Run, self.run_id)
@@ -506,11 +496,16 @@ class _ImportRun:
             return
         failpoint("import:after_move")
         self.counts.files += 1
-        if processing_path.is_symlink():
-            self._move_to_error(processing_path, "the file is a symbolic link; links are not read")
-            return
         try:
             sha256 = sha256_of(processing_path)
+        except NotRegularFile:
+            self._move_to_error(
+                processing_path, "not a regular file (a link, FIFO or device); it is not read"
+            )
+            return
+        except FileNotFoundError:
+            self._vanished(processing_path)
+            return
         except OSError as exc:
             self._move_to_error(processing_path, f"cannot read the file: {exc.strerror or exc}")
             return
@@ -562,7 +557,7 @@ class _ImportRun:
             return
         failpoint("import:after_commit")
         if outcome.rejected:
-            move_file(report_part, target.with_name(target.name + REPORT_SUFFIX))
+            move_file(report_part, companion(target, REPORT_SUFFIX))
         else:
             remove_if_present(report_part)
         move_file(processing_path, target)
@@ -571,7 +566,7 @@ class _ImportRun:
         self.journal.log(
             f"{name}: {outcome.applied} applied, {outcome.unchanged} unchanged, "
             f"{outcome.rejected} rejected; archived as {target}"
-            + (f" with report {target.name}{REPORT_SUFFIX}" if outcome.rejected else "")
+            + (f" with report {companion(target, REPORT_SUFFIX).name}" if outcome.rejected else "")
         )
         self._log_rejections(name, outcome.rejections, outcome.rejected)
 
@@ -584,10 +579,12 @@ class _ImportRun:
         scope = self._scope(name)
         report = _RejectionReport(report_part, self._report_header(name))
         try:
-            with self.db.write() as session:
+            with self._file_transaction() as session:
                 applier = EntryApplier(session, scope)
                 for number, batch in enumerate(
-                    iter_entry_batches(processing_path, max_size=self.settings.max_file_size)
+                    iter_entry_batches(
+                        processing_path, max_size=self.settings.max_file_size, limits=self.limits
+                    )
                 ):
                     self._apply_batch(applier, session, batch, outcome, report)
                     if number == 0:
@@ -648,6 +645,27 @@ class _ImportRun:
         else:
             applier.write_results(result.results)
 
+    @contextmanager
+    def _file_transaction(self) -> Iterator[Session]:
+        """The one write transaction of a file's entries, its work inside a savepoint.
+
+        Whether the work commits or is undone (an invalid file, a dry run), the leases valid
+        when the transaction began are extended by the time it held SQLite's write lock, in
+        the transaction itself, which then commits.
+        """
+        undone: Exception | None = None
+        with self.db.write() as session:
+            since = utcnow()
+            try:
+                with session.begin_nested():
+                    yield session
+            except (StatusFileError, _DryRunRollback) as exc:
+                undone = exc
+            if self.db.is_sqlite:
+                _extend_leases_for_the_hold(session, since)
+        if undone is not None:
+            raise undone
+
     def _counts_with(self, outcome: _FileOutcome) -> ImportCounts:
         counts = self.counts
         return ImportCounts(
@@ -665,6 +683,8 @@ class _ImportRun:
             store=self.settings.store,
             run_id=self.run_id,
             file_name=name,
+            latest_change=utcnow() + timedelta(seconds=self.limits.future_tolerance_seconds),
+            tolerance_text=describe_seconds(self.limits.future_tolerance_seconds),
         )
 
     def _report_header(self, name: str) -> str:
@@ -678,8 +698,10 @@ class _ImportRun:
     def _move_to_error(self, processing_path: Path, problem: str) -> None:
         name = processing_path.name
         target = free_destination(self.layout.error, name, self.run_id)
+        report = companion(target, ERROR_SUFFIX)
+        self._set_error_target(target)  # recovery finishes the move once the report exists
         write_text_durably(
-            target.with_name(target.name + ERROR_SUFFIX),
+            report,
             f"Status file {name} was not imported; nothing of it was applied.\n"
             f"Import configuration {self.settings.name}, channel {self.settings.channel_name}, "
             f"run {self.run_id}, {utcnow().isoformat(timespec='seconds')}\n\n"
@@ -687,13 +709,34 @@ class _ImportRun:
             f"Correct the file and deliver it to {self.layout.inbox} again.\n",
         )
         failpoint("import:after_error_report")
-        move_file(processing_path, target)
+        try:
+            move_file(processing_path, target)
+        except FileNotFoundError:
+            remove_if_present(report)  # no report without its file
+            self._vanished(processing_path)
+            return
         self.invalid_files += 1
         self.files.append(str(target))
         self._set_current_file(None)
         self.journal.log(
-            f"{name} not imported: {problem}; moved to {target} (see {target.name}{ERROR_SUFFIX})",
+            f"{name} not imported: {problem}; moved to {target} (see {report.name})",
             "ERROR",
+        )
+
+    def _set_error_target(self, target: Path) -> None:
+        with self.db.write() as session:
+            run = session.get(Run, self.run_id)
+            assert run is not None
+            run.final_path = str(target)
+
+    def _vanished(self, processing_path: Path) -> None:
+        """The file was taken out of ``processing/`` by someone else while this run held it."""
+        self.stuck_files += 1
+        self._set_current_file(None)
+        self.journal.log(
+            f"{processing_path.name} vanished from {self.layout.processing} while this run "
+            "held it (removed by someone else); nothing of it was applied",
+            "WARNING",
         )
 
     def _log_rejections(self, name: str, shown: list[Rejection], total: int) -> None:
@@ -712,7 +755,8 @@ class _ImportRun:
             sha256 = sha256_of(path)
         except OSError as exc:
             self.invalid_files += 1
-            self.journal.log(f"dry run: {name} cannot be read: {exc.strerror or exc}", "ERROR")
+            reason = "not a regular file" if isinstance(exc, NotRegularFile) else exc.strerror
+            self.journal.log(f"dry run: {name} cannot be read: {reason or exc}", "ERROR")
             return
         earlier = self._ledger_entry(sha256)
         if earlier is not None or sha256 in self._dry_run_hashes:
@@ -724,9 +768,11 @@ class _ImportRun:
         assert self._spool is not None
         mark = self._spool.mark()
         try:
-            with self.db.write() as session:
+            with self._file_transaction() as session:
                 applier = EntryApplier(session, self._scope(name))
-                for batch in iter_entry_batches(path, max_size=self.settings.max_file_size):
+                for batch in iter_entry_batches(
+                    path, max_size=self.settings.max_file_size, limits=self.limits
+                ):
                     self._apply_batch(applier, session, batch, outcome, None)
                 raise _DryRunRollback
         except _DryRunRollback:

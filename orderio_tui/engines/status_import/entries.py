@@ -100,6 +100,7 @@ class RejectReason(StrEnum):
     UNKNOWN_PAYMENT = "UNKNOWN_PAYMENT"
     STALE = "STALE"
     INVALID_CHANGED = "INVALID_CHANGED"
+    FUTURE_CHANGED = "FUTURE_CHANGED"
 
 
 class EntryOutcome(StrEnum):
@@ -119,6 +120,10 @@ class ImportScope:
     store: str
     run_id: int
     file_name: str
+    #: A `changed` later than this (now plus the tolerance) is rejected: it would freeze the order.
+    latest_change: datetime = datetime.max.replace(tzinfo=UTC)
+    #: The tolerance as people read it (``1 day``), for the rejection.
+    tolerance_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -518,6 +523,12 @@ class EntryApplier:
                     f"changed '{entry.changed}' is not a date and time between the years "
                     f"1 and 9999",
                 ) from None
+            if changes.changed_at > self.scope.latest_change:
+                raise _Rejected(
+                    RejectReason.FUTURE_CHANGED,
+                    f"changed {entry.changed} lies more than {self.scope.tolerance_text} in the "
+                    "future; correct the sender's clock or the time in the file",
+                )
             if state.last_change is not None and changes.changed_at < state.last_change:
                 raise _Rejected(
                     RejectReason.STALE,

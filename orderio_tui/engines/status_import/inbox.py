@@ -5,6 +5,12 @@ in the archive directory (with ``<name>.report.txt`` when entries were rejected)
 directory (with ``<name>.error.txt``). Moves never overwrite: a name already taken gets the run id
 added. Files still being written are left alone: names ending in ``.part`` or ``.tmp``, hidden
 files, and files younger than the service's minimum age.
+
+Only regular files are taken: links, FIFOs and devices are reported and left, as are names that
+are not UTF-8 (the database and the run log hold text). Work directories inside the inbox that
+are symbolic links are refused, so that whoever can write to the inbox can not send the import's
+files elsewhere. Names of report and helper files are shortened (with a hash of the full name)
+where the file system's 255-byte limit would otherwise be passed.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fnmatch
+import hashlib
 import os
 import shutil
 import time
@@ -26,6 +33,37 @@ ERROR_DIR = "error"
 REPORT_SUFFIX = ".report.txt"
 ERROR_SUFFIX = ".error.txt"
 IN_PROGRESS_SUFFIXES = (".part", ".tmp")
+#: Longest file name (in bytes) of the common file systems.
+MAX_NAME_BYTES = 255
+
+
+class LinkedDirectoryError(OSError):
+    """A work directory inside the inbox is a symbolic link."""
+
+
+def fit_name(name: str, suffix: str = "", prefix: str = "") -> str:
+    """``prefix + name + suffix``, with ``name`` shortened and tagged by its hash if too long."""
+    full = f"{prefix}{name}{suffix}"
+    if len(os.fsencode(full)) <= MAX_NAME_BYTES:
+        return full
+    tag = "~" + hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
+    room = MAX_NAME_BYTES - len(os.fsencode(f"{prefix}{tag}{suffix}"))
+    short = os.fsencode(name)[: max(room, 0)].decode("utf-8", "ignore")
+    return f"{prefix}{short}{tag}{suffix}"
+
+
+def companion(path: Path, suffix: str) -> Path:
+    """The report or helper file that belongs next to ``path`` (``<name><suffix>``)."""
+    return path.with_name(fit_name(path.name, suffix))
+
+
+def is_utf8_name(name: str) -> bool:
+    """False for a name whose bytes are not UTF-8 (Python holds them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -51,13 +89,28 @@ class InboxLayout:
         )
 
     def create_work_directories(self) -> None:
-        """Create processing, archive and error directories (the inbox itself must exist)."""
+        """Create processing, archive and error directories (the inbox itself must exist).
+
+        Raises :class:`LinkedDirectoryError` when one inside the inbox is a symbolic link.
+        """
+        self.refuse_linked_directories()
         for directory in (self.processing, self.archive, self.error):
             directory.mkdir(parents=True, exist_ok=True)
 
+    def refuse_linked_directories(self) -> None:
+        """Raise :class:`LinkedDirectoryError` for a work directory in the inbox that is a link."""
+        for directory in (self.processing, self.archive, self.error):
+            if directory.is_relative_to(self.inbox) and directory.is_symlink():
+                raise LinkedDirectoryError(
+                    errno.ELOOP,
+                    f"{directory} is a symbolic link; the import does not follow links inside "
+                    f"the inbox: replace it by a directory",
+                    str(directory),
+                )
+
     def report_part(self, name: str) -> Path:
         """Where the rejection report of a file is written until the file's updates commit."""
-        return self.processing / f".{name}.report.part"
+        return self.processing / fit_name(name, ".report.part", ".")
 
 
 @dataclass(frozen=True)
@@ -81,6 +134,17 @@ def scan_inbox(inbox: Path, pattern: str, min_age_seconds: float) -> InboxScan:
         )
     for name, entry in names:
         if entry.is_dir(follow_symlinks=False):
+            continue
+        if not is_utf8_name(name):
+            left.append(
+                f"{name} left in the inbox: its name is not valid UTF-8; rename it to import it"
+            )
+            continue
+        if not entry.is_file(follow_symlinks=False):
+            left.append(
+                f"{name} left in the inbox: not a regular file (a symbolic link, FIFO or "
+                "device); only regular files are imported"
+            )
             continue
         if name.endswith(IN_PROGRESS_SUFFIXES):
             left.append(f"{name} left in the inbox: a .part or .tmp file is still being written")
@@ -123,7 +187,7 @@ def free_destination(directory: Path, name: str, run_id: int) -> Path:
     counter = 0
     while True:
         extra = f"-run{run_id}" + (f"-{counter}" if counter else "")
-        candidate = directory / f"{stem}{extra}{suffix}"
+        candidate = directory / fit_name(stem, f"{extra}{suffix}")
         if not _taken(candidate):
             return candidate
         counter += 1
@@ -132,8 +196,8 @@ def free_destination(directory: Path, name: str, run_id: int) -> Path:
 def _taken(path: Path) -> bool:
     return (
         os.path.lexists(path)
-        or os.path.lexists(path.with_name(path.name + REPORT_SUFFIX))
-        or os.path.lexists(path.with_name(path.name + ERROR_SUFFIX))
+        or os.path.lexists(companion(path, REPORT_SUFFIX))
+        or os.path.lexists(companion(path, ERROR_SUFFIX))
     )
 
 
@@ -146,7 +210,7 @@ def move_file(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        partial = target.with_name(f".{target.name}.part")
+        partial = target.with_name(fit_name(target.name, ".part", "."))
         shutil.copy2(source, partial)
         _fsync_file(partial)
         os.rename(partial, target)
@@ -157,7 +221,7 @@ def move_file(source: Path, target: Path) -> None:
 
 def write_text_durably(path: Path, text: str) -> None:
     """Write a small text file completely (temporary name, fsync, rename)."""
-    partial = path.with_name(f".{path.name}.part")
+    partial = path.with_name(fit_name(path.name, ".part", "."))
     with partial.open("w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()

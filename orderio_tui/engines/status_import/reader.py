@@ -6,16 +6,25 @@ before anything of it is used; the file size is capped. The file is read as a st
 entries are handed out in batches and their elements are deleted from the tree, so memory does
 not grow with the file.
 
-Every batch is validated against the shipped XSD before its entries are handed out. The
-validation runs on the partly built document itself: everything the parser has built so far
-(the root, the entries of the batch, possibly the start of the next entry) is validated. The
-format's content models accept every prefix of valid content, so a part that is not valid means
-the file is not valid, and each entry is complete in at least one validation. Elements are
-removed only once a later sibling has begun, so the parser never appends to a removed node.
+Memory is bounded by what one entry may hold (:class:`~.settings.ImportLimits`): line items and
+payment transactions per entry, attributes per element and their length are checked as each
+element starts, and no stretch of the file longer than :data:`MAX_TAG_BYTES` may lack a ``>``
+(a start tag of megabytes of attributes is refused before libxml2 builds it). A batch ends after
+``batch_size`` entries or :data:`BATCH_CHILDREN` line items and payments, and the tree is
+cleared whenever :data:`CLEAR_BYTES` more of the file were read, inside an entry too.
+
+The tree is validated against the shipped XSD before it is cleared and before a batch is
+handed out. The validation runs on the partly built document itself: everything the parser has
+built so far (the root, the entries or the part of an entry since the last clearing) is
+validated. The format's content models accept every prefix of valid content, so a part that is
+not valid means the file is not valid, and every element is complete in at least one
+validation. Elements are removed only once a later sibling has begun, so the parser never
+appends to a removed node.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -26,6 +35,11 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from ..files import NotRegularFile, open_regular_file
+from .settings import LIMIT_VARIABLES, ImportLimits
+
+DEFAULT_LIMITS = ImportLimits()
+
 NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/status/1.0"
 SCHEMA_PATH = Path(__file__).with_name("order-status-1.0.xsd")
 ROOT_TAG = f"{{{NAMESPACE}}}orders"
@@ -34,9 +48,12 @@ LINE_ITEM_TAG = f"{{{NAMESPACE}}}line-item"
 PAYMENT_TAG = f"{{{NAMESPACE}}}payment-transaction"
 
 DEFAULT_BATCH_SIZE = 1000
-#: An entry with more child elements than this is refused before it is complete, so that one
-#: enormous element cannot make the tree (and memory) grow with the file.
-MAX_ELEMENTS_PER_ENTRY = 10_000
+#: A batch ends at the entry that brings its line items and payment transactions past this.
+BATCH_CHILDREN = 20_000
+#: The tree is validated and cleared each time this many more bytes of the file were read.
+CLEAR_BYTES = 4 * 1024 * 1024
+#: The longest stretch of the file without a ``>``: longer tags, texts or comments are refused.
+MAX_TAG_BYTES = 1024 * 1024
 _SNIFF_BYTES = 4096
 _TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _LINE_COLUMN_SUFFIX = re.compile(r",\s*line (\d+), column (\d+)\s*$")
@@ -100,7 +117,7 @@ def describe_size(size: int) -> str:
 
 
 class _CappedReader:
-    """Hands the file to the parser and refuses to read past the size limit.
+    """Hands the file to the parser, refusing to read past the size limit or a giant tag.
 
     The size is checked before parsing too; this covers a file that grows while it is read.
     """
@@ -108,21 +125,52 @@ class _CappedReader:
     def __init__(self, raw: BinaryIO, limit: int) -> None:
         self._raw = raw
         self._limit = limit
-        self._read = 0
+        #: Bytes handed to the parser so far.
+        self.read_bytes = 0
+        self._since_close = 0
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
-        self._read += len(data)
-        if self._read > self._limit:
+        self.read_bytes += len(data)
+        if self.read_bytes > self._limit:
             raise StatusFileError(
                 f"the file grew past the size limit of {describe_size(self._limit)} "
                 "while it was read"
             )
+        self._check_tags(data)
         return data
+
+    def _check_tags(self, data: bytes) -> None:
+        first = data.find(b">")
+        if first < 0:
+            self._since_close += len(data)
+            self._refuse_gap(self._since_close, len(data))
+            return
+        self._refuse_gap(self._since_close + first, len(data) - first)
+        if len(data) > MAX_TAG_BYTES:  # a gap inside the chunk may be longer than the limit
+            start = first + 1
+            while (close := data.find(b">", start)) >= 0:
+                self._refuse_gap(close - start, len(data) - close)
+                start = close + 1
+        self._since_close = len(data) - data.rfind(b">") - 1
+        self._refuse_gap(self._since_close, 0)
+
+    def _refuse_gap(self, gap: int, after: int) -> None:
+        """Refuse ``gap`` bytes without a '>' ending ``after`` bytes before the end of the read."""
+        if gap > MAX_TAG_BYTES:
+            raise StatusFileError(
+                f"more than {describe_size(MAX_TAG_BYTES)} without a '>' before byte "
+                f"{self.read_bytes - after}: a tag, text or comment that long (megabytes of "
+                "attributes, say) is not a status file"
+            )
 
 
 def iter_entry_batches(
-    path: Path, *, max_size: int, batch_size: int = DEFAULT_BATCH_SIZE
+    path: Path,
+    *,
+    max_size: int,
+    limits: ImportLimits = DEFAULT_LIMITS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> Iterator[list[StatusEntry]]:
     """Validated entries of the status file at ``path``, in batches of at most ``batch_size``.
 
@@ -130,18 +178,24 @@ def iter_entry_batches(
     is empty, too big, binary, not well-formed, not valid against the XSD or unsafe; callers
     apply batches in one transaction and roll it back on that error.
     """
-    size = path.stat().st_size
-    if size == 0:
-        raise StatusFileError("the file is empty; expected an order status XML document")
-    if size > max_size:
+    try:
+        raw = open_regular_file(path)
+    except NotRegularFile:
         raise StatusFileError(
-            f"the file is {describe_size(size)}, more than the size limit of "
-            f"{describe_size(max_size)} set on the service (max file size)"
-        )
-    with path.open("rb") as raw:
+            "not a regular file (a link, FIFO or device); it is not read"
+        ) from None
+    with raw:
+        size = os.fstat(raw.fileno()).st_size
+        if size == 0:
+            raise StatusFileError("the file is empty; expected an order status XML document")
+        if size > max_size:
+            raise StatusFileError(
+                f"the file is {describe_size(size)}, more than the size limit of "
+                f"{describe_size(max_size)} set on the service (max file size)"
+            )
         _refuse_binary(raw.read(_SNIFF_BYTES))
         raw.seek(0)
-        yield from _parse(_CappedReader(raw, max_size), batch_size)
+        yield from _parse(_CappedReader(raw, max_size), limits, batch_size)
 
 
 def _refuse_binary(head: bytes) -> None:
@@ -169,7 +223,9 @@ _RawEntry = tuple[
 ]
 
 
-def _parse(source: _CappedReader, batch_size: int) -> Iterator[list[StatusEntry]]:
+def _parse(
+    source: _CappedReader, limits: ImportLimits, batch_size: int
+) -> Iterator[list[StatusEntry]]:
     schema = status_schema()
     context = etree.iterparse(
         source,
@@ -183,16 +239,22 @@ def _parse(source: _CappedReader, batch_size: int) -> Iterator[list[StatusEntry]
         remove_pis=True,
     )
     root: etree._Element | None = None
-    pending: list[etree._Element] = []
     raw_entries: list[_RawEntry] = []
     items: list[tuple[str | None, str | None]] = []
     payments: list[tuple[str | None, str | None]] = []
+    children = 0  # line items and payments of the entries in raw_entries
+    max_items, max_payments = limits.max_line_items, limits.max_payment_transactions
+    max_attributes, max_length = limits.max_attributes, limits.max_attribute_length
+    clear_at = CLEAR_BYTES
     try:
         for event, element in context:
             if event == "start":
                 if root is None:  # before anything else of the file is used
                     root = element
                     _check_root(root)
+                values = element.values()
+                if len(values) > max_attributes or (values and max(map(len, values)) > max_length):
+                    raise _attribute_error(element, limits)
                 continue
             # Children end before their entry; where an element sits is checked by the XSD.
             tag = element.tag
@@ -209,33 +271,79 @@ def _parse(source: _CappedReader, batch_size: int) -> Iterator[list[StatusEntry]
                         payments,
                     )
                 )
+                children += len(items) + len(payments)
                 items = []
                 payments = []
-                pending.append(element)
-                if len(pending) >= batch_size:
-                    yield _take_batch(root, pending, raw_entries, schema)
-                    pending = []
+                if len(raw_entries) >= batch_size or children >= BATCH_CHILDREN:
+                    _clear(root, schema)
+                    yield [_entry(raw) for raw in raw_entries]
                     raw_entries = []
+                    children = 0
+                    clear_at = source.read_bytes + CLEAR_BYTES
                 continue
             if tag == LINE_ITEM_TAG:
                 items.append((element.get("position"), element.get("status")))
+                if len(items) > max_items:
+                    raise _count_error(element, "line items", "max_line_items", max_items)
             elif tag == PAYMENT_TAG:
                 payments.append((element.get("id"), element.get("status")))
+                if len(payments) > max_payments:
+                    raise _count_error(
+                        element, "payment transactions", "max_payment_transactions", max_payments
+                    )
             elif element is not root:
                 _validate(root, schema)  # an element the format does not have: the XSD says why
                 continue
-            if len(items) + len(payments) > MAX_ELEMENTS_PER_ENTRY:
-                raise StatusFileError(
-                    f"an order entry has more than {MAX_ELEMENTS_PER_ENTRY} child elements",
-                    element.sourceline,
-                )
+            if source.read_bytes >= clear_at:
+                _clear(root, schema)
+                clear_at = source.read_bytes + CLEAR_BYTES
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc) from None
     except etree.LxmlError as exc:
         raise StatusFileError(f"the file can not be read as XML: {exc}") from None
     if root is None:  # pragma: no cover - libxml2 reports a document without root itself
         raise StatusFileError("the file has no root element")
-    yield _take_batch(root, pending, raw_entries, schema, final=True)
+    _validate(root, schema)
+    yield [_entry(raw) for raw in raw_entries]
+
+
+def _variable(field_name: str) -> str:
+    return next(variable for variable, name, *_ in LIMIT_VARIABLES if name == field_name)
+
+
+def _count_error(
+    element: etree._Element, what: str, field_name: str, limit: int
+) -> StatusFileError:
+    return StatusFileError(
+        f"an order entry has more than {limit} {what}, the limit of one entry "
+        f"(${_variable(field_name)})",
+        element.sourceline,
+    )
+
+
+def _attribute_error(element: etree._Element, limits: ImportLimits) -> StatusFileError:
+    name = etree.QName(element).localname
+    values = element.values()
+    if len(values) > limits.max_attributes:
+        problem = (
+            f"element '{name}' has more than {limits.max_attributes} attributes "
+            f"(${_variable('max_attributes')})"
+        )
+    else:
+        problem = (
+            f"an attribute of element '{name}' is longer than {limits.max_attribute_length} "
+            f"characters (${_variable('max_attribute_length')})"
+        )
+    return StatusFileError(problem, element.sourceline)
+
+
+def _clear(root: etree._Element, schema: etree.XMLSchema) -> None:
+    """Validate what was built so far, then remove all of it but the newest elements."""
+    _validate(root, schema)
+    if len(root) > 1:
+        del root[:-1]  # the newest entry stays: its tail, or the entry itself, may still grow
+    if len(root) and len(root[-1]) > 1:
+        del root[-1][:-1]  # the same inside an entry not yet complete
 
 
 def _check_root(root: etree._Element) -> None:
@@ -267,27 +375,6 @@ def _check_root(root: etree._Element) -> None:
 def _validate(root: etree._Element, schema: etree.XMLSchema) -> None:
     if not schema.validate(root.getroottree()):
         raise _schema_error(schema.error_log)
-
-
-def _take_batch(
-    root: etree._Element,
-    pending: list[etree._Element],
-    raw_entries: list[_RawEntry],
-    schema: etree.XMLSchema,
-    *,
-    final: bool = False,
-) -> list[StatusEntry]:
-    _validate(root, schema)
-    if pending:
-        last = pending[-1]
-        # Remove what was handed out except the newest element: its tail may still be growing.
-        previous = last.getprevious()
-        while previous is not None:
-            root.remove(previous)
-            previous = last.getprevious()
-        if final:
-            root.remove(last)
-    return [_entry(raw) for raw in raw_entries]
 
 
 def _entry(raw: _RawEntry) -> StatusEntry:

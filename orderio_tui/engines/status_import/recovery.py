@@ -26,14 +26,17 @@ from ...application.runs import (
 from ...database import Database
 from ...domain.models import ImportedFile, Run
 from ...domain.statuses import RunKind, RunState
-from ..files import sha256_of
+from ..files import NotRegularFile, sha256_of
 from .inbox import (
+    ERROR_SUFFIX,
     REPORT_SUFFIX,
     InboxLayout,
+    companion,
     free_destination,
     move_file,
     remove_if_present,
 )
+from .settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -52,46 +55,65 @@ def settle_processing_file(
     processing_path: Path,
     final_path: Path | None,
 ) -> SettledFile:
-    """Archive a file a run left in ``processing/`` if it was applied, else return it."""
+    """Archive a file a run left in ``processing/`` if it was applied, else return it.
+
+    An invalid file whose ``.error.txt`` was already written (``final_path`` names its place in
+    the error directory) is moved next to its report; a report whose file vanished is removed.
+    """
     name = processing_path.name
     report_part = layout.report_part(name)
+    error_report = _error_report(layout, final_path)
     if not os.path.lexists(processing_path):
         remove_if_present(report_part)
+        if error_report is not None:
+            remove_if_present(error_report)
         return SettledFile(f"{name} is no longer in {layout.processing}; nothing to move")
-    if processing_path.is_symlink() or not processing_path.is_file():
-        applied = False
-    else:
-        sha256 = sha256_of(processing_path)
-        with db.read() as session:
-            applied = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(ImportedFile)
-                    .where(
-                        ImportedFile.configuration_id == configuration_id,
-                        ImportedFile.sha256 == sha256,
-                    )
-                )
-                or 0
-            ) > 0
+    try:
+        sha256: str | None = sha256_of(processing_path)
+    except NotRegularFile:
+        sha256 = None  # never applied; back to the inbox, whose scan reports and leaves it
+    applied = sha256 is not None and _in_ledger(db, configuration_id, sha256)
     if applied:
         layout.archive.mkdir(parents=True, exist_ok=True)
         target = final_path
-        if target is None or os.path.lexists(target):
+        if target is None or os.path.lexists(target) or error_report is not None:
             target = free_destination(layout.archive, name, run_id)
         if os.path.lexists(report_part):
-            move_file(report_part, target.with_name(target.name + REPORT_SUFFIX))
+            move_file(report_part, companion(target, REPORT_SUFFIX))
         move_file(processing_path, target)
         return SettledFile(
             f"{name} was applied before the interruption; archived as {target}", target
         )
     remove_if_present(report_part)
+    if final_path is not None and error_report is not None and os.path.lexists(error_report):
+        move_file(processing_path, final_path)
+        return SettledFile(f"{name} was not valid; moved to {final_path} next to its report")
     target = free_destination(layout.inbox, name, run_id)
     move_file(processing_path, target)
     renamed = f" as {target.name}" if target.name != name else ""
     return SettledFile(
         f"{name} was not applied; moved back to the inbox{renamed} to be imported again"
     )
+
+
+def _error_report(layout: InboxLayout, final_path: Path | None) -> Path | None:
+    """The ``.error.txt`` a run meant to write for the file, if it chose the error directory."""
+    if final_path is None or final_path.parent != layout.error or os.path.lexists(final_path):
+        return None
+    return companion(final_path, ERROR_SUFFIX)
+
+
+def _in_ledger(db: Database, configuration_id: int, sha256: str) -> bool:
+    with db.read() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(ImportedFile)
+            .where(
+                ImportedFile.configuration_id == configuration_id,
+                ImportedFile.sha256 == sha256,
+            )
+        )
+    return (count or 0) > 0
 
 
 def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = None) -> str:
@@ -101,8 +123,6 @@ def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = 
     moved back to the inbox otherwise; the run ends PARTIAL when it had committed files, else
     FAILED. A run whose process is still alive is left alone.
     """
-    from .engine import load_settings
-
     with db.write() as session:
         # Locked until the claim below commits: a second recoverer then sees the new owner.
         run = session.get(Run, run_id, with_for_update=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from orderio_tui.application.runs import RunEvents, RunOutcome
@@ -175,6 +175,61 @@ class ImportWorld:
                         )
                     )
                 session.add(order)
+
+    def add_orders_in_bulk(
+        self, document_nos: Sequence[str], *, line_items: int = 1, payments: bool = True
+    ) -> None:
+        """Many EXPORTED orders of the own channel, inserted with a few statements (big files):
+        ``line_items`` INPROGRESS line items each, and payment PAY-<no> AUTHORIZED."""
+        channel_id = self.channel_ids[OWN_CHANNEL]
+        money = Decimal("10.00")
+        with self.db.write() as session:
+            session.execute(
+                insert(Order),
+                [
+                    {"channel_id": channel_id, "document_no": n, "status": "EXPORTED"}
+                    for n in document_nos
+                ],
+            )
+            ids = dict(
+                session.execute(
+                    select(Order.document_no, Order.id).where(Order.channel_id == channel_id)
+                ).all()
+            )
+            session.execute(
+                insert(LineItem),
+                [
+                    {
+                        "order_id": ids[n],
+                        "position": position,
+                        "status": "INPROGRESS",
+                        "sku": f"SKU-{position}",
+                        "product_name": f"Product {position}",
+                        "unit_price_net": money,
+                        "unit_price_gross": money,
+                        "net_total": money,
+                        "gross_total": money,
+                        "tax_rate": Decimal("0.19"),
+                        "tax_amount": money,
+                    }
+                    for n in document_nos
+                    for position in range(1, line_items + 1)
+                ],
+            )
+            if payments:
+                session.execute(
+                    insert(PaymentTransaction),
+                    [
+                        {
+                            "order_id": ids[n],
+                            "transaction_id": f"PAY-{n}",
+                            "service_id": "ISH_INVOICE",
+                            "amount": money,
+                            "status": "AUTHORIZED",
+                        }
+                        for n in document_nos
+                    ],
+                )
 
     def snapshot(self) -> dict[tuple[str, str], OrderSnapshot]:
         """Every order's statuses, by (channel, document number)."""

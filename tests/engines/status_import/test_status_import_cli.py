@@ -56,7 +56,7 @@ def test_import_run_applies_valid_entries_rejects_bad_ones_and_spots_a_duplicate
     entries[20:20] = [Entry(id=failed["document_no"], status="DELIVERED")]
     entries[30:30] = [Entry(id=foreign["document_no"], status="DELIVERED")]
     content = status_xml(entries).encode()
-    inbox = root / "import" / "inbox"
+    inbox = root / "import" / "demo-b2c" / "inbox"
     _deliver(inbox, "status-1.xml", content)
 
     result = orderio("import", "run", "erp-status", "--channel", "demo-b2c", "--json")
@@ -107,7 +107,7 @@ def test_import_run_applies_valid_entries_rejects_bad_ones_and_spots_a_duplicate
 def test_import_dry_run_json_and_a_missing_inbox(orderio: Any, tmp_path: Path) -> None:
     root = tmp_path / "demo"
     assert orderio("demo", "--root", str(root), "--orders", "40").code == 0
-    inbox = root / "import" / "inbox"
+    inbox = root / "import" / "demo-b2c" / "inbox"
     _deliver(inbox, "s.xml", status_xml([Entry(id="00000001", status="DELIVERED")]).encode())
 
     dry = orderio("import", "run", "erp-status", "--channel", "demo-b2c", "--dry-run", "--json")

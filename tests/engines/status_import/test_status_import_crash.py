@@ -72,11 +72,15 @@ def _deliver_files(world: ImportWorld, entries_per_file: int) -> dict[str, list[
     return files
 
 
-def _start(world: ImportWorld, failpoint: str | None) -> subprocess.Popen[str]:
+def _start(
+    world: ImportWorld, failpoint: str | None, *, pause: float | None = None
+) -> subprocess.Popen[str]:
     env = dict(os.environ)
     env.pop("ORDERIO_FAILPOINT", None)
     if failpoint:
         env["ORDERIO_FAILPOINT"] = f"import:{failpoint}"
+    if pause is not None:
+        env["ORDERIO_FAILPOINT_PAUSE"] = str(pause)
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, world.db.url, str(world.configuration_id)],
         env=env,

@@ -3,8 +3,9 @@ entry is rejected, each on its own."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from status_import_fixtures import (
     OTHER_CHANNEL,
     OTHER_STORE,
@@ -291,3 +292,58 @@ def test_whitespace_in_token_attributes_is_collapsed_as_the_schema_does(
         True,
         "DELIVERED",
     )
+
+
+def test_a_changed_time_far_in_the_future_is_rejected_and_later_updates_still_apply(
+    world: ImportWorld,
+) -> None:
+    world.add_order("4201")
+    world.add_order("4202")
+    soon = (datetime.now(UTC) + timedelta(hours=23)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.deliver(
+        "a.xml",
+        status_xml(
+            [
+                Entry(id="4201", status="DELIVERED", changed="9999-12-31T23:59:59Z"),
+                Entry(id="4202", status="DELIVERED", changed=soon),
+            ]
+        ),
+    )
+
+    first = world.run()
+
+    code, text = _reason(world, first.run_id, "4201")[1:3]
+    assert code == "FUTURE_CHANGED" and "9999-12-31T23:59:59Z" in text and "1 day" in text
+    assert world.order("4201").status == "EXPORTED"
+    assert world.last_import_change("4201") is None  # nothing frozen
+    assert world.order("4202").status == "DELIVERED"  # within the tolerance
+    world.deliver("b.xml", status_xml([Entry(id="4201", status="DELIVERED")]))
+    assert world.run().counts["applied"] == 1
+    assert world.order("4201").status == "DELIVERED"
+
+
+def test_the_future_tolerance_is_a_setting(
+    world: ImportWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.add_order("4301")
+    in_an_hour = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.deliver("a.xml", status_xml([Entry(id="4301", status="DELIVERED", changed=in_an_hour)]))
+    monkeypatch.setenv("ORDERIO_IMPORT_FUTURE_TOLERANCE_SECONDS", "60")
+
+    outcome = world.run()
+
+    assert _reason(world, outcome.run_id, "4301")[1] == "FUTURE_CHANGED"
+
+
+def test_a_limit_set_out_of_range_fails_the_run_naming_the_variable(
+    world: ImportWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.add_order("4401")
+    world.deliver("a.xml", status_xml([Entry(id="4401", status="DELIVERED")]))
+    monkeypatch.setenv("ORDERIO_IMPORT_FUTURE_TOLERANCE_SECONDS", "-5")
+
+    outcome = world.run()
+
+    assert outcome.state is RunState.FAILED
+    assert "ORDERIO_IMPORT_FUTURE_TOLERANCE_SECONDS" in outcome.message
+    assert (world.inbox / "a.xml").exists()

@@ -12,13 +12,13 @@ from status_import_fixtures import Entry, status_xml
 
 from orderio_tui.engines.status_import import NAMESPACE, SCHEMA_PATH
 from orderio_tui.engines.status_import.reader import (
-    MAX_ELEMENTS_PER_ENTRY,
     StatusEntry,
     StatusFileError,
     iter_entry_batches,
     parse_changed,
     status_schema,
 )
+from orderio_tui.engines.status_import.settings import ImportLimits
 
 SAMPLE = Path(__file__).parents[3] / "sample_data" / "status-demo-seed1.xml"
 
@@ -103,7 +103,8 @@ def test_entries_stream_in_batches_and_a_late_error_still_stops_the_file(tmp_pat
 
 
 def test_an_entry_with_too_many_children_is_refused_early(tmp_path: Path) -> None:
-    entry = Entry(id="1", line_items=[(1, "DELIVERED")] * (MAX_ELEMENTS_PER_ENTRY + 1))
+    limit = ImportLimits().max_line_items
+    entry = Entry(id="1", line_items=[(1, "DELIVERED")] * (limit + 1))
     path = _write(tmp_path, status_xml([entry]))
 
     with pytest.raises(StatusFileError, match="more than"):
