@@ -185,12 +185,19 @@ def check_overdue(session: Session, now: datetime | None = None) -> list[AlertNo
     notices: list[AlertNotice] = []
     if not _alerts_for(session, {AlertEvent.OVERDUE.value}, None, None):
         return notices
-    for kind, model in (("export", ExportConfiguration), ("import", ImportConfiguration)):
-        for configuration in session.scalars(select(model).order_by(model.id)):
+    models: tuple[tuple[str, type[ExportConfiguration] | type[ImportConfiguration]], ...] = (
+        ("export", ExportConfiguration),
+        ("import", ImportConfiguration),
+    )
+    for kind, model in models:
+        configurations: list[ExportConfiguration | ImportConfiguration] = list(
+            session.scalars(select(model).order_by(model.id))
+        )
+        for configuration in configurations:
             interval = _interval_seconds(configuration)
             if interval is None:
                 continue
-            last_run = session.scalar(
+            last_run: datetime | None = session.scalar(
                 select(func.max(Run.started_at)).where(
                     Run.kind == kind,
                     Run.configuration_id == configuration.id,

@@ -119,7 +119,7 @@ class AlertSettings:
                 problem("password_env", "name the environment variable holding the SMTP password")
             ca_file = self.smtp_ca_file if "smtp_ca_file" not in too_long else None
             if ca_file and not Path(ca_file).is_file():
-                problem("smtp_ca_file", f"{self.smtp_ca_file[:200]} does not exist")
+                problem("smtp_ca_file", f"{ca_file[:200]} does not exist")
         return found
 
 

@@ -57,7 +57,7 @@ def _values(selected: Iterable[str] | None, default: Iterable[str]) -> list[str]
     return [str(v) for v in selected]
 
 
-def matching_orders_query(configuration: ExportConfiguration, *, now: datetime) -> Select:
+def matching_orders_query(configuration: ExportConfiguration, *, now: datetime) -> Select[int]:
     """One statement selecting the ids of the orders the configuration exports now.
 
     Covers every criterion of SPEC §3 (channel, statuses, customer types, order numbers, customer
@@ -139,7 +139,7 @@ def matching_orders_query(configuration: ExportConfiguration, *, now: datetime) 
 
     query = select(Order.id).where(and_(*conditions))
     if configuration.max_orders is not None and configuration.max_orders > 0:
-        order_by = [Order.created_at, Order.id]
+        order_by: list[Any] = [Order.created_at, Order.id]
         if configuration.id is not None:
             order_by.insert(0, case((_failed_unchanged(configuration.id), 1), else_=0))
         return query.order_by(*order_by).limit(configuration.max_orders)

@@ -373,7 +373,8 @@ def read_document(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise OrderDataError("an order must be a JSON object")
     given = {key: item for key, item in value.items() if key not in READ_ONLY_KEYS}
-    return prune(_check(given, ORDER_SPEC, "order"))
+    checked: dict[str, Any] = prune(_check(given, ORDER_SPEC, "order"))
+    return checked
 
 
 def json_schema() -> dict[str, Any]:
@@ -388,7 +389,7 @@ def json_schema() -> dict[str, Any]:
             }
         if isinstance(spec, list):
             return {"type": ["array", "null"], "items": schema(spec[0])}
-        simple = {
+        simple: dict[Any, dict[str, Any]] = {
             STR: {"type": ["string", "null"]},
             BOOL: {"type": ["boolean", "null"]},
             INT: {"type": ["integer", "null"]},
@@ -605,7 +606,9 @@ def split(
     return columns, rest or None
 
 
-def join(row: Mapping[str, Any], extra: Mapping[str, Any] | None, fields: Iterable[Field]) -> dict:
+def join(
+    row: Mapping[str, Any], extra: Mapping[str, Any] | None, fields: Iterable[Field]
+) -> dict[str, Any]:
     """The inverse of :func:`split`: a part of the form from its columns and ``extra``."""
     document: dict[str, Any] = {}
     for f in fields:
@@ -719,7 +722,7 @@ def _amount(value: str | None) -> Decimal:
 def _first_rate(taxes: Mapping[str, Any] | None) -> str | None:
     for tax in (taxes or {}).get("taxes") or ():
         if tax.get("rate") is not None:
-            return tax["rate"]
+            return str(tax["rate"])
     return None
 
 
@@ -824,4 +827,5 @@ def content(document: Mapping[str, Any]) -> dict[str, Any]:
     result["payments"] = [
         {k: v for k, v in p.items() if k != "status"} for p in result.get("payments", ())
     ]
-    return prune(result)
+    pruned: dict[str, Any] = prune(result)
+    return pruned

@@ -118,7 +118,8 @@ class Schedule:
             builder = getattr(scheduler.every(self.every), self.unit.value)
         if self.at:
             builder = builder.at(self.at)
-        return builder.do(job)
+        added: schedule.Job = builder.do(job)
+        return added
 
     def next_run(self, zone: str | None = None) -> datetime | None:
         """When the schedule would next fire if it were registered now (aware UTC); a time of
@@ -283,7 +284,7 @@ def _stored_member(
     if stored is None or stored == "":
         return None
     try:
-        return kind(stored)
+        return kind(str(stored))
     except ValueError:
         known = ", ".join(member.value for member in kind)
         found.append(f"{label} {_shown(stored)} is unknown (known: {known})")

@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..application.runs import process_owner
 from ..database import Database
 from ..domain.models import ScheduleDue
+from ..runs.identity import process_owner
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,16 @@ engine is no longer touching it) and the exception goes on to the caller.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from ..alerts.delivery import deliver_pending
-from ..application.runs import RunEvents, RunOutcome, RunStarted, record_failed_run
 from ..database import Database, log_failure
 from ..domain.models import ExportConfiguration, ImportConfiguration, Run
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..engines.export import recover_export_run, run_export
 from ..engines.status_import import recover_import_run, run_import
 from ..errors import NotFound
+from ..runs.journal import RunEvents, RunOutcome, RunStarted, record_failed_run
 from .leases import (
     DEFAULT_LEASE_SECONDS,
     LeaseGrant,
@@ -155,9 +156,13 @@ def skip_run(
     events: RunEvents | None = None,
 ) -> RunOutcome:
     """Store and return a SKIPPED run whose one log line, ``message``, says who was first."""
-    model = ExportConfiguration if kind is RunKind.EXPORT else ImportConfiguration
+    model: type[ExportConfiguration] | type[ImportConfiguration] = (
+        ExportConfiguration if kind is RunKind.EXPORT else ImportConfiguration
+    )
     with db.read() as session:
-        configuration = session.get(model, configuration_id)
+        configuration = cast(
+            ExportConfiguration | ImportConfiguration | None, session.get(model, configuration_id)
+        )
     if configuration is None:
         label = "export" if kind is RunKind.EXPORT else "import"
         raise NotFound(f"{label} configuration {configuration_id} does not exist: refresh the list")

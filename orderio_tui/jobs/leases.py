@@ -1,7 +1,7 @@
 """Leases: at most one active run per configuration across all processes (SPEC §8).
 
 A lease is a row in ``leases`` keyed by ``"<kind>:<configuration id>"`` that names its owner
-process (``host:pid:uuid``, see :func:`~orderio_tui.application.runs.process_owner`) and an expiry
+process (``host:pid:uuid``, see :func:`~orderio_tui.runs.identity.process_owner`) and an expiry
 time. The owner renews it while its run lasts (:class:`LeaseKeeper`) and deletes it at the end.
 
 A lease is *free* when there is no row, when it has expired, or when its owner was a process on
@@ -31,10 +31,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from ..application.runs import owner_is_gone, process_owner
 from ..database import Database, environment_fault, log_failure
 from ..domain.models import Lease, utcnow
 from ..domain.statuses import RunKind
+from ..runs.identity import owner_is_gone, process_owner
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def _insert_if_missing(session: Session, key: str, owner: str, now: datetime, tt
         "acquired_at": now,
         "expires_at": now + timedelta(seconds=ttl),
     }
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         statement = postgresql.insert(Lease).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
@@ -133,7 +134,7 @@ def _insert_if_missing(session: Session, key: str, owner: str, now: datetime, tt
         session.add(Lease(**values))
         session.flush()
         return True
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _is_free(row: Lease, owner: str, now: datetime) -> bool:
@@ -225,7 +226,7 @@ def renew_lease(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def release_lease(db: Database, grant: LeaseGrant) -> None:

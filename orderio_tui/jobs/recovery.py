@@ -22,12 +22,13 @@ from collections.abc import Collection
 
 from sqlalchemy import select
 
-from ..application.runs import RunEvents, owner_is_gone, process_owner
 from ..database import Database
 from ..domain.models import Run, RunLogLine
 from ..domain.statuses import RunKind, RunState
 from ..engines.export import recover_export_run
 from ..engines.status_import import recover_import_run
+from ..runs.identity import owner_is_gone, process_owner
+from ..runs.journal import RunEvents
 from .leases import LeaseHolder, acquire_lease, lease_key, release_lease, valid_lease_owners
 
 logger = logging.getLogger(__name__)

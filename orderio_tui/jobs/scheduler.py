@@ -44,21 +44,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import TextIO
+from typing import TextIO, cast
 
 from sqlalchemy import delete, select
 
 from ..alerts.delivery import check_and_deliver
-from ..application.runs import (
-    Heartbeat,
-    LogLine,
-    RunEvents,
-    RunOutcome,
-    RunStarted,
-    owner_is_gone,
-    process_owner,
-    prune_runs,
-)
 from ..database import Database
 from ..domain.models import (
     Channel,
@@ -78,6 +68,8 @@ from ..domain.scheduling import (
 )
 from ..domain.statuses import RunKind, Trigger
 from ..errors import UserError
+from ..runs.identity import owner_is_gone, process_owner
+from ..runs.journal import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted, prune_runs
 from .due_times import (
     DueTime,
     claim_due_time,
@@ -165,11 +157,12 @@ def scan_configurations(
     those whose stored schedule can not be used (each says why)."""
     found: list[ScheduledConfiguration] = []
     broken: list[BrokenSchedule] = []
+    models: tuple[tuple[RunKind, type[ExportConfiguration] | type[ImportConfiguration]], ...] = (
+        (RunKind.EXPORT, ExportConfiguration),
+        (RunKind.IMPORT, ImportConfiguration),
+    )
     with db.read() as session:
-        for kind, model in (
-            (RunKind.EXPORT, ExportConfiguration),
-            (RunKind.IMPORT, ImportConfiguration),
-        ):
+        for kind, model in models:
             rows = session.execute(
                 select(model, Channel.name, Channel.timezone)
                 .join(Channel, Channel.id == model.channel_id)
@@ -177,7 +170,8 @@ def scan_configurations(
                 .where(Service.enabled.is_(True))
                 .order_by(model.id)
             ).all()
-            for row, channel, zone in rows:
+            for stored, channel, zone in rows:
+                row = cast(ExportConfiguration | ImportConfiguration, stored)
                 value, problem = read_schedule(row)
                 if problem is None and value.on_order_creation and kind is not RunKind.EXPORT:
                     problem = "only export configurations can run on order creation"

@@ -17,10 +17,10 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from ..application.runs import Heartbeat, RunEvents, RunOutcome
 from ..database import Database
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import UserError
+from ..runs.journal import Heartbeat, RunEvents, RunOutcome
 from .commands import ScreenKeysProvider
 from .display import local_clock, local_soon
 from .main.screen import MainScreen

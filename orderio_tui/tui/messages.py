@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from ..application.runs import RunOutcome, RunStarted
 from ..domain.statuses import RunKind
+from ..runs.journal import RunOutcome, RunStarted
 
 
 class RunEnded(Message, bubble=False):

@@ -1,6 +1,6 @@
 """Hand-over of run events from worker threads to the event loop.
 
-Listeners on :class:`~orderio_tui.application.runs.RunEvents` are called from the thread doing
+Listeners on :class:`~orderio_tui.runs.journal.RunEvents` are called from the thread doing
 the work (a TUI thread worker, a scheduler worker). :class:`RunFeed` is such a listener: it only
 appends to bounded buffers under a lock, and the app drains it on a timer, so a run that logs
 thousands of lines costs the event loop one batch write per tick and never more memory than the
@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from ..application.runs import Heartbeat, LogLine, RunOutcome, RunStarted
+from ..runs.journal import Heartbeat, LogLine, RunOutcome, RunStarted
 from .display import local_clock
 
 #: Log lines kept between two drains; older ones are dropped (and counted) if the UI lags.

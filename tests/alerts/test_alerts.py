@@ -318,8 +318,8 @@ def test_alert_settings_are_checked_where_they_are_read(db: Database) -> None:
 def test_a_scheduler_delivers_what_is_left_in_the_outbox(
     shop: tuple[Database, Path, int], webhook: WebhookReceiver, monkeypatch
 ) -> None:
-    from orderio_tui.application.runs import RunEvents
     from orderio_tui.jobs.scheduler import BackgroundScheduler
+    from orderio_tui.runs.journal import RunEvents
 
     db, root, configuration_id = shop
     monkeypatch.setenv("ORDERIO_TEST_ALERT_SECRET", SECRET)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orderio_tui.cli import cli, main
-from orderio_tui.cli_parameters import MAX_DURATION_SECONDS
+from orderio_tui.cli.parameters import MAX_DURATION_SECONDS
 from orderio_tui.database import open_database
 from orderio_tui.demo import create_demo
 

@@ -12,9 +12,9 @@ import sys
 
 from sqlalchemy import select
 
-from orderio_tui.application.runs import process_owner
 from orderio_tui.database import open_database
 from orderio_tui.jobs.leases import LeaseGrant, acquire_lease
+from orderio_tui.runs.identity import process_owner
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ import threading
 import time
 from datetime import timedelta
 
-from orderio_tui.application.runs import process_owner
 from orderio_tui.database import Database
 from orderio_tui.domain.models import Lease
 from orderio_tui.domain.statuses import RunKind
@@ -22,6 +21,7 @@ from orderio_tui.jobs.leases import (
     renew_lease,
     valid_lease_owners,
 )
+from orderio_tui.runs.identity import process_owner
 
 KEY = lease_key(RunKind.EXPORT, 1)
 ELSEWHERE = "other-host.example:4242:0123abcd"

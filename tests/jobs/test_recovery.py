@@ -9,13 +9,14 @@ import pytest
 from jobs_fixtures import configuration_id, run_log
 from sqlalchemy import select
 
-from orderio_tui.application.runs import create_run, process_owner
 from orderio_tui.database import Database
 from orderio_tui.demo import DemoSummary
 from orderio_tui.domain.models import ExportClaim, Lease, Order, Run
 from orderio_tui.domain.statuses import RunKind, RunState, Trigger
 from orderio_tui.jobs.leases import database_now, lease_key
 from orderio_tui.jobs.recovery import abandoned_run_ids, recover_abandoned_runs
+from orderio_tui.runs.identity import process_owner
+from orderio_tui.runs.journal import create_run
 
 ELSEWHERE = "other-host.example:4242:0123abcd"
 

@@ -23,7 +23,6 @@ from jobs_fixtures import (
 )
 from sqlalchemy import select, update
 
-from orderio_tui.application.runs import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted
 from orderio_tui.database import Database, open_database
 from orderio_tui.demo import DemoSummary
 from orderio_tui.domain.models import Lease, SchedulerHeartbeat, Service
@@ -36,6 +35,7 @@ from orderio_tui.jobs.scheduler import (
     list_heartbeats,
     scheduled_configurations,
 )
+from orderio_tui.runs.journal import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted
 
 EXPORT = RunKind.EXPORT
 

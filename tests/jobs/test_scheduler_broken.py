@@ -57,7 +57,7 @@ def test_a_broken_schedule_is_named_and_left_out(
 def test_the_scheduler_keeps_the_others_on_time_and_reports_the_broken_one_once(
     db: Database, demo: DemoSummary
 ) -> None:
-    from orderio_tui.application.runs import LogLine, RunEvents
+    from orderio_tui.runs.journal import LogLine, RunEvents
 
     erp = configuration_id(db, EXPORT, "demo-b2c", "erp-export")
     run_every(db, EXPORT, erp, 1)

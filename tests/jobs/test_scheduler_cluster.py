@@ -15,7 +15,6 @@ from jobs_fixtures import (
 )
 from sqlalchemy import select
 
-from orderio_tui.application.runs import LogLine, RunEvents
 from orderio_tui.database import Database
 from orderio_tui.demo import DemoSummary
 from orderio_tui.domain.models import ScheduleDue, utcnow
@@ -23,6 +22,7 @@ from orderio_tui.domain.scheduling import next_due_after, signature_of
 from orderio_tui.domain.statuses import RunKind, RunState
 from orderio_tui.jobs.leases import lease_key
 from orderio_tui.jobs.scheduler import BackgroundScheduler, scheduled_configurations
+from orderio_tui.runs.journal import LogLine, RunEvents
 
 EXPORT = RunKind.EXPORT
 

@@ -20,7 +20,6 @@ from jobs_fixtures import (
 from sqlalchemy import select, update
 
 from orderio_tui.application.configurations import set_schedule
-from orderio_tui.application.runs import RunEvents
 from orderio_tui.database import Database
 from orderio_tui.demo import DemoSummary
 from orderio_tui.domain.models import ExportConfiguration, Order, ScheduleDue, utcnow
@@ -30,6 +29,7 @@ from orderio_tui.domain.statuses import RunKind, RunState, ScheduleMode
 from orderio_tui.errors import ValidationFailed
 from orderio_tui.jobs.leases import lease_key
 from orderio_tui.jobs.scheduler import BackgroundScheduler
+from orderio_tui.runs.journal import RunEvents
 
 EXPORT = RunKind.EXPORT
 ON_ORDERS = Schedule(mode=ScheduleMode.ON_ORDER_CREATION)

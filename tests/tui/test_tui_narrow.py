@@ -13,12 +13,12 @@ from textual.widgets import DataTable, Input, Static
 from tui_fixtures import open_erp_export, wait_for
 
 from orderio_tui.application.configurations import set_schedule
-from orderio_tui.application.runs import LogLine
 from orderio_tui.database import Database
 from orderio_tui.domain.models import Channel, ExportConfiguration, ImportConfiguration
 from orderio_tui.domain.scheduling import Schedule
 from orderio_tui.domain.statuses import RunKind, ScheduleMode, ScheduleUnit, Trigger
 from orderio_tui.jobs.execute import run_configuration
+from orderio_tui.runs.journal import LogLine
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.history.screen import RunHistoryScreen
 from orderio_tui.tui.main.configuration_table import ConfigurationTable

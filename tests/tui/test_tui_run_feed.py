@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from tui_fixtures import wait_for
 
-from orderio_tui.application.runs import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted
 from orderio_tui.domain.statuses import RunKind, RunState, Trigger
+from orderio_tui.runs.journal import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.run_feed import RunFeed
 from orderio_tui.tui.widgets.run_log import MAX_PANEL_LINES, RunLogPanel

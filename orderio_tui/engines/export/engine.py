@@ -49,19 +49,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ...application.runs import (
-    LogLine,
-    RunEvents,
-    RunJournal,
-    RunOutcome,
-    RunStarted,
-    create_run,
-    finish_run,
-    outcome_of,
-    owner_is_gone,
-    process_owner,
-    record_failed_run,
-)
 from ...database import Database, environment_fault, log_failure
 from ...domain.conditions import matching_orders_query
 from ...domain.models import (
@@ -90,6 +77,18 @@ from ...domain.statuses import (
     transition_allowed,
 )
 from ...errors import NotFound, UserError
+from ...runs.identity import owner_is_gone, process_owner
+from ...runs.journal import (
+    LogLine,
+    RunEvents,
+    RunJournal,
+    RunOutcome,
+    RunStarted,
+    create_run,
+    finish_run,
+    outcome_of,
+    record_failed_run,
+)
 from ...settings import SettingError
 from ..failpoints import failpoint
 from ..files import sha256_of

@@ -544,7 +544,7 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
                 '<simple-attribute name="CostCenter">'
                 f"<string>{esc(order.cost_center)}</string></simple-attribute>"
             )
-        _attributes(parts, extra.get("custom_attributes") or (), cur)
+        _attributes(parts, extra.get("custom_attributes") or [], cur)
         append("</custom-attributes>")
 
     # --- header

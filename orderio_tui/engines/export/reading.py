@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     Connection,
     DateTime,
     Select,
@@ -96,10 +97,10 @@ _FIRST_INTAKE = _FIRST_TOTAL + 8
 
 
 #: The order ids of a batch; the child statements are built once and reused for every batch.
-_IDS = bindparam("order_ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("order_ids", expanding=True)
 
 
-def _line_items_query() -> Select:
+def _line_items_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             LineItem.order_id,
@@ -127,7 +128,7 @@ def _line_items_query() -> Select:
     )
 
 
-def _buckets_query() -> Select:
+def _buckets_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Bucket.order_id,
@@ -149,7 +150,7 @@ def _buckets_query() -> Select:
     )
 
 
-def _destinations_query() -> Select:
+def _destinations_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Destination.order_id,
@@ -175,7 +176,7 @@ def _destinations_query() -> Select:
     )
 
 
-def _payments_query() -> Select:
+def _payments_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             PaymentTransaction.order_id,
@@ -199,7 +200,7 @@ _PAYMENTS = _payments_query()
 
 
 def _grouped(
-    connection: Connection, query: Select, ids: list[int], make: Any
+    connection: Connection, query: Select[*tuple[Any, ...]], ids: list[int], make: Any
 ) -> dict[int, tuple[Any, ...]]:
     """Rows ordered by order id (first column) as ``{order id: (make(rest of row), ...)}``."""
     rows = connection.execute(query, {"order_ids": ids}).all()
@@ -241,7 +242,7 @@ def complete_orders(
     payments = _grouped(connection, _PAYMENTS, ids, ExportPayment._make)
     empty: tuple[Any, ...] = ()
     return [
-        ExportOrder(
+        ExportOrder(  # type: ignore[call-arg]
             row[0],
             row[1],
             row[_FIRST_INTAKE] or store,  # the file's store, else the channel's (SPEC §13)

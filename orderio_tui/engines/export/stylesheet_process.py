@@ -31,7 +31,7 @@ def safe_parser(*, huge_tree: bool = False) -> etree.XMLParser:
 
 def compile_stylesheet(document: etree._ElementTree) -> etree.XSLT:
     """The stylesheet ``document`` compiled with every file and network access denied."""
-    return etree.XSLT(document, access_control=etree.XSLTAccessControl.DENY_ALL)
+    return etree.XSLT(document, access_control=etree.XSLTAccessControl.DENY_ALL)  # type: ignore[attr-defined]
 
 
 def first_line(error_log: object, fallback: str) -> str:

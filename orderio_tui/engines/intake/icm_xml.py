@@ -591,8 +591,11 @@ class _OrderConverter:
         return header
 
     def _header_rules(self) -> dict[str, _Rule]:
-        process = {"status": ("status", STR), "creation-date": ("created_at", TIME)}
-        info = {
+        process: dict[str, _Rule] = {
+            "status": ("status", STR),
+            "creation-date": ("created_at", TIME),
+        }
+        info: dict[str, _Rule] = {
             "document-no": ("document_no", STR),
             "order-reference-id": ("order_reference_id", STR),
             "customer-order-id": ("customer_order_id", STR),
@@ -604,7 +607,7 @@ class _OrderConverter:
             "calculation-rule-set": ("calculation_rule_set", STR),
             "cost-center": ("cost_center", STR),
         }
-        customer = {
+        customer: dict[str, _Rule] = {
             "customer-id": ("customer_no", STR),
             "external-customer-no": ("external_customer_no", STR),
             "external-customer-urn": ("external_customer_urn", STR),

@@ -348,5 +348,5 @@ def insert_orders(
         (StatusHistory.__table__, history),
     ):
         if values:
-            session.execute(insert(table), values)
+            session.execute(insert(table), values)  # type: ignore[arg-type]
     return order_ids

@@ -32,7 +32,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ...application.runs import (
+from ...database import Database
+from ...domain.models import ImportConfiguration, ImportedFile, Lease, Run, utcnow
+from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
+from ...errors import NotFound
+from ...runs.identity import owner_is_gone
+from ...runs.journal import (
     IMPORT_COUNT_KEYS,
     RunEvents,
     RunJournal,
@@ -41,13 +46,8 @@ from ...application.runs import (
     create_run,
     finish_run,
     outcome_of,
-    owner_is_gone,
     record_failed_run,
 )
-from ...database import Database
-from ...domain.models import ImportConfiguration, ImportedFile, Lease, Run, utcnow
-from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
-from ...errors import NotFound
 from ..failpoints import failpoint
 from ..files import NotRegularFile, sha256_of
 from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection

@@ -16,14 +16,14 @@ more than the database work.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from ...domain.models import (
@@ -57,12 +57,12 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 #: Longest document number a run result stores (RunResultRow.document_no).
 _RESULT_REF_LENGTH = 100
 
-_orders = Order.__table__
-_line_items = LineItem.__table__
-_payments = PaymentTransaction.__table__
-_channels = Channel.__table__
-_history = StatusHistory.__table__
-_results = RunResultRow.__table__
+_orders = cast(Table, Order.__table__)
+_line_items = cast(Table, LineItem.__table__)
+_payments = cast(Table, PaymentTransaction.__table__)
+_channels = cast(Table, Channel.__table__)
+_history = cast(Table, StatusHistory.__table__)
+_results = cast(Table, RunResultRow.__table__)
 _HISTORY_COLUMNS = (
     "order_id",
     "at",
@@ -263,7 +263,7 @@ class EntryApplier:
         self._raw = connection.connection
         dialect = connection.dialect
         to_database = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-        self._datetime = to_database or (lambda value: value)
+        self._datetime: Callable[[datetime], Any] = to_database or (lambda value: value)
         # One moment for every change of the file: they are committed together. It and the run
         # id go into the statements as literals instead of being bound for every row; nothing
         # that a file supplies is ever written into a statement.
@@ -400,7 +400,7 @@ class EntryApplier:
         cursor = self._raw.cursor()
         try:
             cursor.execute(statement, (*first, *values))
-            return cursor.fetchall()
+            return list(cursor.fetchall())
         finally:
             cursor.close()
 

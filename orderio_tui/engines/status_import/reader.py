@@ -275,6 +275,7 @@ def _parse(
                 items = []
                 payments = []
                 if len(raw_entries) >= batch_size or children >= BATCH_CHILDREN:
+                    assert root is not None  # entries are children of the root
                     _clear(root, schema)
                     yield [_entry(raw) for raw in raw_entries]
                     raw_entries = []
@@ -292,9 +293,10 @@ def _parse(
                         element, "payment transactions", "max_payment_transactions", max_payments
                     )
             elif element is not root:
+                assert root is not None  # every other element is inside the root
                 _validate(root, schema)  # an element the format does not have: the XSD says why
                 continue
-            if source.read_bytes >= clear_at:
+            if root is not None and source.read_bytes >= clear_at:
                 _clear(root, schema)
                 clear_at = source.read_bytes + CLEAR_BYTES
     except etree.XMLSyntaxError as exc:
@@ -317,7 +319,7 @@ def _count_error(
     return StatusFileError(
         f"an order entry has more than {limit} {what}, the limit of one entry "
         f"(${_variable(field_name)})",
-        element.sourceline,
+        _line(element),
     )
 
 
@@ -334,7 +336,13 @@ def _attribute_error(element: etree._Element, limits: ImportLimits) -> StatusFil
             f"an attribute of element '{name}' is longer than {limits.max_attribute_length} "
             f"characters (${_variable('max_attribute_length')})"
         )
-    return StatusFileError(problem, element.sourceline)
+    return StatusFileError(problem, _line(element))
+
+
+def _line(element: etree._Element) -> int | None:
+    """The element's line in the file (None when the parser does not know it)."""
+    line = element.sourceline
+    return line if isinstance(line, int) else None
 
 
 def _clear(root: etree._Element, schema: etree.XMLSchema) -> None:
@@ -349,7 +357,7 @@ def _clear(root: etree._Element, schema: etree.XMLSchema) -> None:
 def _check_root(root: etree._Element) -> None:
     docinfo = root.getroottree().docinfo
     if (
-        docinfo.doctype
+        docinfo.doctype  # type: ignore[attr-defined]
         or docinfo.internalDTD is not None
         or docinfo.externalDTD is not None
         or docinfo.system_url
@@ -358,7 +366,7 @@ def _check_root(root: etree._Element) -> None:
         raise StatusFileError(
             "a DOCTYPE declaration precedes the root element; status files may not declare a "
             "DTD or entities, so the file is refused unread",
-            root.sourceline,
+            _line(root),
         )
     if root.tag != ROOT_TAG:
         namespace, localname = "", root.tag
@@ -368,7 +376,7 @@ def _check_root(root: etree._Element) -> None:
         raise StatusFileError(
             f"the root element is '{localname}' in {where}; an order status file has "
             f"the root element 'orders' in namespace '{NAMESPACE}'",
-            root.sourceline,
+            _line(root),
         )
 
 

@@ -15,17 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ...application.runs import (
-    RunEvents,
-    RunJournal,
-    finish_run,
-    outcome_of,
-    owner_is_gone,
-    process_owner,
-)
 from ...database import Database
 from ...domain.models import ImportedFile, Run
 from ...domain.statuses import RunKind, RunState
+from ...runs.identity import owner_is_gone, process_owner
+from ...runs.journal import RunEvents, RunJournal, finish_run, outcome_of
 from ..files import NotRegularFile, sha256_of
 from .inbox import (
     ERROR_SUFFIX,

@@ -9,8 +9,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...application.runs import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS, RunView, list_runs
+from ...application.runs import RunView, list_runs
 from ...domain.statuses import RunKind
+from ...runs.journal import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS
 from ..context import OrderioContext, context_of
 from ..display import NOTHING, duration, local_day_time, state
 from ..messages import RunEnded, RunsChanged

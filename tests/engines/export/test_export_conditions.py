@@ -9,7 +9,6 @@ from typing import Any
 from export_fixtures import BASE_TIME, Shop, add_order
 from sqlalchemy import select
 
-from orderio_tui.application.runs import create_run
 from orderio_tui.domain.conditions import count_matching_orders, matching_orders_query
 from orderio_tui.domain.models import (
     Channel,
@@ -21,6 +20,7 @@ from orderio_tui.domain.models import (
     utcnow,
 )
 from orderio_tui.domain.statuses import RunKind, RunState, Trigger
+from orderio_tui.runs.journal import create_run
 
 NOW = BASE_TIME + timedelta(days=1)
 

@@ -15,7 +15,6 @@ from export_fixtures import NS, REFERENCE_XSD, SAMPLE_STYLESHEET, Shop, add_orde
 from lxml import etree
 from sqlalchemy import func, select
 
-from orderio_tui.application.runs import LogLine, RunEvents, RunOutcome, RunStarted, create_run
 from orderio_tui.domain.models import (
     Channel,
     ExportClaim,
@@ -29,6 +28,7 @@ from orderio_tui.domain.models import (
 )
 from orderio_tui.domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from orderio_tui.engines.export import run_export
+from orderio_tui.runs.journal import LogLine, RunEvents, RunOutcome, RunStarted, create_run
 
 SCHEMA = package_schema()
 ALL_ORDER_STATUSES = ["NEW", "CANCELLED", "COMPLETED", "EXPORTED", "EXPORTFAILED", "DELIVERED"]

@@ -16,7 +16,6 @@ from xml.sax.saxutils import quoteattr
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import selectinload
 
-from orderio_tui.application.runs import RunEvents, RunOutcome
 from orderio_tui.database import Database
 from orderio_tui.domain.models import (
     Channel,
@@ -33,6 +32,7 @@ from orderio_tui.domain.models import (
 )
 from orderio_tui.domain.statuses import ServiceKind, Trigger
 from orderio_tui.engines.status_import import NAMESPACE, run_import
+from orderio_tui.runs.journal import RunEvents, RunOutcome
 
 OWN_CHANNEL = "shop-a"
 OWN_STORE = "Store-A"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from status_import_fixtures import Entry, ImportWorld, status_xml
 
-from orderio_tui.application.runs import LogLine, RunOutcome, RunStarted, create_run
 from orderio_tui.domain.models import ImportConfiguration
 from orderio_tui.domain.statuses import RunKind, RunState, Trigger
 from orderio_tui.engines.status_import import NAMESPACE, recover_import_run
+from orderio_tui.runs.journal import LogLine, RunOutcome, RunStarted, create_run
 
 SECRET = "SECRET-7f1c2a-CONTENT-THAT-MUST-NOT-LEAK"
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from status_import_fixtures import Entry, ImportWorld, status_xml
 from test_status_import_crash import _kill, _start, _wait_for
 
-from orderio_tui.application.runs import RunOutcome, create_run
 from orderio_tui.domain.models import Run
 from orderio_tui.domain.statuses import RunKind, RunState, Trigger
 from orderio_tui.engines.files import NotRegularFile, open_regular_file, sha256_of
 from orderio_tui.engines.status_import import NAMESPACE, recover_import_run
+from orderio_tui.runs.journal import RunOutcome, create_run
 
 #: Seconds a run of a few tiny files may take at most before it counts as hanging.
 HANG_SECONDS = 60

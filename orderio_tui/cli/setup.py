@@ -7,33 +7,14 @@ root group's context object, errors go through the root's handling (one line, ex
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from .database import open_database, sqlite_file_missing
-from .errors import UserError
-
-#: Exit code of a usage or configuration error (SPEC §10).
-EXIT_USAGE = 2
-
-if TYPE_CHECKING:
-    from .cli import Context
-
-
-def _print_json(data: Any) -> None:
-    from .cli import _print_json as print_json  # the root module imports this one at its end
-
-    print_json(data)
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    from .cli import _table as table
-
-    table(headers, rows)
-
+from ..database import open_database, sqlite_file_missing
+from ..errors import UserError
+from .context import EXIT_USAGE, Context, print_json, table
 
 # --------------------------------------------------------------------------- channel
 
@@ -48,13 +29,13 @@ def channel_group() -> None:
 @click.pass_obj
 def channel_list(context: Context, as_json: bool) -> None:
     """List the channels."""
-    from .application.channels import list_channels
+    from ..application.channels import list_channels
 
     channels = list_channels(context.db)
     if as_json:
-        _print_json([c.to_json() for c in channels])
+        print_json([c.to_json() for c in channels])
         return
-    _table(
+    table(
         ["NAME", "DISPLAY NAME", "STORE", "CURRENCY", "LOCALE", "TIME ZONE"],
         [(c.name, c.display_name, c.store, c.currency, c.locale, c.timezone) for c in channels],
     )
@@ -95,7 +76,7 @@ def _given(
 
 def _show_channel(view: Any, verb: str, as_json: bool) -> None:
     if as_json:
-        _print_json(view.to_json())
+        print_json(view.to_json())
     else:
         click.echo(
             f"channel '{view.name}' {verb}: {view.currency}, {view.locale}, {view.timezone}, "
@@ -118,8 +99,8 @@ def channel_add(
     as_json: bool,
 ) -> None:
     """Add a channel."""
-    from .application.channels import ChannelForm, channel_problems, create_channel
-    from .errors import ValidationFailed
+    from ..application.channels import ChannelForm, channel_problems, create_channel
+    from ..errors import ValidationFailed
 
     given = _given(display_name, store, currency, locale, timezone)
     form = ChannelForm(name, **given)
@@ -146,7 +127,7 @@ def channel_edit(
     """Change the given fields of a channel."""
     from dataclasses import replace
 
-    from .application.channels import load_channel_form, update_channel
+    from ..application.channels import load_channel_form, update_channel
 
     given = _given(display_name, store, currency, locale, timezone)
     form = replace(load_channel_form(context.db, name), **given)
@@ -159,11 +140,11 @@ def channel_edit(
 @click.pass_obj
 def channel_remove(context: Context, name: str, as_json: bool) -> None:
     """Remove a channel that nothing uses (no configurations, orders or runs)."""
-    from .application.channels import delete_channel
+    from ..application.channels import delete_channel
 
     delete_channel(context.db, name)
     if as_json:
-        _print_json({"removed": name})
+        print_json({"removed": name})
     else:
         click.echo(f"channel '{name}' removed")
 
@@ -181,13 +162,13 @@ def service_group() -> None:
 @click.pass_obj
 def service_list(context: Context, as_json: bool) -> None:
     """List the services with their directories and the configurations that use them."""
-    from .application.services import list_services
+    from ..application.services import list_services
 
     services = list_services(context.db)
     if as_json:
-        _print_json([s.to_json() for s in services])
+        print_json([s.to_json() for s in services])
         return
-    _table(
+    table(
         ["NAME", "KIND", "DIRECTORY", "ENABLED", "USED BY"],
         [
             (s.name, s.kind.value, s.directory, "yes" if s.enabled else "no", ", ".join(s.used_by))
@@ -202,11 +183,11 @@ def service_list(context: Context, as_json: bool) -> None:
 @click.pass_obj
 def service_test(context: Context, name: str, as_json: bool) -> None:
     """Check that a service can work now (directories, stylesheet); exit 1 when it cannot."""
-    from .application.service_checks import check_service
+    from ..application.service_checks import check_service
 
     report = check_service(context.db, name)
     if as_json:
-        _print_json(report.to_json())
+        print_json(report.to_json())
     else:
         click.echo(f"service '{report.service}' ({report.kind}): {'ok' if report.ok else 'FAILED'}")
         for check in report.checks:
@@ -231,7 +212,7 @@ def config_group() -> None:
 @click.pass_obj
 def config_dump(context: Context, channel: str | None, output: Path | None) -> None:
     """Write every channel, service and configuration as a configuration file."""
-    from .application.config_file import dump_config, write_file
+    from ..application.config_file import dump_config, write_file
 
     text = dump_config(context.db, channel)
     if output is None:
@@ -252,7 +233,7 @@ def _read_file(path: Path) -> str:
 
 def _apply(context: Context, path: Path, *, prune: bool, commit: bool, as_json: bool) -> Any:
     """Apply (or check) the file; its problems go to stderr, one per line, and exit 2."""
-    from .application.config_file import ConfigInvalid, apply_config
+    from ..application.config_file import ConfigInvalid, apply_config
 
     text = _read_file(path)
     try:
@@ -271,7 +252,7 @@ def _apply(context: Context, path: Path, *, prune: bool, commit: bool, as_json: 
         lines = [problem.render(str(path)) for problem in invalid.problems]
         summary = f"{len(lines)} problem{'s' if len(lines) != 1 else ''}; nothing was changed"
         if as_json:
-            _print_json(
+            print_json(
                 {
                     "error": summary,
                     "exit": EXIT_USAGE,
@@ -305,7 +286,7 @@ def config_apply(context: Context, file: Path, dry_run: bool, prune: bool, as_js
     """Make the database match a configuration file, in one transaction."""
     plan = _apply(context, file, prune=prune, commit=not dry_run, as_json=as_json)
     if as_json:
-        _print_json({"file": str(file), "dry_run": dry_run, **plan.to_json()})
+        print_json({"file": str(file), "dry_run": dry_run, **plan.to_json()})
         return
     for line in plan.lines():
         click.echo(line)

@@ -12,63 +12,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 import click
 
-from . import cli_parameters as types
-from .application.runs import RUN_ID_FIELD
-from .database import Database, open_database
-from .domain.scheduling import Schedule
-from .domain.statuses import OrderStatus, RunKind, ScheduleMode, ScheduleUnit, Trigger, Weekday
-from .errors import UserError, printable
+from ..domain.scheduling import Schedule
+from ..domain.statuses import OrderStatus, RunKind, ScheduleMode, ScheduleUnit, Trigger, Weekday
+from ..errors import UserError, printable
+from ..runs.journal import RUN_ID_FIELD
+from . import parameters as types
+from .alerts import alerts_group
+from .context import EXIT_USAGE, Context, local_time, pass_context, print_json, table
+from .setup import COMMAND_GROUPS
 
 logger = logging.getLogger("orderio_tui")
-
-EXIT_USAGE = 2
-
-
-class Context:
-    """Lazily opened database shared by the subcommands of one invocation."""
-
-    def __init__(self, db_url: str | None) -> None:
-        self.db_url = db_url
-        self._db: Database | None = None
-
-    @property
-    def db(self) -> Database:
-        """The existing database: a missing SQLite file is an error, not a new database."""
-        return self.open(create=False)
-
-    def open(self, *, create: bool) -> Database:
-        """The database, created (and announced once on stderr) if ``create`` and missing."""
-        if self._db is None:
-            self._db = open_database(self.db_url, create=create)
-            if self._db.created:
-                click.echo(f"orderio-tui: created new database at {self._db.location}", err=True)
-        return self._db
-
-
-pass_context = click.make_pass_decorator(Context)
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in rows:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-
-
-def _local(value: Any) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
 
 # --------------------------------------------------------------------------- root
 
@@ -91,7 +50,7 @@ def cli(ctx: click.Context, db_url: str | None, no_scheduler: bool) -> None:
     """orderio: the Order Import & Export manager. Without a command it starts the TUI."""
     ctx.obj = Context(db_url)
     if ctx.invoked_subcommand is None:
-        from .tui.app import run_tui
+        from ..tui.app import run_tui
 
         sys.exit(run_tui(ctx.obj.open(create=True), scheduler=not no_scheduler))
 
@@ -112,12 +71,12 @@ def cli(ctx: click.Context, db_url: str | None, no_scheduler: bool) -> None:
 @pass_context
 def demo(context: Context, root: Path, order_count: int, seed: int, as_json: bool) -> None:
     """Fill an empty database with demo channels, services, configurations and orders."""
-    from .demo import create_demo
+    from ..demo import create_demo
 
     db = context.open(create=True)
     summary = create_demo(db, root.resolve(), orders=order_count, seed=seed)
     if as_json:
-        _print_json(summary.to_json())
+        print_json(summary.to_json())
         return
     click.echo(summary.describe())
     click.echo("")
@@ -137,30 +96,30 @@ def _list_command(kind: RunKind) -> click.Command:
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def list_(context: Context, channel: str | None, as_json: bool) -> None:
-        from .application.configurations import list_configurations
+        from ..application.configurations import list_configurations
 
         rows = list_configurations(context.db, kind, channel)
         if as_json:
-            _print_json([r.to_json() for r in rows])
+            print_json([r.to_json() for r in rows])
             return
         headers = ["CHANNEL", "NAME", "TYPE", "SCHEDULE", "LAST RUN", "STATE", "NEXT RUN"]
         if kind is RunKind.EXPORT:
             headers.insert(3, "STATUS UPDATES")
-        table = []
+        cells = []
         for r in rows:
             line = [
                 r.channel,
                 r.name,
                 r.service,
                 r.schedule.describe(),
-                _local(r.last_run_at),
+                local_time(r.last_run_at),
                 r.last_run_state or "",
-                "BROKEN" if r.problem else _local(r.next_run_at),
+                "BROKEN" if r.problem else local_time(r.next_run_at),
             ]
             if kind is RunKind.EXPORT:
                 line.insert(3, "on" if r.status_updates else "off")
-            table.append(line)
-        _table(headers, table)
+            cells.append(line)
+        table(headers, cells)
         for r in rows:
             if r.problem:
                 click.echo(
@@ -184,9 +143,9 @@ def _run_command(kind: RunKind) -> click.Command:
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def run(context: Context, name: str, channel: str | None, dry_run: bool, as_json: bool) -> None:
-        from .application.configurations import resolve_configuration
-        from .application.runs import LogLine, RunEvents
-        from .jobs.execute import run_configuration
+        from ..application.configurations import resolve_configuration
+        from ..jobs.execute import run_configuration
+        from ..runs.journal import LogLine, RunEvents
 
         db = context.db
         with db.read() as session:
@@ -196,7 +155,7 @@ def _run_command(kind: RunKind) -> click.Command:
 
             def show(event: object) -> None:
                 if isinstance(event, LogLine):
-                    click.echo(f"{_local(event.at)} {event.level:<7} {event.message}", err=True)
+                    click.echo(f"{local_time(event.at)} {event.level:<7} {event.message}", err=True)
 
             events.subscribe(show)
         _ECHOED_RUN_LINES.active = not as_json
@@ -207,7 +166,7 @@ def _run_command(kind: RunKind) -> click.Command:
         finally:
             _ECHOED_RUN_LINES.active = False
         if as_json:
-            _print_json(outcome.to_json())
+            print_json(outcome.to_json())
         else:
             counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items())
             click.echo(f"run {outcome.run_id}: {outcome.state.value} ({counts})")
@@ -262,7 +221,7 @@ def _schedule_command(kind: RunKind) -> click.Command:
         disable: bool,
         as_json: bool,
     ) -> None:
-        from .application.configurations import (
+        from ..application.configurations import (
             list_configurations,
             resolve_configuration,
             set_schedule,
@@ -299,11 +258,11 @@ def _schedule_command(kind: RunKind) -> click.Command:
             r for r in list_configurations(db, kind, channel_name) if r.id == configuration_id
         )
         if as_json:
-            _print_json(updated.to_json())
+            print_json(updated.to_json())
         else:
             click.echo(f"{kind.value} configuration '{name}' ({channel_name}): {value.describe()}")
             if updated.next_run_at:
-                click.echo(f"  next run: {_local(updated.next_run_at)}")
+                click.echo(f"  next run: {local_time(updated.next_run_at)}")
 
     schedule_.help = f"Set the schedule of an {kind.value} configuration."
     return schedule_
@@ -325,14 +284,8 @@ for _group, _kind in ((export_group, RunKind.EXPORT), (import_group, RunKind.IMP
     _group.add_command(_schedule_command(_kind))
 
 
-from .cli_setup import COMMAND_GROUPS  # noqa: E402  (the groups use this module's helpers)
-
-for _command_group in COMMAND_GROUPS:
+for _command_group in (*COMMAND_GROUPS, alerts_group):
     cli.add_command(_command_group)
-
-from .cli_alerts import alerts_group  # noqa: E402
-
-cli.add_command(alerts_group)
 
 
 # --------------------------------------------------------------------------- orders, runs
@@ -352,22 +305,22 @@ def orders(
     context: Context, channel: str | None, status: str | None, limit: int | None, as_json: bool
 ) -> None:
     """List orders."""
-    from .application.orders import list_orders
+    from ..application.orders import list_orders
 
     views = list_orders(
         context.db, channel=channel, status=status.upper() if status else None, limit=limit
     )
     if as_json:
-        _print_json([v.to_json() for v in views])
+        print_json([v.to_json() for v in views])
         return
-    _table(
+    table(
         ["DOCUMENT", "CHANNEL", "STATUS", "CREATED", "CUSTOMER", "TYPE", "GROSS", "ITEMS"],
         [
             (
                 v.document_no,
                 v.channel,
                 v.status,
-                _local(v.created_at),
+                local_time(v.created_at),
                 v.customer,
                 v.customer_type,
                 f"{v.gross_total} {v.currency}",
@@ -389,21 +342,21 @@ def order(context: Context, document_no: str, channel: str | None, as_json: bool
     With --json: the order's JSON form (docs/order-json.md), which an order-intake-jsonl
     intake takes in, plus the read-only status history and run results.
     """
-    from .application.orders import order_detail, order_document
+    from ..application.orders import order_detail, order_document
 
     if as_json:
-        _print_json(order_document(context.db, document_no, channel))
+        print_json(order_document(context.db, document_no, channel))
         return
     view = order_detail(context.db, document_no, channel)
     click.echo(f"Order {view.document_no} ({view.channel})  status {view.status}")
     if view.reason_code:
         click.echo(f"  reason: {view.reason_code}: {view.reason_text}")
-    click.echo(f"  created {_local(view.created_at)}, {view.customer} ({view.customer_type})")
+    click.echo(f"  created {local_time(view.created_at)}, {view.customer} ({view.customer_type})")
     click.echo(f"  gross total {view.gross_total} {view.currency}")
     if view.invoice_address:
         click.echo("  invoice address: " + ", ".join(view.invoice_address))
     click.echo("Line items:")
-    _table(
+    table(
         ["POS", "STATUS", "SKU", "PRODUCT", "QTY", "GROSS"],
         [
             (li.position, li.status, li.sku, li.product_name, li.quantity, li.gross_total)
@@ -411,16 +364,16 @@ def order(context: Context, document_no: str, channel: str | None, as_json: bool
         ],
     )
     click.echo("Payments:")
-    _table(
+    table(
         ["ID", "SERVICE", "AMOUNT", "STATUS"],
         [(p.id, p.service, p.amount, p.status) for p in view.payments],
     )
     click.echo("Status history:")
-    _table(
+    table(
         ["AT", "WHAT", "FROM", "TO", "SOURCE", "RUN", "REASON"],
         [
             (
-                _local(h.at),
+                local_time(h.at),
                 h.entity + (f" {h.entity_ref}" if h.entity_ref else ""),
                 h.from_status,
                 h.to_status,
@@ -451,7 +404,7 @@ def runs(
     """List runs, newest first (idle runs only with --all); `runs prune` deletes old ones."""
     if click_context.invoked_subcommand is not None:
         return
-    from .application.runs import list_runs
+    from ..application.runs import list_runs
 
     context = click_context.find_object(Context)
     assert context is not None
@@ -459,9 +412,9 @@ def runs(
         context.db, config=config, channel=channel, limit=limit, include_idle=show_all
     )
     if as_json:
-        _print_json([v.to_json() for v in views])
+        print_json([v.to_json() for v in views])
         return
-    _table(
+    table(
         ["RUN", "KIND", "CONFIG", "CHANNEL", "TRIGGER", "STATE", "STARTED", "SECONDS", "COUNTS"],
         [
             (
@@ -471,7 +424,7 @@ def runs(
                 v.channel,
                 v.trigger,
                 v.state + (" (dry run)" if v.dry_run else ""),
-                _local(v.started_at),
+                local_time(v.started_at),
                 f"{v.duration_seconds:.1f}" if v.duration_seconds is not None else "",
                 " ".join(f"{k}={n}" for k, n in v.counts.items()),
             )
@@ -493,11 +446,11 @@ def runs(
 @pass_context
 def runs_prune(context: Context, older_than: float | None, as_json: bool) -> None:
     """Delete old runs with their logs and results."""
-    from .application.runs import prune_runs
+    from ..runs.journal import prune_runs
 
     deleted = prune_runs(context.db, older_than_days=older_than)
     if as_json:
-        _print_json({"deleted": deleted})
+        print_json({"deleted": deleted})
         return
     click.echo(f"deleted {deleted} run(s)")
 
@@ -507,23 +460,23 @@ def runs_prune(context: Context, older_than: float | None, as_json: bool) -> Non
 @pass_context
 def schedulers(context: Context, as_json: bool) -> None:
     """List the live schedulers on this database (host, pid, started, last heartbeat, runs)."""
-    from .jobs.scheduler import live_schedulers
+    from ..jobs.scheduler import live_schedulers
 
     views = live_schedulers(context.db)
     if as_json:
-        _print_json([view.to_json() for view in views])
+        print_json([view.to_json() for view in views])
         return
     if not views:
         click.echo("no scheduler is running on this database")
         return
-    _table(
+    table(
         ["HOST", "PID", "STARTED", "LAST HEARTBEAT", "RUNNING"],
         [
             (
                 v.host,
                 v.pid,
-                _local(v.started_at),
-                _local(v.last_tick),
+                local_time(v.started_at),
+                local_time(v.last_tick),
                 ", ".join(v.running) or "-",
             )
             for v in views
@@ -539,11 +492,11 @@ def schedulers(context: Context, as_json: bool) -> None:
 @pass_context
 def recover(context: Context, as_json: bool) -> None:
     """Finish or roll back runs whose process died (exports and imports)."""
-    from .jobs.recovery import recover_abandoned_runs
+    from ..jobs.recovery import recover_abandoned_runs
 
     messages = recover_abandoned_runs(context.db)
     if as_json:
-        _print_json({"recovered": len(messages), "messages": messages})
+        print_json({"recovered": len(messages), "messages": messages})
         return
     if not messages:
         click.echo("nothing to recover")
@@ -560,7 +513,7 @@ def recover(context: Context, as_json: bool) -> None:
 @pass_context
 def scheduler(context: Context, duration: float | None) -> None:
     """Run the scheduler without the TUI (stops cleanly on SIGTERM, SIGINT, SIGHUP)."""
-    from .jobs.scheduler import run_headless
+    from ..jobs.scheduler import run_headless
 
     sys.exit(run_headless(context.open(create=True), duration=duration))
 

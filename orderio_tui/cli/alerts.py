@@ -8,12 +8,10 @@ Registered on the root group in :mod:`orderio_tui.cli`; errors go through the ro
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from .cli import Context
+from .context import Context, local_time, print_json, table
 
 EXIT_FAILED = 1
 EXIT_PARTIAL = 3
@@ -35,17 +33,16 @@ def alerts_group() -> None:
 @click.pass_obj
 def alerts_list(context: Context, as_json: bool) -> None:
     """List the alerts: events, where they send, open incidents, undelivered notices."""
-    from .application.alerts import list_alerts
-    from .cli import _local, _print_json, _table
+    from ..application.alerts import list_alerts
 
     views = list_alerts(context.db)
     if as_json:
-        _print_json([view.to_json() for view in views])
+        print_json([view.to_json() for view in views])
         return
     if not views:
         click.echo("no alerts: add [[alert]] tables to the configuration file (docs/alerts.md)")
         return
-    _table(
+    table(
         ["NAME", "ON", "WATCHES", "SENDS TO", "OPEN", "UNDELIVERED"],
         [
             (
@@ -63,10 +60,12 @@ def alerts_list(context: Context, as_json: bool) -> None:
         for incident in view.open_incidents:
             click.echo(
                 f"{view.name}: open {incident.event} incident of {incident.subject} "
-                f"since {_local(incident.opened_at)}"
+                f"since {local_time(incident.opened_at)}"
             )
         for notice in view.undelivered:
-            state = "given up" if notice.abandoned else f"next try {_local(notice.next_attempt_at)}"
+            state = (
+                "given up" if notice.abandoned else f"next try {local_time(notice.next_attempt_at)}"
+            )
             click.echo(
                 f"{view.name}: {notice.event} notice by {notice.target} not delivered after "
                 f"{notice.attempts} attempt(s), {state}: {notice.last_error or 'not tried yet'}"
@@ -79,12 +78,11 @@ def alerts_list(context: Context, as_json: bool) -> None:
 @click.pass_obj
 def alerts_test(context: Context, name: str, as_json: bool) -> None:
     """Send a notice with event "test" to every destination of alert NAME now."""
-    from .application.alerts import send_test_notice
-    from .cli import _print_json
+    from ..application.alerts import send_test_notice
 
     results = send_test_notice(context.db, name)
     if as_json:
-        _print_json({"alert": name, "deliveries": [result.to_json() for result in results]})
+        print_json({"alert": name, "deliveries": [result.to_json() for result in results]})
     else:
         for result in results:
             outcome = "delivered" if result.ok else f"FAILED: {result.error}"
@@ -99,12 +97,11 @@ def alerts_test(context: Context, name: str, as_json: bool) -> None:
 def alerts_check(context: Context, as_json: bool) -> None:
     """Look for overdue schedules and a silent scheduler and deliver what is due (for cron on
     machines without a running scheduler)."""
-    from .alerts.delivery import check_and_deliver
-    from .cli import _print_json
+    from ..alerts.delivery import check_and_deliver
 
     report = check_and_deliver(context.db)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "opened": report.opened,
                 "delivered": report.delivered,

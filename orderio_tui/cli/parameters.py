@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .application.forms import text_problem
-from .domain.scheduling import MAX_EVERY
+from ..application.forms import text_problem
+from ..domain.scheduling import MAX_EVERY
 
 #: Longest name, document number or channel the command line accepts.
 MAX_NAME_LENGTH = 200
