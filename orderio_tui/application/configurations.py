@@ -591,6 +591,9 @@ class ConfigurationRow:
     next_run_at: datetime | None
     #: Why the stored schedule can not be scheduled (the configuration is broken), or None.
     problem: str | None = None
+    #: When the configuration last ran and found nothing to do (an idle run after its last run
+    #: that did work; SPEC §14), or None.
+    checked_at: datetime | None = None
 
     @property
     def type_label(self) -> str:
@@ -620,6 +623,7 @@ class ConfigurationRow:
                 "state": self.last_run_state,
                 "started_at": _iso(self.last_run_at),
             },
+            "checked_at": _iso(self.checked_at),
             "next_run_at": _iso(self.next_run_at),
             "problem": self.problem,
         }
@@ -642,10 +646,18 @@ def list_configurations(
         if channel is not None:
             query = query.where(model.channel_id == channel_by_name(session, channel).id)
         rows = list(session.scalars(query))
-        last_runs = _last_runs(session, kind, [r.id for r in rows])
+        ids = [r.id for r in rows]
+        last_runs = _last_runs(session, kind, ids, idle=False)
+        last_checks = _last_runs(session, kind, ids, idle=True)
         result = []
         for row in rows:
             last = last_runs.get(row.id)
+            check = last_checks.get(row.id)
+            checked_at = (
+                check.started_at
+                if check is not None and (last is None or check.id > last.id)
+                else None
+            )
             schedule, problem = read_schedule(row)
             result.append(
                 ConfigurationRow(
@@ -665,17 +677,24 @@ def list_configurations(
                     last_run_at=last.started_at if last else None,
                     next_run_at=None if problem else schedule.next_run(row.channel.timezone),
                     problem=problem,
+                    checked_at=checked_at,
                 )
             )
         return result
 
 
-def _last_runs(session: Session, kind: RunKind, ids: list[int]) -> dict[int, Run]:
+def _last_runs(session: Session, kind: RunKind, ids: list[int], *, idle: bool) -> dict[int, Run]:
+    """The latest run of each configuration that did work (or, with ``idle``, found nothing)."""
     if not ids:
         return {}
     latest_ids = (
         select(func.max(Run.id))
-        .where(Run.kind == kind.value, Run.configuration_id.in_(ids), Run.dry_run.is_(False))
+        .where(
+            Run.kind == kind.value,
+            Run.configuration_id.in_(ids),
+            Run.dry_run.is_(False),
+            Run.idle.is_(idle),
+        )
         .group_by(Run.configuration_id)
     )
     return {

@@ -112,7 +112,8 @@ def _list_command(kind: RunKind) -> click.Command:
                 r.name,
                 r.service,
                 r.schedule.describe(),
-                local_time(r.last_run_at),
+                local_time(r.last_run_at)
+                + (f" (checked {r.checked_at.astimezone():%H:%M:%S})" if r.checked_at else ""),
                 r.last_run_state or "",
                 "BROKEN" if r.problem else local_time(r.next_run_at),
             ]

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two drains of the run feed into the log panel.
 FEED_INTERVAL = 0.1
+#: How often the status line looks for the schedulers of other processes.
+SCHEDULERS_SECONDS = 5.0
 #: A scheduler without a heartbeat for this long is shown as silent.
 HEARTBEAT_SILENT_SECONDS = 30.0
 
@@ -73,6 +75,8 @@ class OrderioApp(App[None]):
         self.channel: str | None = channel
         #: Where the channel chosen is remembered for the next start (None: nowhere).
         self.memory = memory
+        #: Schedulers of other processes or machines on this database ("host:pid"), kept fresh.
+        self.other_schedulers: list[str] = []
         self.events = RunEvents()
         self.feed = RunFeed()
         self._unsubscribe = self.events.subscribe(self.feed)
@@ -95,6 +99,8 @@ class OrderioApp(App[None]):
         )
         self.set_interval(FEED_INTERVAL, self.drain_feed)
         self.set_interval(1.0, self._tick_status)
+        self.set_interval(SCHEDULERS_SECONDS, self._look_for_schedulers)
+        self._look_for_schedulers()
         if self.scheduler_wanted:
             self._start_scheduler()
 
@@ -174,9 +180,35 @@ class OrderioApp(App[None]):
                 text += " · nothing due"
             else:
                 text += f" · next: {due[0]} {local_soon(due[1], seconds=True)}"
+        if self.other_schedulers:
+            others = ", ".join(self.other_schedulers[:3])
+            more = len(self.other_schedulers) - 3
+            text += f" · also scheduling: {others}" + (f" +{more}" if more > 0 else "")
         if self.active_runs:
             text += f" · running: {', '.join(sorted(self.active_runs.values()))}"
         return text
+
+    def _look_for_schedulers(self) -> None:
+        self._read_schedulers()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="schedulers")
+    def _read_schedulers(self) -> None:
+        """The live schedulers of other processes, from their heartbeats (SPEC §14)."""
+        from ..jobs.scheduler import live_schedulers
+        from ..runs.identity import process_owner
+
+        try:
+            beats = live_schedulers(self.db)
+        except Exception:
+            logger.exception("reading the scheduler heartbeats failed")
+            return
+        me = process_owner()
+        others = [
+            f"{beat.host}:{beat.pid}" + (f" ({len(beat.running)} running)" if beat.running else "")
+            for beat in beats
+            if beat.owner != me
+        ]
+        self.call_from_thread(setattr, self, "other_schedulers", others)
 
     def _next_due(self) -> tuple[str, datetime] | None:
         if self.scheduler is not None:

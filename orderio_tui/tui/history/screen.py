@@ -35,6 +35,7 @@ class RunHistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="history.back"),
         Binding("f5,ctrl+r", "refresh", "Refresh", id="history.refresh", key_display="f5"),
+        Binding("a", "toggle_idle", "All runs", id="history.all"),
     ]
 
     def __init__(self, kind: RunKind, configuration_id: int, name: str, channel: str) -> None:
@@ -44,6 +45,8 @@ class RunHistoryScreen(Screen[None]):
         self.config_name = name
         self.channel = channel
         self.runs: dict[int, RunView] = {}
+        #: Also the runs that found nothing to do (SPEC §14: hidden unless asked).
+        self.show_idle = False
 
     @property
     def orderio(self) -> OrderioContext:
@@ -88,6 +91,7 @@ class RunHistoryScreen(Screen[None]):
             kind=self.kind,
             configuration_id=self.configuration_id,
             limit=HISTORY_LIMIT,
+            include_idle=self.show_idle,
         )
         self.runs = {run.run_id: run for run in runs}
         table.set_rows(
@@ -107,10 +111,11 @@ class RunHistoryScreen(Screen[None]):
                 for run in runs
             ]
         )
+        hint = " · a: hide idle runs" if self.show_idle else " · a: also idle runs"
         table.border_subtitle = (
-            f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+            f"{len(runs)} run{'s' if len(runs) != 1 else ''}{hint}"
             if runs
-            else "no runs yet: press r on the main screen to run it"
+            else f"no runs that did work yet{hint}"
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -125,6 +130,10 @@ class RunHistoryScreen(Screen[None]):
         self.load()
 
     def on_run_ended(self, message: RunEnded) -> None:
+        self.load()
+
+    def action_toggle_idle(self) -> None:
+        self.show_idle = not self.show_idle
         self.load()
 
     def action_refresh(self) -> None:

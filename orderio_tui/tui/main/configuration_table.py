@@ -50,7 +50,8 @@ class ConfigurationTable(FittedTable):
             row.name,
             row.service,
             schedule_short(row.schedule),
-            local_short(row.last_run_at, seconds=seconds),
+            local_short(row.last_run_at, seconds=seconds)
+            + (f" ✓{row.checked_at.astimezone():%H:%M:%S}" if row.checked_at else ""),
             state("RUNNING" if running else row.last_run_state),
             "BROKEN" if row.problem else local_short(row.next_run_at, seconds=seconds),
         ]
