@@ -80,3 +80,32 @@ async def test_the_status_line_shows_schedulers_of_other_machines_without_its_ow
             what="the other scheduler in the status line",
         )
         assert app.status_text().startswith("scheduler: off")
+
+
+async def test_an_export_can_be_set_to_run_on_order_creation_in_the_scheduling_tab(
+    db: Database, app: OrderioApp
+) -> None:
+    from textual.widgets import Select, Static, TabbedContent
+    from tui_fixtures import open_erp_export
+
+    from orderio_tui.domain.scheduling import schedule_of
+    from orderio_tui.domain.statuses import ScheduleMode
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_erp_export(pilot)
+        await pilot.press("f6", "f6")
+        await wait_for(pilot, lambda: screen.query_one(TabbedContent).active == "tab-scheduling")
+        mode = screen.query_one("#schedule_mode", Select)
+        mode.focus()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: mode.value is ScheduleMode.ON_ORDER_CREATION)
+        preview = screen.query_one("#next-run", Static)
+        await wait_for(pilot, lambda: "new orders were taken in" in str(preview.render()))
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.5)
+    from orderio_tui.domain.models import ExportConfiguration
+
+    with db.read() as session:
+        row = session.get(ExportConfiguration, _erp_export(db))
+        assert row is not None and schedule_of(row).on_order_creation

@@ -73,13 +73,20 @@ def general_fields(kind: RunKind) -> list[Widget]:
     ]
 
 
-def scheduling_fields() -> list[Widget]:
-    """Mode, every, unit, at, weekday, enabled (SPEC §5) and a preview of the next run."""
+def scheduling_fields(kind: RunKind) -> list[Widget]:
+    """Mode, every, unit, at, weekday, enabled (SPEC §5) and a preview of the next run; an
+    export may also run on order creation (SPEC §14)."""
+    modes: list[tuple[str, ScheduleMode]] = [
+        ("manual (run with r)", ScheduleMode.MANUAL),
+        ("interval", ScheduleMode.INTERVAL),
+    ]
+    if kind is RunKind.EXPORT:
+        modes.append(("on order creation", ScheduleMode.ON_ORDER_CREATION))
     return [
         FieldRow(
             "Mode",
             TypeAheadSelect(
-                [("manual (run with r)", ScheduleMode.MANUAL), ("interval", ScheduleMode.INTERVAL)],
+                modes,
                 id="schedule_mode",
                 allow_blank=False,
                 value=ScheduleMode.MANUAL,
@@ -197,7 +204,7 @@ class ConfigurationScreen(FormScreen):
         if tab_id == GENERAL_TAB:
             return VerticalScroll(*general_fields(self.KIND), classes="form")
         if tab_id == SCHEDULING_TAB:
-            return VerticalScroll(*scheduling_fields(), classes="form")
+            return VerticalScroll(*scheduling_fields(self.KIND), classes="form")
         raise ValueError(f"no tab {tab_id}")
 
     def on_mount(self) -> None:
@@ -341,11 +348,16 @@ class ConfigurationScreen(FormScreen):
         """Enable the interval fields only for an interval schedule; preview the next run."""
         if SCHEDULING_TAB not in self._built:
             return
-        interval = select_value(self.query_one("#schedule_mode", Select)) is ScheduleMode.INTERVAL
-        for field in (*INTERVAL_FIELDS, "schedule_enabled"):
+        mode = select_value(self.query_one("#schedule_mode", Select))
+        interval = mode is ScheduleMode.INTERVAL
+        for field in INTERVAL_FIELDS:
             row = self.query_one(f"#row-{field}", FieldRow)
             if row.disabled == interval:
                 row.disabled = not interval
+        switch = self.query_one("#row-schedule_enabled", FieldRow)
+        switched = mode is not ScheduleMode.MANUAL
+        if switch.disabled == switched:
+            switch.disabled = not switched
         preview = self.query_one("#next-run", Static)
         errors = FieldErrors()
         schedule = self.read_schedule(errors)
@@ -354,6 +366,11 @@ class ConfigurationScreen(FormScreen):
             preview.update("Runs only when started by hand (r on the main screen).")
         elif not schedule.enabled:
             preview.update("The schedule is switched off: it does not run by itself.")
+        elif schedule.on_order_creation:
+            preview.update(
+                "Runs when new orders were taken in, once they are as old as the minimum order "
+                "age (Conditions tab)."
+            )
         elif problems:
             preview.update("No next run: " + "; ".join(p.message for p in problems))
         else:
