@@ -39,6 +39,7 @@ from ..domain.models import (
 )
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import printable
+from ..settings import number_setting
 from .identity import process_owner
 
 logger = logging.getLogger(__name__)
@@ -278,21 +279,33 @@ def is_idle(kind: str, state: RunState, counts: dict[str, int]) -> bool:
 #: Retention of the run history by default (SPEC §14), in days.
 DEFAULT_IDLE_RETENTION_DAYS = 1.0
 DEFAULT_RETENTION_DAYS = 90.0
+IDLE_RETENTION_ENV_VAR = "ORDERIO_IDLE_RUN_RETENTION_DAYS"
+RETENTION_ENV_VAR = "ORDERIO_RUN_RETENTION_DAYS"
 
 
 def prune_runs(
     db: Database,
     *,
     older_than_days: float | None = None,
-    idle_days: float = DEFAULT_IDLE_RETENTION_DAYS,
-    other_days: float = DEFAULT_RETENTION_DAYS,
+    idle_days: float | None = None,
+    other_days: float | None = None,
     now: datetime | None = None,
 ) -> int:
     """Delete finished runs past their retention (idle runs sooner); how many.
 
-    With ``older_than_days`` every finished run older than that goes, idle or not. A running
-    run is never deleted.
+    The retention is ``$ORDERIO_IDLE_RUN_RETENTION_DAYS`` (default 1) for idle runs and
+    ``$ORDERIO_RUN_RETENTION_DAYS`` (default 90) for the others, unless given. With
+    ``older_than_days`` every finished run older than that goes, idle or not. A running run is
+    never deleted.
     """
+    if idle_days is None:
+        idle_days = number_setting(
+            IDLE_RETENTION_ENV_VAR, DEFAULT_IDLE_RETENTION_DAYS, 0, 36_500, unit=" days"
+        )
+    if other_days is None:
+        other_days = number_setting(
+            RETENTION_ENV_VAR, DEFAULT_RETENTION_DAYS, 0, 36_500, unit=" days"
+        )
     moment = now or utcnow()
     finished = Run.state != RunState.RUNNING.value
     if older_than_days is not None:

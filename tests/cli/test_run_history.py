@@ -82,3 +82,26 @@ def test_schedulers_lists_the_live_ones_of_every_host(orderio, db_url: str) -> N
     ]
     assert "erp-host-1" in orderio("schedulers").out
     assert "gone-host" not in orderio("schedulers").out
+
+
+def test_the_retention_is_a_setting_bounded_where_it_is_read(
+    demo_300, db_url: str, monkeypatch
+) -> None:
+    orderio = demo_300
+    orderio("import", "run", "erp-status", "--channel", "demo-b2c")  # idle
+    orderio("export", "run", "erp-export", "--channel", "demo-b2c")  # did work
+    db = open_database(db_url)
+    try:
+        with db.write() as session:
+            session.execute(update(Run).values(started_at=utcnow() - timedelta(days=5)))
+    finally:
+        db.dispose()
+    monkeypatch.setenv("ORDERIO_IDLE_RUN_RETENTION_DAYS", "7")
+    assert orderio("runs", "prune").out.strip() == "deleted 0 run(s)"
+    monkeypatch.setenv("ORDERIO_IDLE_RUN_RETENTION_DAYS", "2")
+    assert orderio("runs", "prune").out.strip() == "deleted 1 run(s)"  # the idle one
+    monkeypatch.setenv("ORDERIO_RUN_RETENTION_DAYS", "3")
+    assert orderio("runs", "prune").out.strip() == "deleted 1 run(s)"  # the one that did work
+    monkeypatch.setenv("ORDERIO_RUN_RETENTION_DAYS", "forever")
+    refused = orderio("runs", "prune")
+    assert refused.code == 2 and "ORDERIO_RUN_RETENTION_DAYS" in refused.err
