@@ -112,10 +112,10 @@ def _list_command(kind: RunKind) -> click.Command:
                 r.name,
                 r.service,
                 r.schedule.describe(),
-                local_time(r.last_run_at)
+                local_time(r.last_run_at, context.zone_of(r.channel))
                 + (f" (checked {r.checked_at.astimezone():%H:%M:%S})" if r.checked_at else ""),
                 r.last_run_state or "",
-                "BROKEN" if r.problem else local_time(r.next_run_at),
+                "BROKEN" if r.problem else local_time(r.next_run_at, context.zone_of(r.channel)),
             ]
             if kind is RunKind.EXPORT:
                 line.insert(3, "on" if r.status_updates else "off")
@@ -263,7 +263,8 @@ def _schedule_command(kind: RunKind) -> click.Command:
         else:
             click.echo(f"{kind.value} configuration '{name}' ({channel_name}): {value.describe()}")
             if updated.next_run_at:
-                click.echo(f"  next run: {local_time(updated.next_run_at)}")
+                zone = context.zone_of(channel_name)
+                click.echo(f"  next run: {local_time(updated.next_run_at, zone)}")
 
     schedule_.help = f"Set the schedule of an {kind.value} configuration."
     return schedule_
@@ -321,7 +322,7 @@ def orders(
                 v.document_no,
                 v.channel,
                 v.status,
-                local_time(v.created_at),
+                local_time(v.created_at, context.zone_of(v.channel)),
                 v.customer,
                 v.customer_type,
                 f"{v.gross_total} {v.currency}",
@@ -352,7 +353,10 @@ def order(context: Context, document_no: str, channel: str | None, as_json: bool
     click.echo(f"Order {view.document_no} ({view.channel})  status {view.status}")
     if view.reason_code:
         click.echo(f"  reason: {view.reason_code}: {view.reason_text}")
-    click.echo(f"  created {local_time(view.created_at)}, {view.customer} ({view.customer_type})")
+    zone = context.zone_of(view.channel)
+    click.echo(
+        f"  created {local_time(view.created_at, zone)}, {view.customer} ({view.customer_type})"
+    )
     click.echo(f"  gross total {view.gross_total} {view.currency}")
     if view.invoice_address:
         click.echo("  invoice address: " + ", ".join(view.invoice_address))
@@ -374,7 +378,7 @@ def order(context: Context, document_no: str, channel: str | None, as_json: bool
         ["AT", "WHAT", "FROM", "TO", "SOURCE", "RUN", "REASON"],
         [
             (
-                local_time(h.at),
+                local_time(h.at, zone),
                 h.entity + (f" {h.entity_ref}" if h.entity_ref else ""),
                 h.from_status,
                 h.to_status,
@@ -425,7 +429,7 @@ def runs(
                 v.channel,
                 v.trigger,
                 v.state + (" (dry run)" if v.dry_run else ""),
-                local_time(v.started_at),
+                local_time(v.started_at, context.zone_of(v.channel)),
                 f"{v.duration_seconds:.1f}" if v.duration_seconds is not None else "",
                 " ".join(f"{k}={n}" for k, n in v.counts.items()),
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -20,11 +21,20 @@ class Context:
     def __init__(self, db_url: str | None) -> None:
         self.db_url = db_url
         self._db: Database | None = None
+        self._zones: dict[str, str] | None = None
 
     @property
     def db(self) -> Database:
         """The existing database: a missing SQLite file is an error, not a new database."""
         return self.open(create=False)
+
+    def zone_of(self, channel: str | None) -> str | None:
+        """The time zone of ``channel``, in which its times are shown (None: unknown)."""
+        if self._zones is None:
+            from ..application.channels import list_channels
+
+            self._zones = {c.name: c.timezone for c in list_channels(self.db)}
+        return self._zones.get(channel or "")
 
     def open(self, *, create: bool) -> Database:
         """The database, created (and announced once on stderr) if ``create`` and missing."""
@@ -52,6 +62,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
-def local_time(value: Any) -> str:
-    """An aware time as local ``YYYY-MM-DD HH:MM:SS`` ("" for None)."""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
+def local_time(value: Any, zone: str | None = None) -> str:
+    """An aware time as ``YYYY-MM-DD HH:MM:SS`` in ``zone`` (a channel's IANA time zone; the
+    machine's when None or unknown); "" for None."""
+    if not value:
+        return ""
+    try:
+        shown = value.astimezone(ZoneInfo(zone)) if zone else value.astimezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        shown = value.astimezone()
+    return str(shown.strftime("%Y-%m-%d %H:%M:%S"))

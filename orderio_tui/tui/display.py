@@ -1,8 +1,10 @@
-"""How values look on screen: local times, durations, counts, states."""
+"""How values look on screen: times (in the selected channel's time zone), durations, counts,
+states."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.text import Text
 
@@ -11,6 +13,24 @@ from ..domain.statuses import ScheduleMode, ScheduleUnit
 
 #: Shown for a value that is not set.
 NOTHING = "–"
+
+#: The zone times are shown in: the selected channel's (None: the machine's).
+_ZONE: tzinfo | None = None
+
+
+def show_times_in(zone: str | None) -> None:
+    """Show every time from now on in ``zone`` (the selected channel's IANA time zone)."""
+    global _ZONE
+    try:
+        _ZONE = ZoneInfo(zone) if zone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        _ZONE = None
+
+
+def shown_time(value: datetime) -> datetime:
+    """``value`` in the zone times are shown in."""
+    return value.astimezone(_ZONE) if _ZONE is not None else value.astimezone()
+
 
 _STATE_STYLES = {
     "RUNNING": "bold",
@@ -33,21 +53,21 @@ def local_day_time(value: datetime | None) -> str:
     """An aware datetime as local "09 May 12:05:03" for the run history."""
     if value is None:
         return NOTHING
-    return value.astimezone().strftime("%d %b %H:%M:%S")
+    return shown_time(value).strftime("%d %b %H:%M:%S")
 
 
 def local_full(value: datetime | None) -> str:
     """An aware datetime as local "2026-05-09 12:05:03" for details and history."""
     if value is None:
         return NOTHING
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return shown_time(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def local_soon(value: datetime, *, seconds: bool = False) -> str:
     """A time today as local "20:40" (or "20:40:05"), on another day as "27 Nov 02:00"."""
-    local = value.astimezone()
+    local = shown_time(value)
     clock = "%H:%M:%S" if seconds else "%H:%M"
-    if local.date() == datetime.now().astimezone().date():
+    if local.date() == shown_time(datetime.now(UTC)).date():
         return local.strftime(clock)
     return local.strftime(f"%d %b {clock}")
 
@@ -87,7 +107,7 @@ def sub_minute(value: Schedule) -> bool:
 
 def local_clock(value: datetime) -> str:
     """An aware datetime as local "12:05:03" for log lines and the status line."""
-    return value.astimezone().strftime("%H:%M:%S")
+    return shown_time(value).strftime("%H:%M:%S")
 
 
 def duration(seconds: float | None) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
@@ -105,3 +105,16 @@ def test_the_retention_is_a_setting_bounded_where_it_is_read(
     monkeypatch.setenv("ORDERIO_RUN_RETENTION_DAYS", "forever")
     refused = orderio("runs", "prune")
     assert refused.code == 2 and "ORDERIO_RUN_RETENTION_DAYS" in refused.err
+
+
+def test_times_are_shown_in_the_channel_time_zone(demo_300, db_url: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    orderio = demo_300
+    assert orderio("channel", "edit", "demo-b2c", "--timezone", "Asia/Tokyo").code == 0
+    orderio("export", "run", "erp-export", "--channel", "demo-b2c")
+    [run] = orderio("runs", "--config", "erp-export", "--json").json()
+    started = datetime.fromisoformat(run["started_at"].replace("Z", "+00:00"))
+    in_tokyo = started.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M:%S")
+    assert in_tokyo in orderio("runs", "--config", "erp-export").out
+    assert in_tokyo in orderio("export", "list", "--channel", "demo-b2c").out

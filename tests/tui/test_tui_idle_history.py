@@ -109,3 +109,23 @@ async def test_an_export_can_be_set_to_run_on_order_creation_in_the_scheduling_t
     with db.read() as session:
         row = session.get(ExportConfiguration, _erp_export(db))
         assert row is not None and schedule_of(row).on_order_creation
+
+
+async def test_times_are_shown_in_the_selected_channel_time_zone(
+    db: Database, app: OrderioApp
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from orderio_tui.application.channels import load_channel_form, update_channel
+
+    form = load_channel_form(db, "demo-b2c")
+    update_channel(db, "demo-b2c", type(form)(**{**form.__dict__, "timezone": "Asia/Tokyo"}))
+    erp = _erp_export(db)
+    outcome = run_configuration(db, RunKind.EXPORT, erp, trigger=Trigger.CLI)
+    [row] = [r for r in list_configurations(db, RunKind.EXPORT, "demo-b2c") if r.id == erp]
+    assert row.last_run_at is not None and outcome.run_id == row.last_run_id
+    tokyo = row.last_run_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        exports = app.screen.query_one("#export-table", ConfigurationTable)
+        await wait_for(pilot, lambda: tokyo in str(exports.get_row(str(erp))[3]))

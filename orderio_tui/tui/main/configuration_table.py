@@ -7,7 +7,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from ...application.configurations import ConfigurationRow
 from ...domain.statuses import RunKind
-from ..display import local_short, schedule_short, state, sub_minute
+from ..display import local_clock, local_short, schedule_short, state, sub_minute
 from ..widgets.fitted_table import Cell, Column, FittedTable
 
 #: When there is no room (80 columns) the Type (the service) is left out; long names are cut.
@@ -51,7 +51,7 @@ class ConfigurationTable(FittedTable):
             row.service,
             schedule_short(row.schedule),
             local_short(row.last_run_at, seconds=seconds)
-            + (f" ✓{row.checked_at.astimezone():%H:%M:%S}" if row.checked_at else ""),
+            + (f" ✓{local_clock(row.checked_at)}" if row.checked_at else ""),
             state("RUNNING" if running else row.last_run_state),
             "BROKEN" if row.problem else local_short(row.next_run_at, seconds=seconds),
         ]

@@ -32,6 +32,7 @@ from ..configuration.base import ConfigurationScreen
 from ..configuration.export_screen import ExportConfigurationScreen
 from ..configuration.import_screen import ImportConfigurationScreen
 from ..context import OrderioContext, context_of
+from ..display import show_times_in
 from ..messages import RunEnded, RunsChanged
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.run_log import RunLogPanel
@@ -79,6 +80,8 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="main")
         self._table_in_use: RunKind = RunKind.EXPORT
+        #: Each channel's time zone: times are shown in the selected channel's.
+        self._zones: dict[str, str] = {}
 
     @property
     def orderio(self) -> OrderioContext:
@@ -132,6 +135,8 @@ class MainScreen(Screen[None]):
         if not channels:
             self.orderio.channel = None
             self.query_one("#log", RunLogPanel).add_batch([EMPTY_DATABASE_HINT])
+        self._zones = {c.name: c.timezone for c in channels}
+        show_times_in(self._zones.get(self.orderio.channel or ""))
 
     def refresh_lists(self) -> None:
         """Reload both lists of the selected channel from the database."""
@@ -170,6 +175,7 @@ class MainScreen(Screen[None]):
             new_channel(self.app)
             return
         self.orderio.use_channel(str(event.value))
+        show_times_in(self._zones.get(str(event.value)))
         self.refresh_lists()
         self.query_one("#export-table", ConfigurationTable).focus()
 
