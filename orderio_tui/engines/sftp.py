@@ -314,6 +314,12 @@ class SftpSession:
                 found.append(RemoteFile(name, int(entry.st_size or 0), modified))
         return sorted(found, key=lambda remote: remote.name)
 
+    def hidden_names(self) -> list[str]:
+        """Names in the remote directory starting with a dot (temporary files), sorted."""
+        directory = self.settings.remote_directory
+        with self._operation("listing the remote directory", directory):
+            return sorted(n for n in self._sftp.listdir(directory) if n.startswith("."))
+
     # ------------------------------------------------------------------ delivery
 
     def temporary_name(self, final_name: str) -> str:

@@ -14,6 +14,7 @@ Recovery therefore reads the server like this:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -64,7 +65,12 @@ class Delivery:
         return uploaded and not session.exists(session.temporary_name(name))
 
     def remove_temporary(self, name: str) -> str:
-        """Remove the remote ``.<name>.part``; words for the run log when that failed."""
+        """Remove the remote ``.<name>.part``; words for the run log when that failed.
+
+        Without a connection made by this run nothing of it can be on the server.
+        """
+        if self.session is None:
+            return ""
         try:
             session = self.connected()
             session.remove(session.temporary_name(name))
@@ -75,3 +81,9 @@ class Delivery:
                 f"or removed ({exc.message}): the next delivery removes it"
             )
         return ""
+
+    def remove_stale(self, names: Callable[[list[str]], list[str]]) -> list[str]:
+        """Remove the remote temporary files that ``names`` picks from the hidden ones (left by
+        runs that ended while the server was away); the names removed."""
+        session = self.connected()
+        return [name for name in names(session.hidden_names()) if session.remove(name)]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -756,6 +757,9 @@ class _ExportRun:
         assert self.paths is not None and self.delivery is not None
         name = self.paths.final.name
         session = self.delivery.connected()
+        stale = self.delivery.remove_stale(self._finished_uploads)
+        if stale:
+            self._log(f"removed {len(stale)} temporary file(s) of ended runs: {', '.join(stale)}")
         session.send(self.paths.final, name)
         with self.db.write() as db_session:
             self._fenced(db_session).remote_uploaded = True
@@ -776,6 +780,27 @@ class _ExportRun:
                     f"is not known yet"
                 ) from exc
         self._log(f"delivered {name} to {self.delivery.where(name)}")
+
+    def _finished_uploads(self, hidden: list[str]) -> list[str]:
+        """The remote temporary files among ``hidden`` of this configuration's ended runs."""
+        settings = self.settings
+        pattern = re.compile(
+            rf"\.{re.escape(settings.prefix)}-\d{{8}}T\d{{6}}Z-(\d+){re.escape(settings.extension)}"
+            rf"\.part"
+        )
+        by_run = {int(m.group(1)): m.group(0) for m in map(pattern.fullmatch, hidden) if m}
+        if not by_run:
+            return []
+        with self.db.read() as session:
+            ended = session.scalars(
+                select(Run.id).where(
+                    Run.id.in_(sorted(by_run)),
+                    Run.kind == RunKind.EXPORT.value,
+                    Run.configuration_id == settings.configuration_id,
+                    Run.state != RunState.RUNNING.value,
+                )
+            ).all()
+        return [by_run[run_id] for run_id in ended]
 
     def _hand_over_to_recovery(self) -> None:
         """Mark the run as ownerless so that the next recovery completes it."""
