@@ -258,6 +258,7 @@ def run_export(
     recover_abandoned_export_runs(db, events=events, configuration_id=configuration_id)
     settings = _load_settings(db, configuration_id)
     problem, transform = _preflight(settings)
+    problem = problem or _unrecovered(db, configuration_id)
     if problem:
         return record_failed_run(
             db,
@@ -404,16 +405,36 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
 
 
 def _undecided(db: Database, run_id: int, reason: str) -> str:
-    """Leave an interrupted run RUNNING (its claims held) and say why; logged in the run."""
+    """Leave an interrupted run RUNNING (its claims held) and say why, in its log and message
+    (which :func:`_unrecovered` repeats to the next run)."""
     message = f"run {run_id} can not be recovered now: {reason}"
     with db.write() as session:
         run = _locked_run(session, run_id)
         if run is None or run.state != RunState.RUNNING.value:
             return f"run {run_id} was finished meanwhile: nothing to recover"
         run.owner = None
+        run.message = message
         session.add(RunLogLine(run_id=run_id, level="ERROR", message=message))
     logger.error("%s", message)
     return message
+
+
+def _unrecovered(db: Database, configuration_id: int) -> str | None:
+    """Why a run of the configuration can not start: an interrupted run of it that recovery
+    could not decide (its server was unreachable) still holds its orders."""
+    with db.read() as session:
+        message = session.scalar(
+            select(Run.message)
+            .where(
+                Run.kind == RunKind.EXPORT.value,
+                Run.configuration_id == configuration_id,
+                Run.state == RunState.RUNNING.value,
+                Run.owner.is_(None),
+                Run.message != "",
+            )
+            .limit(1)
+        )
+    return message or None
 
 
 def _was_published(paths: ExportPaths, expected_sha: str | None) -> bool:

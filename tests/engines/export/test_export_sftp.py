@@ -180,6 +180,10 @@ def test_a_server_killed_after_the_upload_leaves_the_run_to_recovery(
     assert len(messages) == 1 and "can not be recovered now" in messages[0]
     with shop.db.read() as session:
         assert session.scalar(select(func.count()).select_from(ExportClaim)) == 4
+    # Nor can a new run start: it fails with the reason instead of being skipped.
+    result = _export_by_cli(shop)
+    assert result.returncode == 1
+    assert "can not be recovered now: whether its file reached the server" in result.stderr
 
     sshd.start()
     messages = recover_abandoned_export_runs(shop.db)
