@@ -22,6 +22,10 @@ file" are exactly "the claimed orders without a failed result". :func:`recover_e
 that: an interrupted run whose final file exists is completed from it (step 4), otherwise its part
 files are removed, its claims released and the run marked FAILED. After recovery an order is
 marked exported if and only if it is in exactly one published file of that configuration.
+
+For a service with SFTP transport (SPEC §15) step 3 continues on the server (:mod:`.delivery`):
+the published file is uploaded under a temporary name, recorded as uploaded, and renamed there,
+fenced like the local rename; the remote rename is what "published" means for its recovery.
 """
 
 from __future__ import annotations
@@ -304,7 +308,9 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
     the owner can no longer publish its file (see :func:`_ExportRun._fenced`). Then: published (the
     final file exists, or its SHA-256 was recorded and no part file is left, i.e. the consumer
     already took the file) → the run is completed from its recorded order list. Otherwise its part
-    files are removed, its claims released and it is marked FAILED.
+    files are removed, its claims released and it is marked FAILED. A run delivering over SFTP
+    asks the server instead (:meth:`Delivery.is_delivered`); when the server can not be asked the
+    run stays RUNNING with its claims and its message says why.
     """
     with db.write() as session:
         run = _locked_run(session, run_id)
