@@ -714,7 +714,7 @@ class _ExportRun:
             self._publish()
             failpoint("export:after_rename")
             if self.delivery is not None:
-                self._deliver()
+                self._deliver(written)
         except DeliveryUnknown as exc:
             self._hand_over_to_recovery()
             raise ExportInterrupted(
@@ -724,7 +724,8 @@ class _ExportRun:
         except Exception as exc:
             return self._abort(exc)
         try:
-            self.journal.log(f"published {self.paths.final.name} ({written} orders)")
+            if self.delivery is None:
+                self.journal.log(f"published {self.paths.final.name} ({written} orders)")
             return self._complete_published()
         except Exception as exc:
             # The file is out; its orders must be completed, not released. Recovery does that
@@ -775,7 +776,7 @@ class _ExportRun:
             self._fenced(session)
             publish(self.paths)
 
-    def _deliver(self) -> None:
+    def _deliver(self, written: int) -> None:
         """Upload the published file, mark it uploaded, rename it on the server (SPEC §15).
 
         The rename is fenced like the local one: it happens only while the run row is locked and
@@ -783,6 +784,7 @@ class _ExportRun:
         """
         assert self.paths is not None and self.delivery is not None
         name = self.paths.final.name
+        self._log(f"staged {name} ({written} orders) in {self.settings.directory}")
         session = self.delivery.connected()
         stale = self.delivery.remove_stale(self._finished_uploads)
         if stale:
