@@ -277,3 +277,33 @@ def test_a_delivered_file_the_consumer_took_before_recovery_counts_as_delivered(
     outcome = run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI)
     assert outcome.counts["selected"] == 0
     assert list(sshd.remote.iterdir()) == []
+
+
+def test_a_missing_remote_directory_fails_the_run_naming_it(shop: Shop, sshd: SshServer) -> None:
+    missing = sshd.remote / "nowhere"
+    _use_sftp(shop, sshd, remote_directory=str(missing))
+    shop.add_orders(2)
+
+    outcome = run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI)
+
+    assert outcome.state is RunState.FAILED
+    assert f"{missing} on 127.0.0.1 does not exist" in outcome.message
+    assert list(shop.export_dir.iterdir()) == []
+    assert list(sshd.remote.iterdir()) == []
+    assert set(shop.statuses().values()) == {"NEW"}
+
+
+def test_a_server_without_write_permission_fails_the_run(shop: Shop, tmp_path: Path) -> None:
+    server = SshServer(tmp_path / "read-only", read_only=True).start()
+    try:
+        _use_sftp(shop, server)
+        shop.add_orders(2)
+        outcome = run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI)
+    finally:
+        server.stop()
+
+    assert outcome.state is RunState.FAILED
+    assert "permission denied" in outcome.message
+    assert list(shop.export_dir.iterdir()) == []
+    assert list(server.remote.iterdir()) == []
+    assert set(shop.statuses().values()) == {"NEW"}
