@@ -73,7 +73,10 @@ class Delivery:
             return ""
         try:
             session = self.connected()
-            session.remove(session.temporary_name(name))
+            temporary = session.temporary_name(name)
+            # Asked first: a read-only server refuses even the removal of a missing file.
+            if session.exists(temporary):
+                session.remove(temporary)
         except TransportError as exc:
             logger.warning("could not remove the remote temporary file of %s: %s", name, exc)
             return (
