@@ -371,13 +371,22 @@ class SftpSession:
         failpoint("sftp:after_upload")
         return temporary
 
-    def rename_into_place(self, final_name: str) -> str:
+    def rename_into_place(self, final_name: str, *, timeout: float | None = None) -> str:
         """Rename the complete ``.<final_name>.part`` to ``final_name`` on the server (atomic);
-        the final path."""
+        the final path. ``timeout`` (seconds) bounds this one request, when shorter than the
+        operation timeout."""
         temporary = self.remote_path(self.temporary_name(final_name))
         final = self.remote_path(final_name)
+        channel = self._sftp.get_channel()
+        limit = self.settings.operation_timeout
         with self._operation(f"publishing {final_name}", final):
-            self._sftp.posix_rename(temporary, final)
+            if channel is not None and timeout is not None and timeout < limit:
+                channel.settimeout(timeout)
+            try:
+                self._sftp.posix_rename(temporary, final)
+            finally:
+                if channel is not None:
+                    channel.settimeout(limit)
         failpoint("sftp:after_remote_rename")
         return final
 

@@ -122,6 +122,9 @@ LOGGED_FAILURES = 50
 #: A run that failed tries this often to record that (the database may be locked for a while).
 ABORT_ATTEMPTS = 3
 ABORT_RETRY_SECONDS = 1.0
+#: Longest wait for the server's answer to the remote rename, made while the run row (on SQLite:
+#: the database's write lock) is held; without an answer recovery asks the server later.
+REMOTE_RENAME_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -801,7 +804,7 @@ class _ExportRun:
         with self.db.write() as db_session:
             self._fenced(db_session)
             try:
-                session.rename_into_place(name)
+                session.rename_into_place(name, timeout=REMOTE_RENAME_SECONDS)
             except TransportError as exc:
                 raise DeliveryUnknown(
                     f"the connection broke while {name} was renamed on "

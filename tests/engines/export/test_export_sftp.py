@@ -7,6 +7,7 @@ left there or in the local staging directory.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from export_fixtures import NS, Shop, package_schema, start_export_process
 from lxml import etree
-from sftp_server import SshServer, _keygen
+from sftp_server import SshServer, _descendants, _keygen
 from sqlalchemy import func, select
 
 from orderio_tui.domain.models import ExportClaim, Run
@@ -308,3 +309,33 @@ def test_a_server_without_write_permission_fails_the_run(shop: Shop, tmp_path: P
     assert list(shop.export_dir.iterdir()) == []
     assert list(server.remote.iterdir()) == []
     assert set(shop.statuses().values()) == {"NEW"}
+
+
+def test_a_server_that_stops_answering_the_remote_rename_leaves_the_run_to_recovery(
+    shop: Shop, sshd: SshServer
+) -> None:
+    _use_sftp(shop, sshd)
+    shop.add_orders(3)
+    # The bare engine: the command line would also try to recover at once, from the frozen server.
+    child = start_export_process(shop, "before_remote_rename", env={"ORDERIO_FAILPOINT_PAUSE": "2"})
+    _wait_for(child, "export:before_remote_rename")
+    assert sshd.process is not None
+    frozen = [*_descendants(sshd.process.pid), sshd.process.pid]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+
+    assert child.returncode == 1, stderr
+    assert "ExportInterrupted" in stderr
+    assert "whether it was delivered is not known yet" in stderr
+    assert set(shop.statuses().values()) == {"NEW"}
+    messages = recover_abandoned_export_runs(shop.db)
+    assert len(messages) == 1 and messages[0].startswith("recovered:"), messages
+    delivered = _check_delivered_exactly_once(shop, sshd)
+    run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI)
+    assert sum(len(n) for n in _check_delivered_exactly_once(shop, sshd).values()) == 3
+    assert len(delivered) <= 1
