@@ -187,3 +187,33 @@ def test_kill_at_each_step_of_a_pickup_then_recover_and_run_again(
     )
     assert outcome.counts["duplicates"] == (1 if committed_before else 0)
     assert outcome.counts["applied"] == (0 if committed_before else 3)
+
+
+def test_a_remote_file_over_the_size_limit_goes_to_the_remote_error_directory_undownloaded(
+    remote_world: ImportWorld, sshd: SshServer
+) -> None:
+    numbers = _orders_and_file(remote_world, sshd)
+    remote_world.set_service(max_file_size=10)
+
+    outcome = remote_world.run()
+
+    assert _remote_names(sshd.remote / "error") == ["a.xml"]
+    assert remote_world.files(remote_world.inbox) == ["archive", "error", "processing"]
+    assert {remote_world.order(n).status for n in numbers} == {"EXPORTED"}
+    log = remote_world.log(outcome.run_id)  # type: ignore[arg-type]
+    assert any("more than the service's maximum of 10" in line for line in log)
+
+
+def test_a_remote_file_whose_name_is_still_in_processing_is_left_on_the_server(
+    remote_world: ImportWorld, sshd: SshServer
+) -> None:
+    _orders_and_file(remote_world, sshd)
+    remote_world.processing.mkdir(exist_ok=True)
+    (remote_world.processing / "a.xml").write_text("held by an interrupted run")
+
+    outcome = remote_world.run()
+
+    assert (sshd.remote / "a.xml").exists()
+    assert remote_world.files(remote_world.inbox) == ["archive", "error", "processing"]
+    log = remote_world.log(outcome.run_id)  # type: ignore[arg-type]
+    assert any("a.xml left on 127.0.0.1: a file of that name is still" in line for line in log)
