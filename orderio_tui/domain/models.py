@@ -536,6 +536,11 @@ class Run(Base):
     temp_path: Mapped[str | None] = mapped_column(Text, default=None)
     final_path: Mapped[str | None] = mapped_column(Text, default=None)
     file_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: Export over SFTP: the file's final path on the server while the run is active (SPEC §15).
+    remote_path: Mapped[str | None] = mapped_column(Text, default=None)
+    #: True once the complete file is on the server under its temporary name (size checked):
+    #: from then on only the remote rename or a roll-back removes that temporary file.
+    remote_uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     channel: Mapped[Channel] = relationship()
     log_lines: Mapped[list[RunLogLine]] = relationship(

@@ -17,6 +17,19 @@ Export points (SPEC §7.1), in the order a run passes them:
 - ``export:during_commit``: inside the final transaction, its statements executed but not
   committed.
 
+An export over SFTP (SPEC §15) passes these between ``export:after_rename`` (the file is
+published in the local staging directory) and ``export:during_commit``:
+
+- ``sftp:after_upload``: the file is on the server as ``.<name>.part``, its size checked; the run
+  has not yet recorded that;
+- ``export:before_remote_rename``: the run recorded the complete upload; no remote rename yet;
+- ``sftp:after_remote_rename``: the file has its final name on the server.
+
+A status import picking up from SFTP passes ``pickup:after_download`` (the remote files are in the
+local inbox, nothing applied) before its files' points, and ``pickup:before_remote_move`` (every
+local commit done, the remote files not yet moved to the remote archive or error directory)
+after them.
+
 Status import points (SPEC §7.2), in the order a file passes them:
 
 - ``import:after_intent``: the run records which file it is about to take; the file is still in

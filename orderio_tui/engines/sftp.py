@@ -79,6 +79,26 @@ class SftpSettings:
     operation_timeout: float = 120.0
     connect_attempts: int = 3
 
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> SftpSettings:
+        """The settings a service stores in its ``sftp`` column (SPEC §15 keys)."""
+        keys = (
+            "host",
+            "user",
+            "known_hosts",
+            "remote_directory",
+            "key_file",
+            "password_env",
+            "remote_archive",
+            "remote_error",
+        )
+        values: dict[str, Any] = {key: stored.get(key) or None for key in keys}
+        for required in ("host", "user", "known_hosts", "remote_directory"):
+            values[required] = str(values[required] or "")
+        port = stored.get("port", 22)
+        values["port"] = port if isinstance(port, int) and not isinstance(port, bool) else 0
+        return cls(**values)
+
     @property
     def address(self) -> str:
         """``user@host:port`` for messages."""
@@ -294,6 +314,12 @@ class SftpSession:
                 found.append(RemoteFile(name, int(entry.st_size or 0), modified))
         return sorted(found, key=lambda remote: remote.name)
 
+    def hidden_names(self) -> list[str]:
+        """Names in the remote directory starting with a dot (temporary files), sorted."""
+        directory = self.settings.remote_directory
+        with self._operation("listing the remote directory", directory):
+            return sorted(n for n in self._sftp.listdir(directory) if n.startswith("."))
+
     # ------------------------------------------------------------------ delivery
 
     def temporary_name(self, final_name: str) -> str:
@@ -312,8 +338,19 @@ class SftpSession:
         The bytes go to ``.<final_name>.part``, the size on the server is compared with the
         local one, and only then the file is renamed to its final name.
         """
+        self.send(local, final_name, progress=progress)
+        return self.rename_into_place(final_name)
+
+    def send(
+        self,
+        local: Path,
+        final_name: str,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> str:
+        """Copy ``local`` to ``.<final_name>.part`` in the remote directory and check its size
+        there; the temporary path. :meth:`rename_into_place` publishes it."""
         temporary = self.remote_path(self.temporary_name(final_name))
-        final = self.remote_path(final_name)
         expected = local.stat().st_size
         with self._operation(f"uploading {final_name}", temporary):
             with local.open("rb") as source, self._sftp.open(temporary, "wb") as target:
@@ -332,8 +369,24 @@ class SftpSession:
                     f"temporary file was removed, try again"
                 )
         failpoint("sftp:after_upload")
+        return temporary
+
+    def rename_into_place(self, final_name: str, *, timeout: float | None = None) -> str:
+        """Rename the complete ``.<final_name>.part`` to ``final_name`` on the server (atomic);
+        the final path. ``timeout`` (seconds) bounds this one request, when shorter than the
+        operation timeout."""
+        temporary = self.remote_path(self.temporary_name(final_name))
+        final = self.remote_path(final_name)
+        channel = self._sftp.get_channel()
+        limit = self.settings.operation_timeout
         with self._operation(f"publishing {final_name}", final):
-            self._sftp.posix_rename(temporary, final)
+            if channel is not None and timeout is not None and timeout < limit:
+                channel.settimeout(timeout)
+            try:
+                self._sftp.posix_rename(temporary, final)
+            finally:
+                if channel is not None:
+                    channel.settimeout(limit)
         failpoint("sftp:after_remote_rename")
         return final
 

@@ -22,12 +22,17 @@ file" are exactly "the claimed orders without a failed result". :func:`recover_e
 that: an interrupted run whose final file exists is completed from it (step 4), otherwise its part
 files are removed, its claims released and the run marked FAILED. After recovery an order is
 marked exported if and only if it is in exactly one published file of that configuration.
+
+For a service with SFTP transport (SPEC §15) step 3 continues on the server (:mod:`.delivery`):
+the published file is uploaded under a temporary name, recorded as uploaded, and renamed there,
+fenced like the local rename; the remote rename is what "published" means for its recovery.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -92,6 +97,8 @@ from ...runs.journal import (
 from ...settings import SettingError
 from ..failpoints import failpoint
 from ..files import sha256_of
+from ..sftp import SftpSettings, TransportError
+from .delivery import Delivery, DeliveryUnknown
 from .order_xml import OrderXmlWriter
 from .publishing import (
     ExportPaths,
@@ -114,6 +121,9 @@ LOGGED_FAILURES = 50
 #: A run that failed tries this often to record that (the database may be locked for a while).
 ABORT_ATTEMPTS = 3
 ABORT_RETRY_SECONDS = 1.0
+#: Longest wait for the server's answer to the remote rename, made while the run row (on SQLite:
+#: the database's write lock) is held; without an answer recovery asks the server later.
+REMOTE_RENAME_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,8 @@ class ExportSettings:
     status_updates: bool
     order_transitions: dict[str, str]
     line_item_transitions: dict[str, str]
+    #: The server the file is delivered to (SPEC §15); None for a local service.
+    sftp: SftpSettings | None = None
 
     @classmethod
     def of(
@@ -159,6 +171,11 @@ class ExportSettings:
             status_updates=bool(configuration.status_updates_enabled),
             order_transitions=dict(configuration.order_transitions or {}),
             line_item_transitions=dict(configuration.line_item_transitions or {}),
+            sftp=(
+                SftpSettings.from_stored(service.sftp or {})
+                if service.transport == "sftp"
+                else None
+            ),
         )
 
     @property
@@ -202,6 +219,15 @@ def _preflight(settings: ExportSettings) -> tuple[str | None, TransformLimits | 
             f"(writable) or point the service at another directory",
             None,
         )
+    if settings.sftp is not None:
+        problems = settings.sftp.problems()
+        if problems:
+            return (
+                f"SFTP server of {service}: "
+                + "; ".join(p.message for p in problems)
+                + ": correct it on the services screen",
+                None,
+            )
     if not settings.is_xslt:
         return None, None
     if settings.stylesheet is None:
@@ -238,6 +264,7 @@ def run_export(
     recover_abandoned_export_runs(db, events=events, configuration_id=configuration_id)
     settings = _load_settings(db, configuration_id)
     problem, transform = _preflight(settings)
+    problem = problem or _unrecovered(db, configuration_id)
     if problem:
         return record_failed_run(
             db,
@@ -283,7 +310,9 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
     the owner can no longer publish its file (see :func:`_ExportRun._fenced`). Then: published (the
     final file exists, or its SHA-256 was recorded and no part file is left, i.e. the consumer
     already took the file) → the run is completed from its recorded order list. Otherwise its part
-    files are removed, its claims released and it is marked FAILED.
+    files are removed, its claims released and it is marked FAILED. A run delivering over SFTP
+    asks the server instead (:meth:`Delivery.is_delivered`); when the server can not be asked the
+    run stays RUNNING with its claims and its message says why.
     """
     with db.write() as session:
         run = _locked_run(session, run_id)
@@ -297,6 +326,7 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
         part = Path(run.temp_path) if run.temp_path else None
         expected_sha = run.file_sha256
         dry_run = run.dry_run
+        remote_path, uploaded = run.remote_path, bool(run.remote_uploaded)
         configuration = session.get(ExportConfiguration, run.configuration_id)
         settings = (
             ExportSettings.of(configuration, configuration.service, configuration.channel)
@@ -307,26 +337,58 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
     paths = None
     if final is not None:
         paths = ExportPaths.from_part(final, part or final.with_name(f".{final.name}.part"))
-    if paths is None or dry_run or not _was_published(paths, expected_sha):
-        what = "dry run" if dry_run else "run"
-        outcome = _roll_back(
+    delivery = None
+    if remote_path is not None and paths is not None and not dry_run:
+        if settings is None or settings.sftp is None:
+            return _undecided(
+                db,
+                run_id,
+                f"its file was being delivered to {remote_path} over SFTP, but its "
+                f"configuration or service no longer names an SFTP server: set the service's "
+                f"server again, or check that file and remove the run's claims by hand",
+            )
+        delivery = Delivery(settings.sftp)
+    try:
+        if delivery is not None:
+            assert paths is not None
+            published = delivery.is_delivered(paths.final.name, uploaded=uploaded)
+        else:
+            published = paths is not None and not dry_run and _was_published(paths, expected_sha)
+        if not published:
+            what = "dry run" if dry_run else "run"
+            outcome = _roll_back(
+                db,
+                run_id,
+                paths,
+                lambda name, released: (
+                    f"recovered: '{name}' {what} {run_id} was interrupted before its file "
+                    f"was {'delivered' if delivery else 'published'}: temporary file removed, "
+                    f"{released} claimed orders released"
+                ),
+                level="WARNING",
+                owned=False,
+                delivery=delivery,
+            )
+            if outcome is None:
+                return f"run {run_id} was finished meanwhile: nothing to recover"
+            message = outcome.message
+    except TransportError as exc:
+        return _undecided(
             db,
             run_id,
-            paths,
-            lambda name, released: (
-                f"recovered: '{name}' {what} {run_id} was interrupted before its file "
-                f"was published: temporary file removed, {released} claimed orders released"
-            ),
-            level="WARNING",
-            owned=False,
+            f"whether its file reached the server is not known: {exc.message}; the next run "
+            f"(or `orderio-tui recover`) finishes it once the server is reachable",
         )
-        if outcome is None:
-            return f"run {run_id} was finished meanwhile: nothing to recover"
-        message = outcome.message
-    else:
+    finally:
+        if delivery is not None:
+            delivery.close()
+    if published:
+        assert paths is not None
         problems = _remove_temporary(paths)
         note = ""
-        if not paths.final.exists():
+        if delivery is not None:
+            note = f" (delivered to {delivery.where(paths.final.name)})"
+        elif not paths.final.exists():
             note = " (the file was already taken from the directory by its consumer)"
         elif expected_sha and sha256_of(paths.final) != expected_sha:
             note = " (the file has changed since it was written)"
@@ -348,6 +410,39 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
         events.emit(LogLine(run_id, utcnow(), "WARNING", message, outcome.config))
         events.emit(outcome)
     return message
+
+
+def _undecided(db: Database, run_id: int, reason: str) -> str:
+    """Leave an interrupted run RUNNING (its claims held) and say why, in its log and message
+    (which :func:`_unrecovered` repeats to the next run)."""
+    message = f"run {run_id} can not be recovered now: {reason}"
+    with db.write() as session:
+        run = _locked_run(session, run_id)
+        if run is None or run.state != RunState.RUNNING.value:
+            return f"run {run_id} was finished meanwhile: nothing to recover"
+        run.owner = None
+        run.message = message
+        session.add(RunLogLine(run_id=run_id, level="ERROR", message=message))
+    logger.error("%s", message)
+    return message
+
+
+def _unrecovered(db: Database, configuration_id: int) -> str | None:
+    """Why a run of the configuration can not start: an interrupted run of it that recovery
+    could not decide (its server was unreachable) still holds its orders."""
+    with db.read() as session:
+        message = session.scalar(
+            select(Run.message)
+            .where(
+                Run.kind == RunKind.EXPORT.value,
+                Run.configuration_id == configuration_id,
+                Run.state == RunState.RUNNING.value,
+                Run.owner.is_(None),
+                Run.message != "",
+            )
+            .limit(1)
+        )
+    return message or None
 
 
 def _was_published(paths: ExportPaths, expected_sha: str | None) -> bool:
@@ -400,13 +495,16 @@ def _roll_back(
     *,
     level: str,
     owned: bool,
+    delivery: Delivery | None = None,
 ) -> RunOutcome | None:
     """Un-publish nothing, release everything: the run ends FAILED and its part files go.
 
     ``describe(config name, released claims)`` gives the message. With ``owned`` the run must
     still be this process's own (else None: someone recovered it); otherwise it must be RUNNING.
-    The SHA-256 is cleared before the part files are removed, so that a crash in between can not
-    make the run look published (:func:`_was_published`).
+    The SHA-256 (and ``remote_uploaded``) is cleared before the part files are removed, so that a
+    crash in between can not make the run look published (:func:`_was_published`,
+    :meth:`Delivery.is_delivered`). With ``delivery`` (SFTP, not delivered) the local file, which
+    was only staged, and the remote temporary file go too.
     """
     with db.write() as session:
         run = _locked_run(session, run_id)
@@ -415,7 +513,11 @@ def _roll_back(
         if owned and not _owned_by_this_process(run):
             return None
         run.file_sha256 = None
+        run.remote_uploaded = False
     problems = _remove_temporary(paths)
+    if delivery is not None and paths is not None:
+        problems += delivery.remove_temporary(paths.final.name)
+        problems += _remove_staged(paths)
     with db.write() as session:
         run = _locked_run(session, run_id)
         if run is None or run.state != RunState.RUNNING.value:
@@ -425,8 +527,22 @@ def _roll_back(
         counts = {**(run.counts or {}), EXPORTED: 0}
         finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
         run.final_path = None
+        run.remote_path = None
         session.add(RunLogLine(run_id=run_id, level=level, message=message))
         return outcome_of(session, run)
+
+
+def _remove_staged(paths: ExportPaths) -> str:
+    """Remove the local copy of a file that was not delivered; words for the log on failure."""
+    try:
+        paths.final.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.warning("could not remove the staged file %s: %s", paths.final, exc)
+        return (
+            f"; the staged file {paths.final} could not be removed ({exc.strerror or exc}): "
+            f"remove it by hand"
+        )
+    return ""
 
 
 class ExportInterrupted(UserError):
@@ -468,6 +584,7 @@ class _ExportRun:
         self.journal: RunJournal | None = None
         #: The claimed orders in file order (creation time, id).
         self.order_ids = array("q")
+        self.delivery = Delivery(settings.sftp) if settings.sftp is not None else None
 
     # -- step 1
 
@@ -507,6 +624,8 @@ class _ExportRun:
                     )
                     run.final_path = str(self.paths.final)
                     run.temp_path = str(self.paths.part)
+                    if self.delivery is not None:
+                        run.remote_path = self.delivery.remote_path(self.paths.final.name)
                     self.order_ids = _matching_ids(session, settings, run.started_at)
                     claim = insert(ExportClaim).from_select(
                         ["order_id", "run_id"],
@@ -553,6 +672,13 @@ class _ExportRun:
 
     def run(self) -> RunOutcome:
         try:
+            return self._run()
+        finally:
+            if self.delivery is not None:
+                self.delivery.close()
+
+    def _run(self) -> RunOutcome:
+        try:
             claimed = self._claim()
         except DBAPIError as exc:
             fault = environment_fault(exc)
@@ -584,13 +710,24 @@ class _ExportRun:
                 run = self._fenced(session)
                 run.file_sha256 = sha256
                 run.counts = {"selected": claimed, EXPORTED: written, FAILED: failed}
+            if self.delivery is not None:
+                self.delivery.connected()  # a server that is down fails the run before publishing
             failpoint("export:before_rename")
             self._publish()
+            failpoint("export:after_rename")
+            if self.delivery is not None:
+                self._deliver(written)
+        except DeliveryUnknown as exc:
+            self._hand_over_to_recovery()
+            raise ExportInterrupted(
+                f"'{settings.name}' run {self.run_id}: {exc}; the next run (or `orderio-tui "
+                f"recover`) asks the server and completes or rolls back the run"
+            ) from None
         except Exception as exc:
             return self._abort(exc)
-        failpoint("export:after_rename")
         try:
-            self.journal.log(f"published {self.paths.final.name} ({written} orders)")
+            if self.delivery is None:
+                self.journal.log(f"published {self.paths.final.name} ({written} orders)")
             return self._complete_published()
         except Exception as exc:
             # The file is out; its orders must be completed, not released. Recovery does that
@@ -640,6 +777,61 @@ class _ExportRun:
         with self.db.write() as session:
             self._fenced(session)
             publish(self.paths)
+
+    def _deliver(self, written: int) -> None:
+        """Upload the published file, mark it uploaded, rename it on the server (SPEC §15).
+
+        The rename is fenced like the local one: it happens only while the run row is locked and
+        still this process's, so a recoverer either finds the remote file or prevents it.
+        """
+        assert self.paths is not None and self.delivery is not None
+        name = self.paths.final.name
+        self._log(f"staged {name} ({written} orders) in {self.settings.directory}")
+        session = self.delivery.connected()
+        stale = self.delivery.remove_stale(self._finished_uploads)
+        if stale:
+            self._log(f"removed {len(stale)} temporary file(s) of ended runs: {', '.join(stale)}")
+        session.send(self.paths.final, name)
+        with self.db.write() as db_session:
+            self._fenced(db_session).remote_uploaded = True
+        failpoint("export:before_remote_rename")
+        if self.still_leased is not None and not self.still_leased():
+            raise LeaseLost(
+                f"the lease on '{self.settings.name}' was lost before the remote rename (this "
+                f"process was paused or cut off from the database longer than the lease lasts)"
+            )
+        with self.db.write() as db_session:
+            self._fenced(db_session)
+            try:
+                session.rename_into_place(name, timeout=REMOTE_RENAME_SECONDS)
+            except TransportError as exc:
+                raise DeliveryUnknown(
+                    f"the connection broke while {name} was renamed on "
+                    f"{self.delivery.settings.host} ({exc.message}), so whether it was delivered "
+                    f"is not known yet"
+                ) from exc
+        self._log(f"delivered {name} to {self.delivery.where(name)}")
+
+    def _finished_uploads(self, hidden: list[str]) -> list[str]:
+        """The remote temporary files among ``hidden`` of this configuration's ended runs."""
+        settings = self.settings
+        pattern = re.compile(
+            rf"\.{re.escape(settings.prefix)}-\d{{8}}T\d{{6}}Z-(\d+){re.escape(settings.extension)}"
+            rf"\.part"
+        )
+        by_run = {int(m.group(1)): m.group(0) for m in map(pattern.fullmatch, hidden) if m}
+        if not by_run:
+            return []
+        with self.db.read() as session:
+            ended = session.scalars(
+                select(Run.id).where(
+                    Run.id.in_(sorted(by_run)),
+                    Run.kind == RunKind.EXPORT.value,
+                    Run.configuration_id == settings.configuration_id,
+                    Run.state != RunState.RUNNING.value,
+                )
+            ).all()
+        return [by_run[run_id] for run_id in ended]
 
     def _hand_over_to_recovery(self) -> None:
         """Mark the run as ownerless so that the next recovery completes it."""
@@ -758,10 +950,13 @@ class _ExportRun:
                 return self._finished(outcome_of(session, run))
             counts = _complete(session, run, settings, self.paths.final.name)
             state = RunState.PARTIAL if counts[FAILED] else RunState.SUCCEEDED
-            message = (
-                f"exported {counts[EXPORTED]} of {counts['selected']} orders to "
-                f"{self.paths.final}"
-                + (f"; {counts[FAILED]} failed validation" if counts[FAILED] else "")
+            target = (
+                self.delivery.where(self.paths.final.name)
+                if self.delivery is not None
+                else str(self.paths.final)
+            )
+            message = f"exported {counts[EXPORTED]} of {counts['selected']} orders to {target}" + (
+                f"; {counts[FAILED]} failed validation" if counts[FAILED] else ""
             )
             finish_run(
                 run, state=state, counts=counts, files=[str(self.paths.final)], message=message
@@ -816,6 +1011,7 @@ class _ExportRun:
                         ),
                         level="ERROR",
                         owned=True,
+                        delivery=self.delivery,
                     )
                     break
                 except DBAPIError as again:
@@ -838,6 +1034,8 @@ class _ExportRun:
     def _reason(self, exc: Exception) -> str:
         if isinstance(exc, (StylesheetError, LeaseLost)):
             return str(exc)
+        if isinstance(exc, TransportError):
+            return f"delivering the export file over SFTP failed: {exc.message}"
         if isinstance(exc, OSError):
             return (
                 f"writing the export file in '{self.settings.directory}' failed "

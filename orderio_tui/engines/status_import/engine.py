@@ -50,6 +50,8 @@ from ...runs.journal import (
 )
 from ..failpoints import failpoint
 from ..files import NotRegularFile, sha256_of
+from ..sftp import TransportError
+from ..sftp_pickup import PickedFile, Pickup, Settled, pick_up
 from .entries import RESULT_FIELDS, EntryApplier, ImportScope, Rejection
 from .inbox import (
     ERROR_SUFFIX,
@@ -335,7 +337,6 @@ class _ImportRun:
 
     def execute(self) -> RunOutcome:
         layout = self.layout
-        prefix = "dry run: " if self.dry_run else ""
         if not layout.inbox.is_dir():
             return self._finish(
                 RunState.FAILED,
@@ -355,28 +356,87 @@ class _ImportRun:
                 f"cannot create the processing, archive or error directory of "
                 f"{layout.inbox}: {exc.strerror or exc}",
             )
+        pickup = self._pick_up()
+        if isinstance(pickup, str):
+            return self._finish(RunState.FAILED, pickup)
+        try:
+            state, message = self._import_inbox()
+            if pickup is not None:
+                for line in pickup.settle(self._settled):
+                    self.journal.log(line)
+        finally:
+            if pickup is not None:
+                pickup.close()
+        return self._finish(state, message)
+
+    def _import_inbox(self) -> tuple[RunState, str]:
+        """Take the ready files of the inbox (SPEC §7.2); the run's state and message."""
+        layout = self.layout
+        prefix = "dry run: " if self.dry_run else ""
         try:
             scan = scan_inbox(
                 layout.inbox, self.settings.file_pattern, self.settings.min_file_age_seconds
             )
         except OSError as exc:
-            return self._finish(
-                RunState.FAILED, f"cannot read inbox directory {layout.inbox}: {exc.strerror}"
-            )
+            return RunState.FAILED, f"cannot read inbox directory {layout.inbox}: {exc.strerror}"
         for line in scan.left:
             self.journal.log(line)
         if not scan.ready:
             self.journal.log(
                 f"{prefix}no files matching {self.settings.file_pattern} ready in {layout.inbox}"
             )
-            return self._finish(RunState.SUCCEEDED, "no files to import")
+            return RunState.SUCCEEDED, "no files to import"
         self.journal.log(f"{prefix}{len(scan.ready)} file(s) to import from {layout.inbox}")
         for path in scan.ready:
             if self.dry_run:
                 self._dry_run_file(path)
             else:
                 self._import_file(path)
-        return self._finish(self._final_state(), self._summary())
+        return self._final_state(), self._summary()
+
+    # ------------------------------------------------------------------ SFTP pickup
+
+    def _pick_up(self) -> Pickup | str | None:
+        """Download the service's remote files into the inbox (SPEC §15); None for a local
+        service or a dry run, the reason when the server could not be read."""
+        server = self.settings.sftp
+        if server is None:
+            return None
+        if self.dry_run:
+            self.journal.log(f"dry run: files on {server.host} are not downloaded")
+            return None
+        problems = server.problems()
+        if problems:
+            return f"SFTP server of service {self.settings.service_name}: " + "; ".join(
+                p.message for p in problems
+            )
+        try:
+            pickup = pick_up(
+                server,
+                self.layout.inbox,
+                pattern=self.settings.file_pattern,
+                min_age=self.settings.min_file_age_seconds,
+                max_size=self.settings.max_file_size,
+                busy=lambda name: os.path.lexists(self.layout.processing / name),
+            )
+        except TransportError as exc:
+            return f"picking up files from the SFTP server failed: {exc.message}"
+        for line in pickup.notes:
+            self.journal.log(line, "WARNING")
+        self.journal.log(
+            f"downloaded {len(pickup.files)} file(s) from {server.host}:{server.remote_directory}"
+        )
+        return pickup
+
+    def _settled(self, picked: PickedFile) -> Settled:
+        """Where a downloaded file goes on the server: its bytes are in the ledger (applied now
+        or before) → archive; gone from inbox and processing otherwise → error; else it stays."""
+        if self._ledger_entry(picked.sha256) is not None:
+            return Settled.ARCHIVE
+        name = picked.local.name
+        if os.path.lexists(picked.local) or os.path.lexists(self.layout.processing / name):
+            return Settled.STAYS
+        return Settled.ERROR
 
     def abort(self, message: str) -> RunOutcome:
         """End the run after an unexpected error; a file it held is settled like in recovery."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ...domain.models import ImportConfiguration
+from ..sftp import SftpSettings
 from .inbox import InboxLayout
 
 
@@ -97,6 +98,8 @@ class ImportSettings:
     file_pattern: str
     max_file_size: int
     min_file_age_seconds: int
+    #: The server files are picked up from before the inbox is read (SPEC §15); None: local.
+    sftp: SftpSettings | None = None
 
 
 def load_settings(session: Session, configuration_id: int) -> ImportSettings | None:
@@ -121,4 +124,7 @@ def load_settings(session: Session, configuration_id: int) -> ImportSettings | N
         file_pattern=service.file_pattern or "*.xml",
         max_file_size=service.max_file_size,
         min_file_age_seconds=service.min_file_age_seconds,
+        sftp=(
+            SftpSettings.from_stored(service.sftp or {}) if service.transport == "sftp" else None
+        ),
     )
