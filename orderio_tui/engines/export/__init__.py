@@ -6,7 +6,8 @@ died. Nothing here imports Textual.
 
 from __future__ import annotations
 
-from .engine import recover_abandoned_export_runs, recover_export_run, run_export
+from .engine import run_export
 from .order_xml import NAMESPACE
+from .recovery import recover_abandoned_export_runs, recover_export_run
 
 __all__ = ["NAMESPACE", "recover_abandoned_export_runs", "recover_export_run", "run_export"]

@@ -35,54 +35,30 @@ import os
 import re
 import time
 from array import array
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
-    Select,
-    String,
-    bindparam,
-    cast,
-    delete,
     insert,
     literal,
     select,
-    update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ...database import Database, environment_fault, log_failure
-from ...domain.conditions import matching_orders_query
 from ...domain.models import (
-    Channel,
     ExportClaim,
-    ExportConfiguration,
-    ExportLedgerEntry,
-    LineItem,
     Order,
     Run,
     RunLogLine,
-    RunResultRow,
-    Service,
-    StatusHistory,
-    UTCDateTime,
     utcnow,
 )
 from ...domain.statuses import (
-    EXPORT_FAILURE_STATUS,
-    Actor,
-    Entity,
     RunKind,
     RunState,
-    ServiceKind,
     Trigger,
-    transition_allowed,
 )
-from ...errors import NotFound, UserError
-from ...runs.identity import owner_is_gone, process_owner
 from ...runs.journal import (
     LogLine,
     RunEvents,
@@ -94,149 +70,49 @@ from ...runs.journal import (
     outcome_of,
     record_failed_run,
 )
-from ...settings import SettingError
 from ..failpoints import failpoint
-from ..files import sha256_of
-from ..sftp import SftpSettings, TransportError
+from ..sftp import TransportError
+from .completion import (
+    _IDS,
+    _chunks,
+    _complete,
+    _matching_ids,
+)
 from .delivery import Delivery, DeliveryUnknown
 from .order_xml import OrderXmlWriter
 from .publishing import (
     ExportPaths,
-    directory_problem,
-    name_problem,
     open_part_file,
     publish,
 )
 from .reading import order_batches
-from .stylesheet import StylesheetError, TransformLimits, load_stylesheet, transform_file
+from .recovery import (
+    _locked_run,
+    _owned_by_this_process,
+    _remove_temporary,
+    _roll_back,
+    _unrecovered,
+    recover_abandoned_export_runs,
+    recover_export_run,
+)
+from .settings import (
+    ABORT_ATTEMPTS,
+    ABORT_RETRY_SECONDS,
+    EXPORTED,
+    FAILED,
+    LOGGED_FAILURES,
+    REMOTE_RENAME_SECONDS,
+    ExportInterrupted,
+    ExportSettings,
+    LeaseLost,
+    RunTakenOver,
+    _load_settings,
+    _preflight,
+)
+from .stylesheet import StylesheetError, TransformLimits, transform_file
 from .validation import validate_order
 
 logger = logging.getLogger(__name__)
-
-EXPORTED = "exported"
-FAILED = "failed"
-HISTORY_SOURCE = "export"
-#: Failed orders named one by one in the run log; the rest are summed up (all are in the results).
-LOGGED_FAILURES = 50
-#: A run that failed tries this often to record that (the database may be locked for a while).
-ABORT_ATTEMPTS = 3
-ABORT_RETRY_SECONDS = 1.0
-#: Longest wait for the server's answer to the remote rename, made while the run row (on SQLite:
-#: the database's write lock) is held; without an answer recovery asks the server later.
-REMOTE_RENAME_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    """What a run needs from its configuration, service and channel, read once at the start."""
-
-    configuration: ExportConfiguration
-    configuration_id: int
-    name: str
-    channel_id: int
-    channel: str
-    store: str
-    service: str
-    service_kind: str
-    service_enabled: bool
-    directory: Path
-    prefix: str
-    extension: str
-    stylesheet: Path | None
-    status_updates: bool
-    order_transitions: dict[str, str]
-    line_item_transitions: dict[str, str]
-    #: The server the file is delivered to (SPEC §15); None for a local service.
-    sftp: SftpSettings | None = None
-
-    @classmethod
-    def of(
-        cls, configuration: ExportConfiguration, service: Service, channel: Channel
-    ) -> ExportSettings:
-        stylesheet = (service.stylesheet_path or "").strip()
-        return cls(
-            configuration=configuration,
-            configuration_id=configuration.id,
-            name=configuration.name,
-            channel_id=configuration.channel_id,
-            channel=channel.name,
-            store=channel.store,
-            service=service.name,
-            service_kind=service.kind,
-            service_enabled=bool(service.enabled),
-            directory=Path(service.directory).expanduser(),
-            prefix=(service.file_prefix or "").strip() or "orders",
-            extension=(service.file_extension or "").strip(),
-            stylesheet=Path(stylesheet).expanduser().absolute() if stylesheet else None,
-            status_updates=bool(configuration.status_updates_enabled),
-            order_transitions=dict(configuration.order_transitions or {}),
-            line_item_transitions=dict(configuration.line_item_transitions or {}),
-            sftp=(
-                SftpSettings.from_stored(service.sftp or {})
-                if service.transport == "sftp"
-                else None
-            ),
-        )
-
-    @property
-    def is_xslt(self) -> bool:
-        return self.service_kind == ServiceKind.EXPORT_XSLT.value
-
-
-def _load_settings(db: Database, configuration_id: int) -> ExportSettings:
-    with db.read() as session:
-        configuration = session.get(ExportConfiguration, configuration_id)
-        if configuration is None:
-            raise NotFound(
-                f"export configuration {configuration_id} does not exist: "
-                f"see `orderio-tui export list`"
-            )
-        return ExportSettings.of(configuration, configuration.service, configuration.channel)
-
-
-def _preflight(settings: ExportSettings) -> tuple[str | None, TransformLimits | None]:
-    """Why the run cannot start (one line naming the thing and the fix), and (XSLT) the limits
-    of the transformation; the stylesheet is compiled once here to check it."""
-    service = f"service '{settings.service}'"
-    if settings.service_kind not in (ServiceKind.EXPORT_XML.value, ServiceKind.EXPORT_XSLT.value):
-        return (
-            f"{service} of '{settings.name}' is a '{settings.service_kind}' service, not an "
-            f"order export service: choose an export service as its configuration type",
-            None,
-        )
-    if not settings.service_enabled:
-        return (
-            f"{service} is disabled: enable it on the services screen to run '{settings.name}'",
-            None,
-        )
-    problem = name_problem(settings.prefix, settings.extension)
-    if problem:
-        return f"{service}: {problem}: correct it on the services screen", None
-    problem = directory_problem(settings.directory)
-    if problem:
-        return (
-            f"export directory '{settings.directory}' of {service} {problem}: create it "
-            f"(writable) or point the service at another directory",
-            None,
-        )
-    if settings.sftp is not None:
-        problems = settings.sftp.problems()
-        if problems:
-            return (
-                f"SFTP server of {service}: "
-                + "; ".join(p.message for p in problems)
-                + ": correct it on the services screen",
-                None,
-            )
-    if not settings.is_xslt:
-        return None, None
-    if settings.stylesheet is None:
-        return f"{service} has no XSLT stylesheet: set its stylesheet path", None
-    try:
-        load_stylesheet(settings.stylesheet)
-        return None, TransformLimits.from_environment()
-    except (StylesheetError, SettingError) as exc:
-        return exc.message, None
 
 
 # --------------------------------------------------------------------------- entry points
@@ -278,284 +154,6 @@ def run_export(
     if dry_run:
         return _dry_run(db, settings, trigger, events)
     return _ExportRun(db, settings, trigger, transform, events, still_leased).run()
-
-
-def recover_abandoned_export_runs(
-    db: Database, events: RunEvents | None = None, *, configuration_id: int | None = None
-) -> list[str]:
-    """Recover RUNNING export runs whose process on this host is gone; one message per run.
-
-    With ``configuration_id`` only that configuration's runs (``run_export`` does this for its
-    own configuration, whose lease its caller holds). Runs of other hosts are left to the jobs
-    layer, which decides by their leases.
-    """
-    query = select(Run.id, Run.owner).where(
-        Run.kind == RunKind.EXPORT.value, Run.state == RunState.RUNNING.value
-    )
-    if configuration_id is not None:
-        query = query.where(Run.configuration_id == configuration_id)
-    with db.read() as session:
-        rows = session.execute(query.order_by(Run.id)).all()
-    return [
-        recover_export_run(db, run_id, events=events)
-        for run_id, owner in rows
-        if owner_is_gone(owner)
-    ]
-
-
-def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = None) -> str:
-    """Finish an abandoned RUNNING export run (SPEC §7.1); returns a one-line message.
-
-    A run whose owner may still be alive somewhere is disowned first (run row locked), so that
-    the owner can no longer publish its file (see :func:`_ExportRun._fenced`). Then: published (the
-    final file exists, or its SHA-256 was recorded and no part file is left, i.e. the consumer
-    already took the file) → the run is completed from its recorded order list. Otherwise its part
-    files are removed, its claims released and it is marked FAILED. A run delivering over SFTP
-    asks the server instead (:meth:`Delivery.is_delivered`); when the server can not be asked the
-    run stays RUNNING with its claims and its message says why.
-    """
-    with db.write() as session:
-        run = _locked_run(session, run_id)
-        if run is None:
-            return f"run {run_id} does not exist"
-        if run.kind != RunKind.EXPORT.value or run.state != RunState.RUNNING.value:
-            return f"run {run_id} is a {run.state} {run.kind} run: nothing to recover"
-        if not owner_is_gone(run.owner):
-            run.owner = None  # it may still be alive somewhere: fence it off
-        final = Path(run.final_path) if run.final_path else None
-        part = Path(run.temp_path) if run.temp_path else None
-        expected_sha = run.file_sha256
-        dry_run = run.dry_run
-        remote_path, uploaded = run.remote_path, bool(run.remote_uploaded)
-        configuration = session.get(ExportConfiguration, run.configuration_id)
-        settings = (
-            ExportSettings.of(configuration, configuration.service, configuration.channel)
-            if configuration is not None
-            else None
-        )
-
-    paths = None
-    if final is not None:
-        paths = ExportPaths.from_part(final, part or final.with_name(f".{final.name}.part"))
-    delivery = None
-    if remote_path is not None and paths is not None and not dry_run:
-        if settings is None or settings.sftp is None:
-            return _undecided(
-                db,
-                run_id,
-                f"its file was being delivered to {remote_path} over SFTP, but its "
-                f"configuration or service no longer names an SFTP server: set the service's "
-                f"server again, or check that file and remove the run's claims by hand",
-            )
-        delivery = Delivery(settings.sftp)
-    try:
-        if delivery is not None:
-            assert paths is not None
-            published = delivery.is_delivered(paths.final.name, uploaded=uploaded)
-        else:
-            published = paths is not None and not dry_run and _was_published(paths, expected_sha)
-        if not published:
-            what = "dry run" if dry_run else "run"
-            outcome = _roll_back(
-                db,
-                run_id,
-                paths,
-                lambda name, released: (
-                    f"recovered: '{name}' {what} {run_id} was interrupted before its file "
-                    f"was {'delivered' if delivery else 'published'}: temporary file removed, "
-                    f"{released} claimed orders released"
-                ),
-                level="WARNING",
-                owned=False,
-                delivery=delivery,
-            )
-            if outcome is None:
-                return f"run {run_id} was finished meanwhile: nothing to recover"
-            message = outcome.message
-    except TransportError as exc:
-        return _undecided(
-            db,
-            run_id,
-            f"whether its file reached the server is not known: {exc.message}; the next run "
-            f"(or `orderio-tui recover`) finishes it once the server is reachable",
-        )
-    finally:
-        if delivery is not None:
-            delivery.close()
-    if published:
-        assert paths is not None
-        problems = _remove_temporary(paths)
-        note = ""
-        if delivery is not None:
-            note = f" (delivered to {delivery.where(paths.final.name)})"
-        elif not paths.final.exists():
-            note = " (the file was already taken from the directory by its consumer)"
-        elif expected_sha and sha256_of(paths.final) != expected_sha:
-            note = " (the file has changed since it was written)"
-        with db.write() as session:
-            run = _locked_run(session, run_id)
-            if run is None or run.state != RunState.RUNNING.value:
-                return f"run {run_id} was finished meanwhile: nothing to recover"
-            counts = _complete(session, run, settings, paths.final.name)
-            message = (
-                f"recovered: '{run.config_name}' run {run_id} completed from published file "
-                f"{paths.final.name}{note}: {_counts_text(counts)}{problems}"
-            )
-            state = RunState.PARTIAL if counts[FAILED] else RunState.SUCCEEDED
-            finish_run(run, state=state, counts=counts, files=[str(paths.final)], message=message)
-            session.add(RunLogLine(run_id=run_id, level="WARNING", message=message))
-            outcome = outcome_of(session, run)
-    logger.warning("%s", message)
-    if events is not None:
-        events.emit(LogLine(run_id, utcnow(), "WARNING", message, outcome.config))
-        events.emit(outcome)
-    return message
-
-
-def _undecided(db: Database, run_id: int, reason: str) -> str:
-    """Leave an interrupted run RUNNING (its claims held) and say why, in its log and message
-    (which :func:`_unrecovered` repeats to the next run)."""
-    message = f"run {run_id} can not be recovered now: {reason}"
-    with db.write() as session:
-        run = _locked_run(session, run_id)
-        if run is None or run.state != RunState.RUNNING.value:
-            return f"run {run_id} was finished meanwhile: nothing to recover"
-        run.owner = None
-        run.message = message
-        session.add(RunLogLine(run_id=run_id, level="ERROR", message=message))
-    logger.error("%s", message)
-    return message
-
-
-def _unrecovered(db: Database, configuration_id: int) -> str | None:
-    """Why a run of the configuration can not start: an interrupted run of it that recovery
-    could not decide (its server was unreachable) still holds its orders."""
-    with db.read() as session:
-        message = session.scalar(
-            select(Run.message)
-            .where(
-                Run.kind == RunKind.EXPORT.value,
-                Run.configuration_id == configuration_id,
-                Run.state == RunState.RUNNING.value,
-                Run.owner.is_(None),
-                Run.message != "",
-            )
-            .limit(1)
-        )
-    return message or None
-
-
-def _was_published(paths: ExportPaths, expected_sha: str | None) -> bool:
-    """True when the run's file was renamed to its final name (whether or not it is still there).
-
-    The SHA-256 is recorded only once the part file is complete, and a part file only goes away
-    by the rename or by a roll-back, which clears the SHA-256 first: so a recorded SHA-256 without
-    any part file means the file was published and its consumer has taken it since.
-    """
-    if paths.final.exists():
-        return True
-    return bool(expected_sha) and not paths.part.exists() and not paths.source.exists()
-
-
-def _locked_run(session: Any, run_id: int) -> Run | None:
-    """The run row, locked until the end of the transaction (PostgreSQL ``FOR UPDATE``).
-
-    On SQLite the write transaction (``BEGIN IMMEDIATE``) already excludes every other writer.
-    """
-    return session.scalars(select(Run).where(Run.id == run_id).with_for_update()).one_or_none()
-
-
-def _owned_by_this_process(run: Run | None) -> bool:
-    return run is not None and run.state == RunState.RUNNING.value and run.owner == process_owner()
-
-
-def _remove_temporary(paths: ExportPaths | None) -> str:
-    """Remove the run's part files; words for the run log about any that could not be removed.
-
-    Never raises: on a read-only or failing file system the part files stay and are named.
-    """
-    if paths is None:
-        return ""
-    try:
-        paths.remove_temporary()
-    except OSError as exc:
-        logger.warning("could not remove the temporary files of %s: %s", paths.final, exc)
-        return (
-            f"; its temporary file in '{paths.final.parent}' could not be removed "
-            f"({exc.strerror or exc}): remove {paths.part.name} by hand"
-        )
-    return ""
-
-
-def _roll_back(
-    db: Database,
-    run_id: int,
-    paths: ExportPaths | None,
-    describe: Callable[[str, int], str],
-    *,
-    level: str,
-    owned: bool,
-    delivery: Delivery | None = None,
-) -> RunOutcome | None:
-    """Un-publish nothing, release everything: the run ends FAILED and its part files go.
-
-    ``describe(config name, released claims)`` gives the message. With ``owned`` the run must
-    still be this process's own (else None: someone recovered it); otherwise it must be RUNNING.
-    The SHA-256 (and ``remote_uploaded``) is cleared before the part files are removed, so that a
-    crash in between can not make the run look published (:func:`_was_published`,
-    :meth:`Delivery.is_delivered`). With ``delivery`` (SFTP, not delivered) the local file, which
-    was only staged, and the remote temporary file go too.
-    """
-    with db.write() as session:
-        run = _locked_run(session, run_id)
-        if run is None or run.state != RunState.RUNNING.value:
-            return None
-        if owned and not _owned_by_this_process(run):
-            return None
-        run.file_sha256 = None
-        run.remote_uploaded = False
-    problems = _remove_temporary(paths)
-    if delivery is not None and paths is not None:
-        problems += delivery.remove_temporary(paths.final.name)
-        problems += _remove_staged(paths)
-    with db.write() as session:
-        run = _locked_run(session, run_id)
-        if run is None or run.state != RunState.RUNNING.value:
-            return None
-        released = _release_claims(session, run_id)
-        message = describe(run.config_name, released) + problems
-        counts = {**(run.counts or {}), EXPORTED: 0}
-        finish_run(run, state=RunState.FAILED, counts=counts, files=[], message=message)
-        run.final_path = None
-        run.remote_path = None
-        session.add(RunLogLine(run_id=run_id, level=level, message=message))
-        return outcome_of(session, run)
-
-
-def _remove_staged(paths: ExportPaths) -> str:
-    """Remove the local copy of a file that was not delivered; words for the log on failure."""
-    try:
-        paths.final.unlink(missing_ok=True)
-    except OSError as exc:
-        logger.warning("could not remove the staged file %s: %s", paths.final, exc)
-        return (
-            f"; the staged file {paths.final} could not be removed ({exc.strerror or exc}): "
-            f"remove it by hand"
-        )
-    return ""
-
-
-class ExportInterrupted(UserError):
-    """The environment (database locked, full or damaged) stopped a run in a way it could not
-    record; the message says what is left and who finishes it."""
-
-
-class RunTakenOver(Exception):
-    """This run was recovered by another process (it paused past its lease): hands off."""
-
-
-class LeaseLost(Exception):
-    """The configuration's lease is no longer this process's: the file must not be published."""
 
 
 # --------------------------------------------------------------------------- the run
@@ -1160,244 +758,3 @@ def _dry_run(
         events.emit(LogLine(run_id, utcnow(), "INFO", message, settings.name))
         events.emit(outcome)
     return outcome
-
-
-# --------------------------------------------------------------------------- completion
-
-#: Orders per statement in claiming and completing: ``IN`` lists of primary or indexed foreign
-#: keys, which every database plans the same way, with or without table statistics.
-CHUNK_SIZE = 1000
-_IDS = bindparam("ids", expanding=True)
-
-
-def _chunks(ids: Sequence[int], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
-
-
-def _matching_ids(session: Any, settings: ExportSettings, now: datetime) -> array[int]:
-    """Ids of the orders the configuration selects now, in file order (8 bytes per order)."""
-    return array("q", session.scalars(matching_orders_query(settings.configuration, now=now)))
-
-
-def _release_claims(session: Any, run_id: int) -> int:
-    result = session.execute(delete(ExportClaim).where(ExportClaim.run_id == run_id))
-    return int(result.rowcount or 0)
-
-
-def _complete(
-    session: Any, run: Run, settings: ExportSettings | None, file_name: str | None
-) -> dict[str, int]:
-    """Step 4 in the caller's transaction; returns the run's counts.
-
-    The exported orders are the run's claimed orders without a failed result (none when
-    ``file_name`` is None: no file was published). ``settings`` is None when the configuration was
-    deleted meanwhile: then no status changes and no ledger.
-    """
-    run_id = run.id
-    now = utcnow()
-    claimed = array(
-        "q",
-        session.scalars(
-            select(ExportClaim.order_id)
-            .where(ExportClaim.run_id == run_id)
-            .order_by(ExportClaim.order_id)
-        ),
-    )
-    failed_results = set(
-        session.scalars(
-            select(RunResultRow.order_id).where(
-                RunResultRow.run_id == run_id,
-                RunResultRow.outcome == FAILED,
-                RunResultRow.order_id.is_not(None),
-            )
-        )
-    )
-    failed = array("q", (i for i in claimed if i in failed_results))
-    exported = array("q")
-    if file_name is not None:
-        exported = array("q", (i for i in claimed if i not in failed_results))
-    counts = {"selected": len(claimed), EXPORTED: len(exported), FAILED: len(failed)}
-
-    on_exported: list[Any] = []
-    on_failed: list[Any] = []
-    if settings is not None and settings.status_updates:
-        on_exported += _transition_statements(Entity.ORDER, run_id, now, settings)
-        on_exported += _transition_statements(Entity.LINE_ITEM, run_id, now, settings)
-        on_failed += _failure_statements(run_id, now, settings)
-    if file_name is not None:
-        if settings is not None:
-            on_exported += _ledger_statements(run_id, now, settings, file_name)
-        on_exported.append(_exported_results_statement(run_id, file_name))
-    # Core execution: with ORM entities, a parameter dict would mean an ORM bulk operation.
-    connection = session.connection()
-    for statements, ids in ((on_exported, exported), (on_failed, failed)):
-        if not statements:
-            continue
-        for chunk in _chunks(ids):
-            for statement in statements:
-                connection.execute(statement, {"ids": chunk})
-    _release_claims(session, run_id)
-    return counts
-
-
-def _history_insert(select_statement: Select) -> Any:
-    return insert(StatusHistory).from_select(
-        [
-            "order_id",
-            "at",
-            "entity",
-            "entity_ref",
-            "from_status",
-            "to_status",
-            "reason_code",
-            "reason_text",
-            "run_id",
-            "source",
-        ],
-        select_statement,
-    )
-
-
-def _transition_statements(
-    entity: Entity, run_id: int, now: datetime, settings: ExportSettings
-) -> list[Any]:
-    """History inserts and updates applying the configuration's transitions of ``entity``.
-
-    The export's sources and targets are disjoint in the transition table, so applying the
-    transitions one after another can not chain two of them on one order or line item.
-    """
-    if entity is Entity.ORDER:
-        transitions = settings.order_transitions
-        table, order_id, status, ref = Order, Order.id, Order.status, literal(None, String())
-        cleared: dict[str, Any] = {
-            "status_reason_code": None,
-            "status_reason_text": None,
-            "updated_at": now,
-        }
-    else:
-        transitions = settings.line_item_transitions
-        table, order_id, status = LineItem, LineItem.order_id, LineItem.status
-        ref, cleared = cast(LineItem.position, String), {}
-    statements: list[Any] = []
-    for source, target in transitions.items():
-        if not transition_allowed(Actor.EXPORT, entity, source, target):
-            continue
-        chosen = (order_id.in_(_IDS), status == source)
-        statements.append(
-            _history_insert(
-                select(
-                    order_id,
-                    literal(now, UTCDateTime()),
-                    literal(entity.value),
-                    ref,
-                    status,
-                    literal(target),
-                    literal(None, String()),
-                    literal(None, String()),
-                    literal(run_id),
-                    literal(HISTORY_SOURCE),
-                ).where(*chosen)
-            )
-        )
-        statements.append(
-            update(table)
-            .where(*chosen)
-            .values(status=target, **cleared)
-            .execution_options(synchronize_session=False)
-        )
-    return statements
-
-
-def _failure_statements(run_id: int, now: datetime, settings: ExportSettings) -> list[Any]:
-    """EXPORTFAILED with reason for failed orders the configuration would have moved on success.
-
-    An order in a status the configuration's transitions do not move (a report of delivered
-    orders, say) keeps its status; a failed order that is already EXPORTFAILED gets the new reason.
-    """
-    movable = {
-        source
-        for source, target in settings.order_transitions.items()
-        if transition_allowed(Actor.EXPORT, Entity.ORDER, source, target)
-    }
-    movable.add(EXPORT_FAILURE_STATUS.value)
-    chosen = (Order.id.in_(_IDS), Order.status.in_(sorted(movable)))
-    result = RunResultRow
-    is_this_failure = (
-        (result.order_id == Order.id) & (result.run_id == run_id) & (result.outcome == FAILED)
-    )
-
-    def reason(column: Any) -> Any:
-        return select(column).where(is_this_failure).limit(1).scalar_subquery()
-
-    return [
-        _history_insert(
-            select(
-                Order.id,
-                literal(now, UTCDateTime()),
-                literal(Entity.ORDER.value),
-                literal(None, String()),
-                Order.status,
-                literal(EXPORT_FAILURE_STATUS.value),
-                result.reason_code,
-                result.reason_text,
-                literal(run_id),
-                literal(HISTORY_SOURCE),
-            )
-            .join(result, is_this_failure)
-            .where(*chosen)
-        ),
-        update(Order)
-        .where(*chosen)
-        .values(
-            status=EXPORT_FAILURE_STATUS.value,
-            status_reason_code=reason(result.reason_code),
-            status_reason_text=reason(result.reason_text),
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False),
-    ]
-
-
-def _ledger_statements(
-    run_id: int, now: datetime, settings: ExportSettings, file_name: str
-) -> list[Any]:
-    """Replace the ledger entries of the exported orders by this run's."""
-    return [
-        delete(ExportLedgerEntry).where(
-            ExportLedgerEntry.configuration_id == settings.configuration_id,
-            ExportLedgerEntry.order_id.in_(_IDS),
-        ),
-        insert(ExportLedgerEntry).from_select(
-            ["configuration_id", "order_id", "run_id", "file_name", "exported_at"],
-            select(
-                literal(settings.configuration_id),
-                Order.id,
-                literal(run_id),
-                literal(file_name),
-                literal(now, UTCDateTime()),
-            ).where(Order.id.in_(_IDS)),
-        ),
-    ]
-
-
-def _exported_results_statement(run_id: int, file_name: str) -> Any:
-    return insert(RunResultRow).from_select(
-        ["run_id", "order_id", "document_no", "outcome", "file_name"],
-        select(
-            literal(run_id),
-            Order.id,
-            Order.document_no,
-            literal(EXPORTED),
-            literal(file_name),
-        )
-        .where(Order.id.in_(_IDS))
-        .order_by(Order.created_at, Order.id),
-    )
-
-
-# --------------------------------------------------------------------------- small things
-
-
-def _counts_text(counts: dict[str, int]) -> str:
-    return f"{counts.get(EXPORTED, 0)} exported, {counts.get(FAILED, 0)} failed"

@@ -349,7 +349,7 @@ class _ImportRun:
             else:
                 layout.create_work_directories()
         except LinkedDirectoryError as exc:
-            return self._finish(RunState.FAILED, exc.strerror)
+            return self._finish(RunState.FAILED, exc.strerror or str(exc))
         except OSError as exc:
             return self._finish(
                 RunState.FAILED,
