@@ -37,7 +37,7 @@ MAX_INTEGER = 2**31 - 1
 MAX_BIG_INTEGER = 2**63 - 1
 
 _EXPORT_KINDS = (ServiceKind.EXPORT_XML, ServiceKind.EXPORT_XSLT)
-_IMPORT_KINDS = (ServiceKind.STATUS_IMPORT_XML,)
+_IMPORT_KINDS = (ServiceKind.STATUS_IMPORT_XML, ServiceKind.INTAKE_XML, ServiceKind.INTAKE_JSONL)
 
 
 @dataclass(frozen=True)
