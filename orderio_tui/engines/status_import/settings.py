@@ -17,8 +17,35 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ...domain.models import ImportConfiguration
+from ...domain.models import (
+    ImportConfiguration,
+    ImportedFile,
+    IntakeConfiguration,
+    IntakeFile,
+)
+from ...domain.statuses import RunKind
 from .inbox import InboxLayout
+
+
+@dataclass(frozen=True)
+class InboxKind:
+    """What differs between the configurations that take files from an inbox (SPEC §7.2, §13):
+    the run kind, the configuration and ledger tables, the prefix of the failpoints."""
+
+    run_kind: RunKind
+    configuration: type[ImportConfiguration] | type[IntakeConfiguration]
+    ledger: type[ImportedFile] | type[IntakeFile]
+    failpoints: str
+    #: What the run log and reports call the configuration ("import configuration").
+    label: str
+
+
+STATUS_IMPORT = InboxKind(
+    RunKind.IMPORT, ImportConfiguration, ImportedFile, "import", "import configuration"
+)
+ORDER_INTAKE = InboxKind(
+    RunKind.INTAKE, IntakeConfiguration, IntakeFile, "intake", "intake configuration"
+)
 
 
 @dataclass(frozen=True)
@@ -97,11 +124,15 @@ class ImportSettings:
     file_pattern: str
     max_file_size: int
     min_file_age_seconds: int
+    #: The channel's currency (an intake rejects orders in another).
+    currency: str = "EUR"
 
 
-def load_settings(session: Session, configuration_id: int) -> ImportSettings | None:
-    """The settings of an import configuration, or None when it does not exist."""
-    configuration = session.get(ImportConfiguration, configuration_id)
+def load_settings(
+    session: Session, configuration_id: int, kind: InboxKind = STATUS_IMPORT
+) -> ImportSettings | None:
+    """The settings of an import (or intake) configuration, or None when it does not exist."""
+    configuration = session.get(kind.configuration, configuration_id)
     if configuration is None:
         return None
     service = configuration.service
@@ -121,4 +152,5 @@ def load_settings(session: Session, configuration_id: int) -> ImportSettings | N
         file_pattern=service.file_pattern or "*.xml",
         max_file_size=service.max_file_size,
         min_file_age_seconds=service.min_file_age_seconds,
+        currency=channel.currency,
     )
