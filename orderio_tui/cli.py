@@ -334,6 +334,10 @@ from .cli_alerts import alerts_group  # noqa: E402
 
 cli.add_command(alerts_group)
 
+from .cli_intake import intake_group  # noqa: E402
+
+cli.add_command(intake_group)
+
 
 # --------------------------------------------------------------------------- orders, runs
 

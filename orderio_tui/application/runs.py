@@ -30,6 +30,7 @@ from ..domain.models import (
     Channel,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     Run,
     RunLogLine,
     RunResultRow,
@@ -400,7 +401,7 @@ def record_failed_run(
     db: Database,
     *,
     kind: RunKind,
-    configuration: ExportConfiguration | ImportConfiguration,
+    configuration: ExportConfiguration | ImportConfiguration | IntakeConfiguration,
     trigger: Trigger,
     message: str,
     dry_run: bool = False,
@@ -579,6 +580,7 @@ def _check_configuration_name(session: Session, name: str, channel_id: int | Non
         (Run.config_name, Run.channel_id),
         (ExportConfiguration.name, ExportConfiguration.channel_id),
         (ImportConfiguration.name, ImportConfiguration.channel_id),
+        (IntakeConfiguration.name, IntakeConfiguration.channel_id),
     ):
         query = select(column).distinct()
         if channel_id is not None:

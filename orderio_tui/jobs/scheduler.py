@@ -64,6 +64,7 @@ from ..domain.models import (
     Channel,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     SchedulerHeartbeat,
     Service,
     utcnow,
@@ -169,6 +170,7 @@ def scan_configurations(
         for kind, model in (
             (RunKind.EXPORT, ExportConfiguration),
             (RunKind.IMPORT, ImportConfiguration),
+            (RunKind.INTAKE, IntakeConfiguration),
         ):
             rows = session.execute(
                 select(model, Channel.name, Channel.timezone)

@@ -132,7 +132,7 @@ class Rejection:
 
     line: int
     order_ref: str
-    reason_code: RejectReason
+    reason_code: str
     reason_text: str
 
     def report_line(self) -> str:
