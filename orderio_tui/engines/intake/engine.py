@@ -145,8 +145,8 @@ class IntakeRun(InboxRun):
                 self._failpoint("mid_apply")
         if outcome.applied > created_before:
             note_new_orders(session, self.settings.channel_id)
-        if reader is not None and reader.ignored:
-            self._log_ignored(name, reader.ignored)
+        # Logged once the file's transaction ended (the log writes in a transaction of its own).
+        self._ignored = reader.ignored if reader is not None else None
 
     def _take_batch(
         self,
@@ -232,6 +232,12 @@ class IntakeRun(InboxRun):
             self._spool.add(rows)
         else:
             self.journal.add_results(session, rows)
+
+    def _log_rejections(self, name: str, shown: list[Rejection], total: int) -> None:
+        super()._log_rejections(name, shown, total)
+        ignored, self._ignored = getattr(self, "_ignored", None), None
+        if ignored:
+            self._log_ignored(name, ignored)
 
     def _log_ignored(self, name: str, ignored: Any) -> None:
         """Name each element path the model does not hold once, with its count (SPEC §13)."""

@@ -1,0 +1,198 @@
+"""The intake engine (SPEC §13): order files from an inbox, taken in exactly once (§7.2, §7.3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from intake_fixtures import b2b_order, orders_file
+from sqlalchemy import func, select
+
+from orderio_tui.cli import cli
+from orderio_tui.database import Database
+from orderio_tui.domain.models import (
+    Channel,
+    IntakeConfiguration,
+    IntakeFile,
+    Order,
+    RunResultRow,
+    Service,
+)
+from orderio_tui.domain.statuses import RunKind, RunState, ServiceKind, Trigger
+from orderio_tui.jobs.execute import run_configuration
+from orderio_tui.jobs.recovery import recover_abandoned_runs
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE orders [<!ENTITY secret SYSTEM "file:///etc/hostname">]>
+<orders xmlns="http://www.intershop.com/xml/ns/intershop/order/2.0">&secret;</orders>
+"""
+
+
+def _old(path: Path) -> Path:
+    moment = time.time() - 60
+    os.utime(path, (moment, moment))
+    return path
+
+
+@pytest.fixture
+def intake(db: Database, tmp_path: Path) -> tuple[Database, Path, int]:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with db.write() as session:
+        channel = Channel(name="b2b", store="Nordwerk-B2B", currency="EUR")
+        service = Service(name="shop-in", kind=ServiceKind.INTAKE_XML.value, directory=str(inbox))
+        session.add_all([channel, service])
+        session.flush()
+        row = IntakeConfiguration(channel_id=channel.id, name="shop-orders", service_id=service.id)
+        session.add(row)
+        session.flush()
+        return db, inbox, row.id
+
+
+def _run(db: Database, configuration_id: int):
+    return run_configuration(db, RunKind.INTAKE, configuration_id, trigger=Trigger.CLI)
+
+
+def _orders(db: Database) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(Order)) or 0
+
+
+def test_an_order_file_is_taken_in_once_and_again_is_a_duplicate(intake) -> None:
+    db, inbox, configuration_id = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("B-1"), b2b_order("B-2")))
+    first = _run(db, configuration_id)
+    assert first.state is RunState.SUCCEEDED, first.message
+    assert first.counts == {
+        "files": 1,
+        "created": 2,
+        "unchanged": 0,
+        "rejected": 0,
+        "duplicates": 0,
+    }
+    assert (inbox / "archive" / "a.xml").exists()
+    _old(orders_file(inbox / "again.xml", b2b_order("B-1"), b2b_order("B-2")))
+    second = _run(db, configuration_id)
+    assert second.counts["duplicates"] == 1 and second.counts["created"] == 0
+    assert _orders(db) == 2
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(IntakeFile)) == 1
+
+
+def test_orders_already_there_are_unchanged_or_rejected_and_twice_in_a_file_rejected(
+    intake,
+) -> None:
+    db, inbox, configuration_id = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("B-1"), b2b_order("B-2")))
+    _run(db, configuration_id)
+    other = b2b_order("B-2").replace("PO-4711", "PO-9999")
+    _old(orders_file(inbox / "b.xml", b2b_order("B-1"), other, b2b_order("B-3"), b2b_order("B-3")))
+    outcome = _run(db, configuration_id)
+    assert outcome.state is RunState.PARTIAL
+    assert outcome.counts["created"] == 1  # B-3
+    assert outcome.counts["unchanged"] == 1
+    assert outcome.counts["rejected"] == 2
+    report = (inbox / "archive" / "b.xml.report.txt").read_text()
+    assert "already exists with other content" in report
+    assert "TWICE_IN_FILE" in report
+    with db.read() as session:
+        outcomes = sorted(
+            session.scalars(
+                select(RunResultRow.outcome).where(RunResultRow.run_id == outcome.run_id)
+            )
+        )
+    assert outcomes == ["created", "rejected", "rejected", "unchanged"]
+
+
+def test_an_xxe_file_goes_to_the_error_directory_and_creates_nothing(intake) -> None:
+    db, inbox, configuration_id = intake
+    (inbox / "evil.xml").write_text(XXE)
+    _old(inbox / "evil.xml")
+    outcome = _run(db, configuration_id)
+    assert outcome.state is RunState.FAILED
+    report = inbox / "error" / "evil.xml.error.txt"
+    assert (inbox / "error" / "evil.xml").exists() and report.exists()
+    assert open("/etc/hostname").read().strip() not in report.read_text().replace("evil", "")
+    assert _orders(db) == 0
+
+
+def test_intake_run_json_prints_the_run_object_with_the_intake_counts(intake, db_url: str) -> None:
+    db, inbox, _ = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("B-1")))
+    result = CliRunner().invoke(cli, ["--db", db_url, "intake", "run", "shop-orders", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["kind"] == "intake" and data["counts"]["created"] == 1
+    listed = CliRunner().invoke(cli, ["--db", db_url, "intake", "list", "--json"])
+    assert json.loads(listed.stdout)[0]["name"] == "shop-orders"
+
+
+CHILD = """
+import sys
+from orderio_tui.database import open_database
+from orderio_tui.domain.statuses import Trigger
+from orderio_tui.engines.intake.engine import run_intake
+
+outcome = run_intake(open_database(sys.argv[1]), int(sys.argv[2]), trigger=Trigger.CLI)
+print(outcome.state.value, flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "after_intent",
+        "after_move",
+        "mid_apply",
+        "before_commit",
+        "after_commit",
+        "after_archive",
+        "after_error_report",
+    ],
+)
+def test_sigkill_at_every_intake_failpoint_takes_every_file_in_once(intake, point: str) -> None:
+    db, inbox, configuration_id = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("B-1"), b2b_order("B-2")))
+    (inbox / "b-bad.xml").write_text("<orders><order id='1'></orders>")
+    _old(inbox / "b-bad.xml")
+    _old(orders_file(inbox / "c.xml", b2b_order("B-3")))
+    env = dict(os.environ, ORDERIO_FAILPOINT=f"intake:{point}")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, db.url, str(configuration_id)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = child.stderr.readline()
+        if "FAILPOINT" in line:
+            break
+        assert line or child.poll() is None, f"child ended before {point}"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    child.stdout.close()  # type: ignore[union-attr]
+    child.stderr.close()
+    recover_abandoned_runs(db)
+    assert list((inbox / "processing").iterdir()) == []
+    final = _run(db, configuration_id)
+    assert final.state in (RunState.SUCCEEDED, RunState.PARTIAL, RunState.FAILED)
+    with db.read() as session:
+        numbers = sorted(session.scalars(select(Order.document_no)))
+        ledger = session.scalar(select(func.count()).select_from(IntakeFile))
+    assert numbers == ["B-1", "B-2", "B-3"]
+    assert ledger == 2
+    assert sorted(p.name for p in (inbox / "archive").iterdir() if p.suffix == ".xml") == [
+        "a.xml",
+        "c.xml",
+    ]
+    assert (inbox / "error" / "b-bad.xml").exists()
