@@ -32,6 +32,7 @@ from orderio_tui.domain.models import (
     Destination,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     LineItem,
     Order,
     PaymentTransaction,
@@ -247,6 +248,8 @@ def test_relative_root_is_stored_as_an_absolute_path(
         str(tmp_path / "relative-root" / "export"),
         str(tmp_path / "relative-root" / "import" / B2C / "inbox"),
         str(tmp_path / "relative-root" / "import" / B2B / "inbox"),
+        str(tmp_path / "relative-root" / "intake" / B2C / "inbox"),
+        str(tmp_path / "relative-root" / "intake" / B2B / "inbox"),
     }
 
 
@@ -293,6 +296,7 @@ def test_the_demo_import_configurations_pass_their_own_validation(
 
 def test_configurations_as_the_spec_says(demo_300: tuple[Database, Any, Path]) -> None:
     db, summary, _ = demo_300
+    root = Path(summary.export_directory).parent
     with db.read() as session:
         exports = {
             (c.channel.name, c.name): c
@@ -314,7 +318,17 @@ def test_configurations_as_the_spec_says(demo_300: tuple[Database, Any, Path]) -
         }
     assert set(exports) == {(ch, n) for ch in (B2C, B2B) for n in ("erp-export", "bi-export")}
     assert set(imports) == {(B2C, "erp-status"), (B2B, "erp-status")}
-    assert len(summary.configurations) == 6
+    assert len(summary.configurations) == 8
+    with db.read() as session:
+        intakes = {
+            (row.channel.name, row.name, row.service.kind, row.service.directory)
+            for row in session.scalars(select(IntakeConfiguration))
+        }
+    assert intakes == {
+        (channel, "shop-orders", "order-intake-xml", str(root / "intake" / channel / "inbox"))
+        for channel in (B2C, B2B)
+    }
+    assert all((root / "intake" / channel / "inbox").is_dir() for channel in (B2C, B2B))
     every_line_item = {s.value for s in LineItemStatus}
     every_payment = {s.value for s in PaymentStatus}
     every_customer_type = {s.value for s in CustomerType}
