@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
@@ -714,3 +715,24 @@ def test_business_orders_carry_purchase_order_cost_center_and_net_pricing(
     assert {(o.calculation_type, o.customer_order_id, o.cost_center) for o in private} == {
         ("gross", None, None)
     }
+
+
+def test_the_shipped_shop_order_file_is_taken_in_by_the_demo_intake(tmp_path: Path) -> None:
+    db = new_database(tmp_path)
+    create_demo(db, tmp_path / "root", orders=5)
+    inbox = tmp_path / "root" / "intake" / B2C / "inbox"
+    sample = Path(__file__).parent.parent / "sample_data" / "shop-orders-b2c.xml"
+    (inbox / sample.name).write_bytes(sample.read_bytes())
+    old = time.time() - 60
+    os.utime(inbox / sample.name, (old, old))
+    with db.read() as session:
+        configuration_id = session.scalar(
+            select(IntakeConfiguration.id)
+            .join(Channel, Channel.id == IntakeConfiguration.channel_id)
+            .where(Channel.name == B2C, IntakeConfiguration.name == "shop-orders")
+        )
+    outcome = run_configuration(db, RunKind.INTAKE, configuration_id, trigger=Trigger.CLI)
+    assert outcome.counts["created"] == 1, outcome.message
+    with db.read() as session:
+        order = session.scalar(select(Order).where(Order.document_no == "SHOP-1001"))
+        assert order is not None and order.status == "NEW"
