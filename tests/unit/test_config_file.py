@@ -103,7 +103,12 @@ def test_a_key_of_another_service_kind_is_named_with_the_kinds_it_applies_to() -
     text = '[[service]]\nname = "out"\nkind = "order-export-xml"\ndirectory = "/tmp"\n'
     text += 'file_pattern = "*.xml"\n'
     assert _problems(text) == [
-        (5, "service.file_pattern", "applies only to order-status-import-xml services: remove it")
+        (
+            5,
+            "service.file_pattern",
+            "applies only to order-status-import-xml, order-intake-xml, order-intake-jsonl "
+            "services: remove it",
+        )
     ]
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from intake_fixtures import b2b_order, orders_file
 from sqlalchemy import func, select
 
+from orderio_tui.application.runs import run_detail
 from orderio_tui.cli import cli
 from orderio_tui.database import Database
 from orderio_tui.domain.models import (
@@ -196,3 +197,14 @@ def test_sigkill_at_every_intake_failpoint_takes_every_file_in_once(intake, poin
         "c.xml",
     ]
     assert (inbox / "error" / "b-bad.xml").exists()
+
+
+def test_ignored_elements_are_named_once_with_their_count_in_the_run_log(intake) -> None:
+    db, inbox, configuration_id = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("B-1"), b2b_order("B-2")))
+    outcome = _run(db, configuration_id)
+    messages = [line.message for line in run_detail(db, outcome.run_id).log]
+    ignored = [m for m in messages if m.startswith("a.xml: element")]
+    assert ignored == [
+        "a.xml: element order/order-header/order-attributes ignored (2x); orderio does not hold it"
+    ]
