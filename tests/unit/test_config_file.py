@@ -123,7 +123,7 @@ def test_mandatory_keys_and_unknown_enumeration_values() -> None:
     text = '[[service]]\nname = "x"\nkind = "ftp"\n'
     assert _problems(text) == [
         (3, "service.kind", "unknown value 'ftp': use one of order-export-xml, "
-         "order-export-xslt, order-status-import-xml"),
+         "order-export-xslt, order-status-import-xml, order-intake-xml, order-intake-jsonl"),
         (1, "service.directory", "directory is mandatory: add directory = …"),
     ]  # fmt: skip
 

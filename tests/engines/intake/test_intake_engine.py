@@ -15,6 +15,9 @@ from click.testing import CliRunner
 from intake_fixtures import b2b_order, orders_file
 from sqlalchemy import func, select
 
+from orderio_tui.application.config_file.dump import dump_config
+from orderio_tui.application.config_file.plan import apply_config
+from orderio_tui.application.configurations import list_configurations
 from orderio_tui.application.runs import run_detail
 from orderio_tui.cli import cli
 from orderio_tui.database import Database
@@ -208,3 +211,40 @@ def test_ignored_elements_are_named_once_with_their_count_in_the_run_log(intake)
     assert ignored == [
         "a.xml: element order/order-header/order-attributes ignored (2x); orderio does not hold it"
     ]
+
+
+def test_an_intake_table_of_the_configuration_file_is_applied_and_dumped(
+    tmp_path: Path, db: Database
+) -> None:
+    inbox = tmp_path / "shop-inbox"
+    inbox.mkdir()
+    text = f"""
+[[channel]]
+name = "shop"
+currency = "USD"
+
+[[service]]
+name = "shop-in"
+kind = "order-intake-jsonl"
+directory = "{inbox}"
+file_pattern = "*.jsonl"
+
+[[intake]]
+channel = "shop"
+name = "shop-orders"
+service = "shop-in"
+
+[intake.schedule]
+mode = "interval"
+every = 1
+unit = "minutes"
+"""
+    plan = apply_config(db, text)
+    assert plan.applied
+    rows = list_configurations(db, RunKind.INTAKE, "shop")
+    assert [(r.name, r.service_kind, r.schedule.every) for r in rows] == [
+        ("shop-orders", "order-intake-jsonl", 1)
+    ]
+    dumped = dump_config(db)
+    assert "[[intake]]" in dumped and "[intake.schedule]" in dumped
+    assert not [c for c in apply_config(db, dumped).changes if c.action != "unchanged"]
