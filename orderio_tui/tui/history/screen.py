@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...application.runs import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS, RunView, list_runs
+from ...application.runs import RunView, empty_counts, list_runs
 from ...domain.statuses import RunKind
 from ..context import OrderioContext, context_of
 from ..display import NOTHING, duration, local_day_time, state
@@ -50,7 +50,7 @@ class RunHistoryScreen(Screen[None]):
 
     @property
     def count_keys(self) -> tuple[str, ...]:
-        return EXPORT_COUNT_KEYS if self.kind is RunKind.EXPORT else IMPORT_COUNT_KEYS
+        return tuple(empty_counts(self.kind))
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title")
