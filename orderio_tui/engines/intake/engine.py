@@ -17,6 +17,7 @@ Failpoints (``intake:<name>``) are those of the status import: ``after_intent``,
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +31,10 @@ from ...domain.order_events import note_new_orders
 from ...domain.statuses import ServiceKind, Trigger
 from ..status_import.engine import (
     LOGGED_REJECTIONS,
+    FileOutcome,
     ImportCounts,
     InboxRun,
-    _FileOutcome,
-    _RejectionReport,
+    RejectionReport,
     run_inbox,
 )
 from ..status_import.entries import Rejection
@@ -104,16 +105,20 @@ class IntakeRun(InboxRun):
     SERVICE_KINDS = (ServiceKind.INTAKE_XML, ServiceKind.INTAKE_JSONL)
     FILE_ERRORS = (IntakeFileError,)
     FILE_WORD = "Order file"
+    #: Element paths the XML reader ignored in the current file, logged after its commit.
+    _ignored: Counter[str] | None = None
 
     def _new_counts(self) -> ImportCounts:
         return IntakeCounts()
 
-    def _outcome_text(self, outcome: _FileOutcome) -> str:
+    def _outcome_text(self, outcome: FileOutcome) -> str:
         return (
             f"{outcome.applied} created, {outcome.unchanged} unchanged, {outcome.rejected} rejected"
         )
 
-    def _orders_of(self, path: Path) -> tuple[Iterable[ParsedOrder | OrderProblem], Any]:
+    def _orders_of(
+        self, path: Path
+    ) -> tuple[Iterable[ParsedOrder | OrderProblem], IcmOrderReader | None]:
         """The file's orders and the XML reader (for its ignored elements), or None."""
         if self.settings.service_kind == ServiceKind.INTAKE_JSONL.value:
             size = os.stat(path).st_size
@@ -131,8 +136,8 @@ class IntakeRun(InboxRun):
         session: Session,
         path: Path,
         name: str,
-        outcome: _FileOutcome,
-        report: _RejectionReport | None,
+        outcome: FileOutcome,
+        report: RejectionReport | None,
     ) -> None:
         orders, reader = self._orders_of(path)
         seen: set[str] = set()
@@ -154,7 +159,7 @@ class IntakeRun(InboxRun):
         name: str,
         batch: list[ParsedOrder | OrderProblem],
         seen: set[str],
-        outcome: _FileOutcome,
+        outcome: FileOutcome,
     ) -> tuple[list[Rejection], list[dict[str, Any]]]:
         """Check, look up and create one batch of a file's orders."""
         rejections: list[Rejection] = []
@@ -218,7 +223,7 @@ class IntakeRun(InboxRun):
         return rejections, results
 
     def _note_rejections(
-        self, outcome: _FileOutcome, rejections: list[Rejection], report: _RejectionReport | None
+        self, outcome: FileOutcome, rejections: list[Rejection], report: RejectionReport | None
     ) -> None:
         room = LOGGED_REJECTIONS - len(outcome.rejections)
         if room > 0:
@@ -235,11 +240,11 @@ class IntakeRun(InboxRun):
 
     def _log_rejections(self, name: str, shown: list[Rejection], total: int) -> None:
         super()._log_rejections(name, shown, total)
-        ignored, self._ignored = getattr(self, "_ignored", None), None
+        ignored, self._ignored = self._ignored, None
         if ignored:
             self._log_ignored(name, ignored)
 
-    def _log_ignored(self, name: str, ignored: Any) -> None:
+    def _log_ignored(self, name: str, ignored: Counter[str]) -> None:
         """Name each element path the model does not hold once, with its count (SPEC §13)."""
         common = ignored.most_common()
         for path, count in common[:LOGGED_IGNORED_PATHS]:

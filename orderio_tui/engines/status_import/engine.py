@@ -290,7 +290,7 @@ class _ResultSpool:
         self._file.close()
 
 
-class _RejectionReport:
+class RejectionReport:
     """The ``.report.txt`` of a file, written only once the file has a rejected entry."""
 
     def __init__(self, path: Path, header: str) -> None:
@@ -322,7 +322,7 @@ class _RejectionReport:
 
 
 @dataclass
-class _FileOutcome:
+class FileOutcome:
     """What importing one file did (counted only when its transaction committed)."""
 
     applied: int = 0
@@ -621,11 +621,11 @@ class InboxRun:
 
     def _apply_in_transaction(
         self, processing_path: Path, sha256: str, target: Path, report_part: Path
-    ) -> _FileOutcome:
+    ) -> FileOutcome:
         """Apply the file's entries and record it in the ledger, in one transaction."""
         name = processing_path.name
-        outcome = _FileOutcome()
-        report = _RejectionReport(report_part, self._report_header(name))
+        outcome = FileOutcome()
+        report = RejectionReport(report_part, self._report_header(name))
         try:
             with self._file_transaction() as session:
                 self._apply_entries(session, processing_path, name, outcome, report)
@@ -659,8 +659,8 @@ class InboxRun:
         session: Session,
         path: Path,
         name: str,
-        outcome: _FileOutcome,
-        report: _RejectionReport | None,
+        outcome: FileOutcome,
+        report: RejectionReport | None,
     ) -> None:
         """Check and apply the file's entries in ``session``, counting into ``outcome``.
 
@@ -675,7 +675,7 @@ class InboxRun:
             if number == 0 and report is not None:
                 self._failpoint("mid_apply")
 
-    def _outcome_text(self, outcome: _FileOutcome) -> str:
+    def _outcome_text(self, outcome: FileOutcome) -> str:
         return (
             f"{outcome.applied} applied, {outcome.unchanged} unchanged, {outcome.rejected} rejected"
         )
@@ -685,8 +685,8 @@ class InboxRun:
         applier: EntryApplier,
         session: Session,
         batch: list[Any],
-        outcome: _FileOutcome,
-        report: _RejectionReport | None,
+        outcome: FileOutcome,
+        report: RejectionReport | None,
     ) -> None:
         result = applier.apply(batch)
         outcome.applied += result.applied
@@ -729,7 +729,7 @@ class InboxRun:
         if undone is not None:
             raise undone
 
-    def _counts_with(self, outcome: _FileOutcome) -> ImportCounts:
+    def _counts_with(self, outcome: FileOutcome) -> ImportCounts:
         counts = self.counts
         return replace(
             counts,
@@ -828,7 +828,7 @@ class InboxRun:
             self.journal.log(f"dry run: {name} is a duplicate and would be archived unapplied")
             return
         self._dry_run_hashes.add(sha256)
-        outcome = _FileOutcome()
+        outcome = FileOutcome()
         assert self._spool is not None
         mark = self._spool.mark()
         try:

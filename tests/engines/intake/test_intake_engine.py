@@ -30,6 +30,7 @@ from orderio_tui.domain.models import (
     Service,
 )
 from orderio_tui.domain.statuses import RunKind, RunState, ServiceKind, Trigger
+from orderio_tui.engines.intake.icm_xml import IcmOrderReader
 from orderio_tui.jobs.execute import run_configuration
 from orderio_tui.jobs.recovery import recover_abandoned_runs
 
@@ -248,3 +249,24 @@ unit = "minutes"
     dumped = dump_config(db)
     assert "[[intake]]" in dumped and "[intake.schedule]" in dumped
     assert not [c for c in apply_config(db, dumped).changes if c.action != "unchanged"]
+
+
+def test_a_json_lines_file_is_taken_in_and_its_bad_line_reported_by_number(
+    intake, tmp_path: Path
+) -> None:
+    db, inbox, configuration_id = intake
+    with db.write() as session:
+        service = session.scalar(select(Service))
+        service.kind = ServiceKind.INTAKE_JSONL.value
+        service.file_pattern = "*.jsonl"
+    (document,) = (
+        parsed.document
+        for parsed in IcmOrderReader(orders_file(tmp_path / "one.xml", b2b_order("J-1")))
+    )
+    (inbox / "orders.jsonl").write_text(json.dumps(document) + "\n{not json\n")
+    _old(inbox / "orders.jsonl")
+    outcome = _run(db, configuration_id)
+    assert outcome.state is RunState.PARTIAL
+    assert outcome.counts["created"] == 1 and outcome.counts["rejected"] == 1
+    report = (inbox / "archive" / "orders.jsonl.report.txt").read_text()
+    assert "line 2: order '?': UNREADABLE_ORDER: not valid JSON" in report
