@@ -19,6 +19,7 @@ from orderio_tui.application.config_file.dump import dump_config
 from orderio_tui.application.config_file.plan import apply_config
 from orderio_tui.application.configurations import list_configurations
 from orderio_tui.application.runs import run_detail
+from orderio_tui.application.services import create_service, with_defaults
 from orderio_tui.cli import cli
 from orderio_tui.database import Database
 from orderio_tui.domain.models import (
@@ -31,8 +32,10 @@ from orderio_tui.domain.models import (
 )
 from orderio_tui.domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from orderio_tui.engines.intake.icm_xml import IcmOrderReader
+from orderio_tui.errors import ValidationFailed
 from orderio_tui.jobs.execute import run_configuration
 from orderio_tui.jobs.recovery import recover_abandoned_runs
+from orderio_tui.jobs.scheduler import scheduled_configurations
 
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE orders [<!ENTITY secret SYSTEM "file:///etc/hostname">]>
@@ -270,3 +273,35 @@ def test_a_json_lines_file_is_taken_in_and_its_bad_line_reported_by_number(
     assert outcome.counts["created"] == 1 and outcome.counts["rejected"] == 1
     report = (inbox / "archive" / "orders.jsonl.report.txt").read_text()
     assert "line 2: order '?': UNREADABLE_ORDER: not valid JSON" in report
+
+
+def test_a_dry_run_says_what_would_be_created_and_changes_nothing(intake) -> None:
+    db, inbox, configuration_id = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("B-1"), b2b_order("B-2")))
+    outcome = run_configuration(
+        db, RunKind.INTAKE, configuration_id, trigger=Trigger.CLI, dry_run=True
+    )
+    assert outcome.counts["created"] == 2
+    assert (inbox / "a.xml").exists() and _orders(db) == 0
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(IntakeFile)) == 0
+
+
+def test_intake_schedule_puts_the_intake_into_the_scheduler(intake, db_url: str) -> None:
+    db, _, configuration_id = intake
+    result = CliRunner().invoke(
+        cli,
+        ["--db", db_url, "intake", "schedule", "shop-orders", "--every", "5", "--unit", "minutes"],
+    )
+    assert result.exit_code == 0, result.output
+    scheduled = [(c.kind, c.configuration_id) for c in scheduled_configurations(db)]
+    assert (RunKind.INTAKE, configuration_id) in scheduled
+
+
+def test_an_intake_service_may_not_share_the_inbox_of_a_status_import_service(intake) -> None:
+    db, inbox, _ = intake
+    with pytest.raises(ValidationFailed) as refused:
+        create_service(
+            db, with_defaults(ServiceKind.STATUS_IMPORT_XML, name="erp-in", directory=str(inbox))
+        )
+    assert "shop-in" in str(refused.value)
