@@ -305,3 +305,13 @@ def test_an_intake_service_may_not_share_the_inbox_of_a_status_import_service(in
             db, with_defaults(ServiceKind.STATUS_IMPORT_XML, name="erp-in", directory=str(inbox))
         )
     assert "shop-in" in str(refused.value)
+
+
+def test_a_file_that_creates_orders_moves_the_channel_order_version(intake) -> None:
+    db, inbox, configuration_id = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("B-1")))
+    _run(db, configuration_id)
+    _old(orders_file(inbox / "b.xml", b2b_order("B-1"), b2b_order("B-1", extra=" ")))
+    _run(db, configuration_id)  # nothing new: unchanged and rejected only
+    with db.read() as session:
+        assert session.scalar(select(Channel.orders_version)) == 1
