@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from intake_fixtures import b2b_order, orders_file
 from sqlalchemy import func, select
 
+from orderio_tui.application.channels import remove_channel
 from orderio_tui.application.config_file.dump import dump_config
 from orderio_tui.application.config_file.plan import apply_config
 from orderio_tui.application.configurations import list_configurations
@@ -32,7 +33,7 @@ from orderio_tui.domain.models import (
 )
 from orderio_tui.domain.statuses import RunKind, RunState, ServiceKind, Trigger
 from orderio_tui.engines.intake.icm_xml import IcmOrderReader
-from orderio_tui.errors import ValidationFailed
+from orderio_tui.errors import UserError, ValidationFailed
 from orderio_tui.jobs.execute import run_configuration
 from orderio_tui.jobs.recovery import recover_abandoned_runs
 from orderio_tui.jobs.scheduler import scheduled_configurations
@@ -315,3 +316,10 @@ def test_a_file_that_creates_orders_moves_the_channel_order_version(intake) -> N
     _run(db, configuration_id)  # nothing new: unchanged and rejected only
     with db.read() as session:
         assert session.scalar(select(Channel.orders_version)) == 1
+
+
+def test_a_channel_with_an_intake_configuration_is_not_removed(intake) -> None:
+    db, _, _ = intake
+    with pytest.raises(UserError) as refused, db.write() as session:
+        remove_channel(session, "b2b")
+    assert "intake configuration shop-orders" in str(refused.value)
