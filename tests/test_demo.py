@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from orderio_tui.domain.models import (
     Destination,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     LineItem,
     Order,
     PaymentTransaction,
@@ -247,6 +249,8 @@ def test_relative_root_is_stored_as_an_absolute_path(
         str(tmp_path / "relative-root" / "export"),
         str(tmp_path / "relative-root" / "import" / B2C / "inbox"),
         str(tmp_path / "relative-root" / "import" / B2B / "inbox"),
+        str(tmp_path / "relative-root" / "intake" / B2C / "inbox"),
+        str(tmp_path / "relative-root" / "intake" / B2B / "inbox"),
     }
 
 
@@ -293,6 +297,7 @@ def test_the_demo_import_configurations_pass_their_own_validation(
 
 def test_configurations_as_the_spec_says(demo_300: tuple[Database, Any, Path]) -> None:
     db, summary, _ = demo_300
+    root = Path(summary.export_directory).parent
     with db.read() as session:
         exports = {
             (c.channel.name, c.name): c
@@ -314,7 +319,17 @@ def test_configurations_as_the_spec_says(demo_300: tuple[Database, Any, Path]) -
         }
     assert set(exports) == {(ch, n) for ch in (B2C, B2B) for n in ("erp-export", "bi-export")}
     assert set(imports) == {(B2C, "erp-status"), (B2B, "erp-status")}
-    assert len(summary.configurations) == 6
+    assert len(summary.configurations) == 8
+    with db.read() as session:
+        intakes = {
+            (row.channel.name, row.name, row.service.kind, row.service.directory)
+            for row in session.scalars(select(IntakeConfiguration))
+        }
+    assert intakes == {
+        (channel, "shop-orders", "order-intake-xml", str(root / "intake" / channel / "inbox"))
+        for channel in (B2C, B2B)
+    }
+    assert all((root / "intake" / channel / "inbox").is_dir() for channel in (B2C, B2B))
     every_line_item = {s.value for s in LineItemStatus}
     every_payment = {s.value for s in PaymentStatus}
     every_customer_type = {s.value for s in CustomerType}
@@ -700,3 +715,24 @@ def test_business_orders_carry_purchase_order_cost_center_and_net_pricing(
     assert {(o.calculation_type, o.customer_order_id, o.cost_center) for o in private} == {
         ("gross", None, None)
     }
+
+
+def test_the_shipped_shop_order_file_is_taken_in_by_the_demo_intake(tmp_path: Path) -> None:
+    db = new_database(tmp_path)
+    create_demo(db, tmp_path / "root", orders=5)
+    inbox = tmp_path / "root" / "intake" / B2C / "inbox"
+    sample = Path(__file__).parent.parent / "sample_data" / "shop-orders-b2c.xml"
+    (inbox / sample.name).write_bytes(sample.read_bytes())
+    old = time.time() - 60
+    os.utime(inbox / sample.name, (old, old))
+    with db.read() as session:
+        configuration_id = session.scalar(
+            select(IntakeConfiguration.id)
+            .join(Channel, Channel.id == IntakeConfiguration.channel_id)
+            .where(Channel.name == B2C, IntakeConfiguration.name == "shop-orders")
+        )
+    outcome = run_configuration(db, RunKind.INTAKE, configuration_id, trigger=Trigger.CLI)
+    assert outcome.counts["created"] == 1, outcome.message
+    with db.read() as session:
+        order = session.scalar(select(Order).where(Order.document_no == "SHOP-1001"))
+        assert order is not None and order.status == "NEW"

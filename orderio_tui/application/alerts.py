@@ -29,6 +29,7 @@ from ..domain.models import (
     Channel,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     utcnow,
 )
 from ..errors import FieldProblem, NotFound, ValidationFailed
@@ -133,7 +134,9 @@ def _subject_label(session: Session, subject: str) -> str:
     if subject == SCHEDULER_SUBJECT:
         return "schedulers"
     kind, _, number = subject.partition(":")
-    model = ExportConfiguration if kind == "export" else ImportConfiguration
+    model = {"export": ExportConfiguration, "intake": IntakeConfiguration}.get(
+        kind, ImportConfiguration
+    )
     row = session.get(model, int(number)) if number.isdigit() else None
     if row is None:
         return f"{kind} configuration {number} (deleted)"

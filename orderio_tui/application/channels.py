@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..database import Database
-from ..domain.models import Channel, ExportConfiguration, ImportConfiguration, Order, Run
+from ..domain.models import (
+    Channel,
+    ExportConfiguration,
+    ImportConfiguration,
+    IntakeConfiguration,
+    Order,
+    Run,
+)
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -221,6 +228,7 @@ def channel_users(session: Session, channel: Channel) -> list[str]:
     for label, model in (
         ("export configuration", ExportConfiguration),
         ("import configuration", ImportConfiguration),
+        ("intake configuration", IntakeConfiguration),
     ):
         names = list(
             session.scalars(

@@ -15,6 +15,7 @@ from ..domain.models import (
     Channel,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     Run,
     Service,
 )
@@ -50,7 +51,7 @@ from .forms import (
 )
 from .services import import_services_on_inbox
 
-Configuration = ExportConfiguration | ImportConfiguration
+Configuration = ExportConfiguration | ImportConfiguration | IntakeConfiguration
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
@@ -58,12 +59,33 @@ MAX_DESCRIPTION = 2000
 MAX_LIST_ITEMS = 10_000
 
 
-def _model(kind: RunKind) -> type[ExportConfiguration] | type[ImportConfiguration]:
-    return ExportConfiguration if kind is RunKind.EXPORT else ImportConfiguration
+_MODELS: dict[RunKind, type[Configuration]] = {
+    RunKind.EXPORT: ExportConfiguration,
+    RunKind.IMPORT: ImportConfiguration,
+    RunKind.INTAKE: IntakeConfiguration,
+}
+_LABELS = {
+    RunKind.EXPORT: "export configuration",
+    RunKind.IMPORT: "import configuration",
+    RunKind.INTAKE: "intake configuration",
+}
+
+
+def _model(kind: RunKind) -> type[Configuration]:
+    return _MODELS[kind]
 
 
 def _label(kind: RunKind) -> str:
-    return "export configuration" if kind is RunKind.EXPORT else "import configuration"
+    return _LABELS[kind]
+
+
+def service_fits(kind: RunKind, service_kind: ServiceKind) -> bool:
+    """Whether a configuration of ``kind`` can use a service of ``service_kind``."""
+    if kind is RunKind.EXPORT:
+        return service_kind.is_export
+    if kind is RunKind.INTAKE:
+        return service_kind.is_intake
+    return service_kind is ServiceKind.STATUS_IMPORT_XML
 
 
 # --------------------------------------------------------------------------- forms
@@ -173,8 +195,12 @@ def _check_general(
                     "service", f"service '{echo(service_name)}' does not exist: pick another"
                 )
             )
-        elif ServiceKind(service.kind).is_export != (kind is RunKind.EXPORT):
-            wanted = "an export" if kind is RunKind.EXPORT else "a status import"
+        elif not service_fits(kind, ServiceKind(service.kind)):
+            wanted = {
+                RunKind.EXPORT: "an export",
+                RunKind.IMPORT: "a status import",
+                RunKind.INTAKE: "an order intake",
+            }[kind]
             problems.append(
                 FieldProblem(
                     "service",
@@ -291,37 +317,54 @@ def import_form_problems(
     form: ImportConfigurationForm,
     *,
     configuration_id: int | None = None,
+    kind: RunKind = RunKind.IMPORT,
 ) -> list[FieldProblem]:
-    """Everything wrong with an import configuration form, one message per problem."""
-    problems = _check_general(
-        session, RunKind.IMPORT, channel_id, form.name, form.service, configuration_id
-    )
+    """Everything wrong with an import (or intake) configuration form, one message each."""
+    problems = _check_general(session, kind, channel_id, form.name, form.service, configuration_id)
     problems.extend(
         text_field_problems("description", "description", form.description, MAX_DESCRIPTION)
     )
     if all(problem.field != "service" for problem in problems):
-        problems.extend(_inbox_problems(session, form.service, configuration_id))
+        problems.extend(_inbox_problems(session, kind, form.service, configuration_id))
     problems.extend(form.schedule.problems())
     return problems
 
 
+def intake_form_problems(
+    session: Session,
+    channel_id: int,
+    form: ImportConfigurationForm,
+    *,
+    configuration_id: int | None = None,
+) -> list[FieldProblem]:
+    """Everything wrong with an intake configuration form (the import form's fields)."""
+    return import_form_problems(
+        session, channel_id, form, configuration_id=configuration_id, kind=RunKind.INTAKE
+    )
+
+
 def _inbox_problems(
-    session: Session, service_name: str, configuration_id: int | None
+    session: Session, kind: RunKind, service_name: str, configuration_id: int | None
 ) -> list[FieldProblem]:
     """A file is imported by one configuration: refuse a second one on an inbox."""
     service = session.scalar(select(Service).where(Service.name == service_name))
     if service is None:
         return []
     service_ids = [s.id for s in import_services_on_inbox(session, service.directory)]
-    for other in session.scalars(
-        select(ImportConfiguration).where(ImportConfiguration.service_id.in_(service_ids))
-    ):
-        if other.id != configuration_id:
+    others = [
+        (other_kind, other)
+        for other_kind in (RunKind.IMPORT, RunKind.INTAKE)
+        for other in session.scalars(
+            select(_model(other_kind)).where(_model(other_kind).service_id.in_(service_ids))
+        )
+    ]
+    for other_kind, other in others:
+        if other_kind is not kind or other.id != configuration_id:
             return [
                 FieldProblem(
                     "service",
                     f"the inbox {service.directory} of service '{service_name}' is already read "
-                    f"by import configuration '{other.name}' of channel '{other.channel.name}': "
+                    f"by {_label(other_kind)} '{other.name}' of channel '{other.channel.name}': "
                     "a file is imported by one configuration only; give this configuration a "
                     "service with its own inbox",
                 )
@@ -360,7 +403,7 @@ def _store_export(
 
 
 def _store_import(
-    session: Session, row: ImportConfiguration, form: ImportConfigurationForm
+    session: Session, row: ImportConfiguration | IntakeConfiguration, form: ImportConfigurationForm
 ) -> None:
     row.name = form.name.strip()
     row.service_id = session.scalar(select(Service.id).where(Service.name == form.service))  # type: ignore[assignment]
@@ -396,7 +439,9 @@ def export_form_of(session: Session, row: ExportConfiguration) -> ExportConfigur
     )
 
 
-def import_form_of(session: Session, row: ImportConfiguration) -> ImportConfigurationForm:
+def import_form_of(
+    session: Session, row: ImportConfiguration | IntakeConfiguration
+) -> ImportConfigurationForm:
     """The form that shows a stored import configuration."""
     return ImportConfigurationForm(
         name=row.name,
@@ -419,6 +464,7 @@ def transient_export_configuration(
 _FORM_HANDLERS: dict[RunKind, tuple[Callable[..., list[FieldProblem]], Callable[..., None]]] = {
     RunKind.EXPORT: (export_form_problems, _store_export),
     RunKind.IMPORT: (import_form_problems, _store_import),
+    RunKind.INTAKE: (intake_form_problems, _store_import),
 }
 
 
@@ -495,6 +541,26 @@ def update_import_configuration(
 ) -> None:
     """Validate and store changes to an import configuration."""
     _update(db, RunKind.IMPORT, configuration_id, form)
+
+
+def create_intake_configuration(db: Database, channel: str, form: ImportConfigurationForm) -> int:
+    """Validate and store a new order intake configuration; returns its id."""
+    return _create(db, RunKind.INTAKE, channel, form)
+
+
+def update_intake_configuration(
+    db: Database, configuration_id: int, form: ImportConfigurationForm
+) -> None:
+    """Validate and store changes to an order intake configuration."""
+    _update(db, RunKind.INTAKE, configuration_id, form)
+
+
+def load_intake_form(db: Database, configuration_id: int) -> ImportConfigurationForm:
+    """The form of a stored order intake configuration."""
+    with db.read() as session:
+        row = _get(session, RunKind.INTAKE, configuration_id)
+        assert isinstance(row, IntakeConfiguration)
+        return import_form_of(session, row)
 
 
 def remove_configuration(session: Session, kind: RunKind, configuration_id: int) -> None:

@@ -15,6 +15,7 @@ from ..domain.models import (
     Channel,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     Run,
     RunLogLine,
     RunResultRow,
@@ -165,6 +166,7 @@ def _check_configuration_name(session: Session, name: str, channel_id: int | Non
         (Run.config_name, Run.channel_id),
         (ExportConfiguration.name, ExportConfiguration.channel_id),
         (ImportConfiguration.name, ImportConfiguration.channel_id),
+        (IntakeConfiguration.name, IntakeConfiguration.channel_id),
     ):
         query = select(column).distinct()
         if channel_id is not None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..database import Database
-from ..domain.models import ExportConfiguration, ImportConfiguration, Service
+from ..domain.models import ExportConfiguration, ImportConfiguration, IntakeConfiguration, Service
 from ..domain.statuses import ServiceKind
 from ..engines.export.stylesheet import StylesheetError, load_stylesheet
 from ..engines.sftp import SftpSettings
@@ -145,6 +145,9 @@ def _view(session: Session, service: Service) -> ServiceView:
         ),
         *session.scalars(
             select(ImportConfiguration.name).where(ImportConfiguration.service_id == service.id)
+        ),
+        *session.scalars(
+            select(IntakeConfiguration.name).where(IntakeConfiguration.service_id == service.id)
         ),
     ]
     return ServiceView(
@@ -344,18 +347,18 @@ def inbox_path(directory: str) -> Path:
 
 
 def import_services_on_inbox(session: Session, directory: str) -> list[Service]:
-    """The status import services whose inbox is ``directory`` (however it is spelt)."""
+    """The status import and order intake services whose inbox is ``directory`` (however it
+    is spelt)."""
     wanted = inbox_path(directory)
-    services = session.scalars(
-        select(Service).where(Service.kind == ServiceKind.STATUS_IMPORT_XML.value)
-    )
+    kinds = [kind.value for kind in ServiceKind if kind.reads_inbox]
+    services = session.scalars(select(Service).where(Service.kind.in_(kinds)))
     return [service for service in services if inbox_path(service.directory) == wanted]
 
 
 def inbox_owner(
     session: Session, directory: str, *, except_service_id: int | None = None
 ) -> Service | None:
-    """Another status import service that already reads ``directory``, if any."""
+    """Another status import or intake service that already reads ``directory``, if any."""
     if not directory.strip():
         return None
     others = [
@@ -541,4 +544,6 @@ def with_defaults(kind: ServiceKind, **values: object) -> ServiceForm:
     form = ServiceForm(name="", kind=kind, directory="")
     if kind is ServiceKind.EXPORT_XSLT:
         form = replace(form, file_extension=".csv")
+    if kind is ServiceKind.INTAKE_JSONL:
+        form = replace(form, file_pattern="*.jsonl")
     return replace(form, **values)  # type: ignore[arg-type]

@@ -280,7 +280,16 @@ def import_group() -> None:
     """Order status import configurations."""
 
 
-for _group, _kind in ((export_group, RunKind.EXPORT), (import_group, RunKind.IMPORT)):
+@cli.group("intake")
+def intake_group() -> None:
+    """Order intake configurations (order files dropped by the shop into an inbox, SPEC §13)."""
+
+
+for _group, _kind in (
+    (export_group, RunKind.EXPORT),
+    (import_group, RunKind.IMPORT),
+    (intake_group, RunKind.INTAKE),
+):
     _group.add_command(_list_command(_kind))
     _group.add_command(_run_command(_kind))
     _group.add_command(_schedule_command(_kind))

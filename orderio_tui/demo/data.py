@@ -70,6 +70,8 @@ ERP_EXPORT_SERVICE = "erp-xml-export"
 BI_EXPORT_SERVICE = "bi-xml-export"
 #: The status import service of each channel; the sample status file is for demo-b2c.
 STATUS_IMPORT_SERVICES = {B2C: "erp-status-import", B2B: "erp-status-import-b2b"}
+#: The order intake service of each channel (SPEC §13), reading DIR/intake/<channel>/inbox.
+INTAKE_SERVICES = {B2C: "shop-intake", B2B: "shop-intake-b2b"}
 
 
 @dataclass(frozen=True)

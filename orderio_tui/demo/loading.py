@@ -21,6 +21,7 @@ from ..domain.models import (
     Destination,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     LineItem,
     Order,
     PaymentTransaction,
@@ -41,6 +42,7 @@ from .data import (
     CHANNEL_SPECS,
     CHANNELS,
     ERP_EXPORT_SERVICE,
+    INTAKE_SERVICES,
     MAX_ORDERS,
     SHIPPING_TAX_RATE,
     STATUS_IMPORT_SERVICES,
@@ -142,11 +144,16 @@ def _refuse_non_empty(db: Database, session: Session) -> None:
         )
 
 
+def _intake_inbox(root: Path, channel: str) -> Path:
+    return root / "intake" / channel / "inbox"
+
+
 def _make_directories(root: Path) -> tuple[Path, dict[str, Path]]:
     export_directory = root / "export"
     inboxes = {channel: root / "import" / channel / "inbox" for channel in CHANNELS}
     directories = [export_directory]
-    for inbox in inboxes.values():
+    intake_inboxes = [_intake_inbox(root, channel) for channel in CHANNELS]
+    for inbox in [*inboxes.values(), *intake_inboxes]:
         directories += [inbox, inbox / "archive", inbox / "error"]
     for directory in directories:
         try:
@@ -197,7 +204,17 @@ def _create_setup(
         )
         for channel in CHANNELS
     }
-    services = [erp, bi, *status_imports.values()]
+    intakes = {
+        channel: Service(
+            name=INTAKE_SERVICES[channel],
+            kind=ServiceKind.INTAKE_XML.value,
+            display_name=f"Shop order intake ({channel})",
+            directory=str(_intake_inbox(export_directory.parent, channel)),
+            file_pattern="*.xml",
+        )
+        for channel in CHANNELS
+    }
+    services = [erp, bi, *status_imports.values(), *intakes.values()]
     session.add_all([*channels.values(), *services])
     configurations: list[str] = []
     for name, channel in channels.items():
@@ -225,9 +242,18 @@ def _create_setup(
                     service=status_imports[name],
                     description="Delivery, return and payment updates from the ERP.",
                 ),
+                IntakeConfiguration(
+                    channel=channel,
+                    name="shop-orders",
+                    service=intakes[name],
+                    description="Order files the shop drops into the intake inbox.",
+                ),
             ]
         )
-        configurations += [f"{name}/erp-export", f"{name}/bi-export", f"{name}/erp-status"]
+        configurations += [
+            f"{name}/{config}"
+            for config in ("erp-export", "bi-export", "erp-status", "shop-orders")
+        ]
     session.flush()
     channel_ids = {name: channel.id for name, channel in channels.items()}
     return channel_ids, [s.name for s in services], configurations

@@ -268,6 +268,24 @@ class ImportConfiguration(ScheduleColumns, Base):
     service: Mapped[Service] = relationship()
 
 
+class IntakeConfiguration(ScheduleColumns, Base):
+    """A named order intake configuration of a channel (SPEC §13)."""
+
+    __tablename__ = "intake_configurations"
+    __table_args__ = (UniqueConstraint("channel_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    channel: Mapped[Channel] = relationship()
+    service: Mapped[Service] = relationship()
+
+
 # --------------------------------------------------------------------------- orders
 
 
@@ -621,6 +639,24 @@ class ImportedFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     configuration_id: Mapped[int] = mapped_column(
         ForeignKey("import_configurations.id", ondelete="CASCADE")
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(300))
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), default=None
+    )
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IntakeFile(Base):
+    """SHA-256 ledger of order files taken in: a file is never taken in twice (SPEC §13)."""
+
+    __tablename__ = "intake_files"
+    __table_args__ = (UniqueConstraint("configuration_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    configuration_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_configurations.id", ondelete="CASCADE")
     )
     sha256: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(300))

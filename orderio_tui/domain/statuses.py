@@ -67,6 +67,7 @@ class Actor(StrEnum):
 class RunKind(StrEnum):
     EXPORT = "export"
     IMPORT = "import"
+    INTAKE = "intake"
 
 
 class RunState(StrEnum):
@@ -92,10 +93,22 @@ class ServiceKind(StrEnum):
     EXPORT_XML = "order-export-xml"
     EXPORT_XSLT = "order-export-xslt"
     STATUS_IMPORT_XML = "order-status-import-xml"
+    INTAKE_XML = "order-intake-xml"
+    INTAKE_JSONL = "order-intake-jsonl"
 
     @property
     def is_export(self) -> bool:
         return self in (ServiceKind.EXPORT_XML, ServiceKind.EXPORT_XSLT)
+
+    @property
+    def is_intake(self) -> bool:
+        """Reads order files into new orders (SPEC §13)."""
+        return self in (ServiceKind.INTAKE_XML, ServiceKind.INTAKE_JSONL)
+
+    @property
+    def reads_inbox(self) -> bool:
+        """Takes files from an inbox with the exactly-once protocol of SPEC §7.2."""
+        return not self.is_export
 
 
 class ScheduleMode(StrEnum):

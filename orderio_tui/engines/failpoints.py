@@ -42,6 +42,9 @@ Status import points (SPEC §7.2), in the order a file passes them:
 - ``import:after_archive``: the file is archived, the run has not yet recorded that;
 - ``import:after_error_report``: an invalid file's ``.error.txt`` is written, the file not yet
   moved.
+
+Order intake points (SPEC §13) are the status import's, with the prefix ``intake:`` (the intake
+runs on the same machinery): ``intake:after_intent`` … ``intake:after_error_report``.
 """
 
 from __future__ import annotations

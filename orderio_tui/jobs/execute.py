@@ -23,10 +23,11 @@ from typing import cast
 
 from ..alerts.delivery import deliver_pending
 from ..database import Database, log_failure
-from ..domain.models import ExportConfiguration, ImportConfiguration, Run
+from ..domain.models import ExportConfiguration, ImportConfiguration, IntakeConfiguration, Run
 from ..domain.statuses import RunKind, RunState, Trigger
-from ..engines.export import recover_export_run, run_export
-from ..engines.status_import import recover_import_run, run_import
+from ..engines.export import run_export
+from ..engines.intake.engine import run_intake
+from ..engines.status_import import run_import
 from ..errors import NotFound
 from ..runs.journal import RunEvents, RunOutcome, RunStarted, record_failed_run
 from .leases import (
@@ -38,7 +39,7 @@ from .leases import (
     lease_key,
     release_lease,
 )
-from .recovery import recover_abandoned_runs
+from .recovery import RECOVERERS, recover_abandoned_runs
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,8 @@ def _run_engine(
                     events=bus,
                     still_leased=keeper.confirm,
                 )
-            return run_import(db, configuration_id, trigger=trigger, dry_run=dry_run, events=bus)
+            run_inbox = run_intake if kind is RunKind.INTAKE else run_import
+            return run_inbox(db, configuration_id, trigger=trigger, dry_run=dry_run, events=bus)
         except BaseException:
             if started:
                 _recover_after_crash(db, kind, started[0], bus)
@@ -133,7 +135,7 @@ def _run_engine(
 
 
 def _recover_after_crash(db: Database, kind: RunKind, run_id: int, events: RunEvents) -> None:
-    recover = recover_export_run if kind is RunKind.EXPORT else recover_import_run
+    recover = RECOVERERS[kind]
     try:
         with db.read() as session:
             run = session.get(Run, run_id)
@@ -156,16 +158,23 @@ def skip_run(
     events: RunEvents | None = None,
 ) -> RunOutcome:
     """Store and return a SKIPPED run whose one log line, ``message``, says who was first."""
-    model: type[ExportConfiguration] | type[ImportConfiguration] = (
-        ExportConfiguration if kind is RunKind.EXPORT else ImportConfiguration
-    )
+    models: dict[
+        RunKind, type[ExportConfiguration] | type[ImportConfiguration] | type[IntakeConfiguration]
+    ] = {
+        RunKind.EXPORT: ExportConfiguration,
+        RunKind.IMPORT: ImportConfiguration,
+        RunKind.INTAKE: IntakeConfiguration,
+    }
+    model = models[kind]
     with db.read() as session:
         configuration = cast(
-            ExportConfiguration | ImportConfiguration | None, session.get(model, configuration_id)
+            ExportConfiguration | ImportConfiguration | IntakeConfiguration | None,
+            session.get(model, configuration_id),
         )
     if configuration is None:
-        label = "export" if kind is RunKind.EXPORT else "import"
-        raise NotFound(f"{label} configuration {configuration_id} does not exist: refresh the list")
+        raise NotFound(
+            f"{kind.value} configuration {configuration_id} does not exist: refresh the list"
+        )
     return record_failed_run(
         db,
         kind=kind,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from sqlalchemy import select
 
@@ -26,12 +26,20 @@ from ..database import Database
 from ..domain.models import Run, RunLogLine
 from ..domain.statuses import RunKind, RunState
 from ..engines.export import recover_export_run
+from ..engines.intake.engine import recover_intake_run
 from ..engines.status_import import recover_import_run
 from ..runs.identity import owner_is_gone, process_owner
 from ..runs.journal import RunEvents
 from .leases import LeaseHolder, acquire_lease, lease_key, release_lease, valid_lease_owners
 
 logger = logging.getLogger(__name__)
+
+#: How an abandoned run of each kind is recovered.
+RECOVERERS: dict[RunKind, Callable[..., str]] = {
+    RunKind.EXPORT: recover_export_run,
+    RunKind.IMPORT: recover_import_run,
+    RunKind.INTAKE: recover_intake_run,
+}
 
 
 def _alive_on_this_host(owner: str) -> bool:
@@ -113,8 +121,7 @@ def _recover_one(db: Database, run_id: int, kind: RunKind, events: RunEvents | N
                 )
             )
             run.owner = None
-    recover = recover_export_run if kind is RunKind.EXPORT else recover_import_run
-    return recover(db, run_id, events=events)
+    return RECOVERERS[kind](db, run_id, events=events)
 
 
 def recover_abandoned_runs(

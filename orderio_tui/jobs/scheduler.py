@@ -54,6 +54,7 @@ from ..domain.models import (
     Channel,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     SchedulerHeartbeat,
     Service,
     utcnow,
@@ -157,9 +158,16 @@ def scan_configurations(
     those whose stored schedule can not be used (each says why)."""
     found: list[ScheduledConfiguration] = []
     broken: list[BrokenSchedule] = []
-    models: tuple[tuple[RunKind, type[ExportConfiguration] | type[ImportConfiguration]], ...] = (
+    models: tuple[
+        tuple[
+            RunKind,
+            type[ExportConfiguration] | type[ImportConfiguration] | type[IntakeConfiguration],
+        ],
+        ...,
+    ] = (
         (RunKind.EXPORT, ExportConfiguration),
         (RunKind.IMPORT, ImportConfiguration),
+        (RunKind.INTAKE, IntakeConfiguration),
     )
     with db.read() as session:
         for kind, model in models:
@@ -171,7 +179,7 @@ def scan_configurations(
                 .order_by(model.id)
             ).all()
             for stored, channel, zone in rows:
-                row = cast(ExportConfiguration | ImportConfiguration, stored)
+                row = cast(ExportConfiguration | ImportConfiguration | IntakeConfiguration, stored)
                 value, problem = read_schedule(row)
                 if problem is None and value.on_order_creation and kind is not RunKind.EXPORT:
                     problem = "only export configurations can run on order creation"

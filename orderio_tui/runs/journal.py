@@ -32,6 +32,7 @@ from ..domain.models import (
     Channel,
     ExportConfiguration,
     ImportConfiguration,
+    IntakeConfiguration,
     Run,
     RunLogLine,
     RunResultRow,
@@ -87,11 +88,16 @@ class RunOutcome:
 
 EXPORT_COUNT_KEYS = ("selected", "exported", "failed")
 IMPORT_COUNT_KEYS = ("files", "applied", "unchanged", "rejected", "duplicates")
+INTAKE_COUNT_KEYS = ("files", "created", "unchanged", "rejected", "duplicates")
+_COUNT_KEYS = {
+    RunKind.EXPORT: EXPORT_COUNT_KEYS,
+    RunKind.IMPORT: IMPORT_COUNT_KEYS,
+    RunKind.INTAKE: INTAKE_COUNT_KEYS,
+}
 
 
 def empty_counts(kind: RunKind) -> dict[str, int]:
-    keys = EXPORT_COUNT_KEYS if kind is RunKind.EXPORT else IMPORT_COUNT_KEYS
-    return dict.fromkeys(keys, 0)
+    return dict.fromkeys(_COUNT_KEYS[kind], 0)
 
 
 # --------------------------------------------------------------------------- events
@@ -348,7 +354,7 @@ def record_failed_run(
     db: Database,
     *,
     kind: RunKind,
-    configuration: ExportConfiguration | ImportConfiguration,
+    configuration: ExportConfiguration | ImportConfiguration | IntakeConfiguration,
     trigger: Trigger,
     message: str,
     dry_run: bool = False,

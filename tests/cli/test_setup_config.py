@@ -253,7 +253,8 @@ def test_dump_with_a_channel_holds_only_it_and_the_services_it_uses(demo_300) ->
     text = demo_300("config", "dump", "--channel", "demo-b2b").out
     assert 'name = "demo-b2b"' in text
     assert 'channel = "demo-b2c"' not in text
-    assert text.count("[[service]]") == 3
+    assert text.count("[[service]]") == 4  # export, BI export, status import, intake
+    assert text.count("[[intake]]") == 1 and 'service = "shop-intake-b2b"' in text
 
 
 def test_dump_to_a_file_writes_the_same_text(demo_300, tmp_path: Path) -> None:

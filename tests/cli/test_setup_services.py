@@ -21,7 +21,11 @@ def test_service_list_shows_the_demo_services_and_their_users(demo_300) -> None:
         "erp-status-import",
         "erp-status-import-b2b",
         "erp-xml-export",
+        "shop-intake",
+        "shop-intake-b2b",
     }
+    assert services["shop-intake"]["kind"] == "order-intake-xml"
+    assert services["shop-intake"]["used_by"] == ["shop-orders"]
     assert services["erp-xml-export"]["kind"] == "order-export-xml"
     assert services["erp-xml-export"]["used_by"] == ["erp-export"]
     assert services["erp-status-import"]["directory"].endswith("import/demo-b2c/inbox")

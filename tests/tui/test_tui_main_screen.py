@@ -53,6 +53,8 @@ async def test_tab_moves_between_the_sections(app: OrderioApp) -> None:
         await pilot.press("tab")
         assert app.focused is not None and app.focused.id == "import-table"
         await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "intake-table"
+        await pilot.press("tab")
         assert app.focused is not None and app.focused.id == "log"
         await pilot.press("tab")
         assert app.focused is not None and app.focused.id == "channel"

@@ -84,6 +84,8 @@ async def test_services_screen_lists_edits_and_refuses_to_delete_a_used_service(
             "erp-status-import",
             "erp-status-import-b2b",
             "erp-xml-export",
+            "shop-intake",
+            "shop-intake-b2b",
         ]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ServiceEditScreen))

@@ -103,7 +103,12 @@ def test_a_key_of_another_service_kind_is_named_with_the_kinds_it_applies_to() -
     text = '[[service]]\nname = "out"\nkind = "order-export-xml"\ndirectory = "/tmp"\n'
     text += 'file_pattern = "*.xml"\n'
     assert _problems(text) == [
-        (5, "service.file_pattern", "applies only to order-status-import-xml services: remove it")
+        (
+            5,
+            "service.file_pattern",
+            "applies only to order-status-import-xml, order-intake-xml, order-intake-jsonl "
+            "services: remove it",
+        )
     ]
 
 
@@ -118,7 +123,7 @@ def test_mandatory_keys_and_unknown_enumeration_values() -> None:
     text = '[[service]]\nname = "x"\nkind = "ftp"\n'
     assert _problems(text) == [
         (3, "service.kind", "unknown value 'ftp': use one of order-export-xml, "
-         "order-export-xslt, order-status-import-xml"),
+         "order-export-xslt, order-status-import-xml, order-intake-xml, order-intake-jsonl"),
         (1, "service.directory", "directory is mandatory: add directory = …"),
     ]  # fmt: skip
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tomlkit.items import Table
 
 from ...database import Database
-from ...domain.models import Channel, ExportConfiguration, ImportConfiguration
+from ...domain.models import Channel, ExportConfiguration, ImportConfiguration, IntakeConfiguration
 from ...domain.statuses import ServiceKind
 from ...engines.files import sync_directory
 from ...errors import UserError
@@ -135,7 +135,11 @@ def dump_config(db: Database, channel: str | None = None) -> str:
             import_record(row.channel.name, import_form_of(session, row))
             for row in _configuration_rows(session, ImportConfiguration, channel_id)
         ]
-        used = {record["service"] for record in [*exports, *imports]}
+        intakes = [
+            import_record(row.channel.name, import_form_of(session, row))
+            for row in _configuration_rows(session, IntakeConfiguration, channel_id)
+        ]
+        used = {record["service"] for record in [*exports, *imports, *intakes]}
         channels = [
             channel_record(view.form())
             for view in channels_in(session)
@@ -157,6 +161,7 @@ def dump_config(db: Database, channel: str | None = None) -> str:
             "service": services,
             "export": exports,
             "import": imports,
+            "intake": intakes,
             "alert": alerts,
         }
     )

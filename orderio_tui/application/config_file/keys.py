@@ -37,7 +37,7 @@ MAX_INTEGER = 2**31 - 1
 MAX_BIG_INTEGER = 2**63 - 1
 
 _EXPORT_KINDS = (ServiceKind.EXPORT_XML, ServiceKind.EXPORT_XSLT)
-_IMPORT_KINDS = (ServiceKind.STATUS_IMPORT_XML,)
+_IMPORT_KINDS = tuple(kind for kind in ServiceKind if kind.reads_inbox)
 
 
 @dataclass(frozen=True)
@@ -275,6 +275,7 @@ TABLES: dict[str, tuple[Key, ...]] = {
     "service": SERVICE_KEYS,
     "export": EXPORT_KEYS,
     "import": IMPORT_KEYS,
+    "intake": IMPORT_KEYS,
     "alert": ALERT_KEYS,
 }
 
@@ -284,6 +285,7 @@ SUB_TABLES: dict[tuple[str, str], tuple[Key, ...]] = {
     ("export", "schedule"): SCHEDULE_KEYS,
     ("export", "conditions"): CONDITION_KEYS,
     ("import", "schedule"): SCHEDULE_KEYS,
+    ("intake", "schedule"): SCHEDULE_KEYS,
 }
 
 

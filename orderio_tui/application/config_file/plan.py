@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ...alerts.settings import save_alert
 from ...database import Database
-from ...domain.models import Channel, ExportConfiguration, ImportConfiguration
+from ...domain.models import Channel, ExportConfiguration, ImportConfiguration, IntakeConfiguration
 from ...domain.statuses import RunKind
 from ...errors import UserError, ValidationFailed
 from ..alerts import alert_settings_in, remove_alert
@@ -32,6 +32,7 @@ from ..configurations import (
     export_form_problems,
     import_form_of,
     import_form_problems,
+    intake_form_problems,
     remove_configuration,
     save_configuration,
 )
@@ -50,9 +51,17 @@ from .records import (
 
 CREATE, UPDATE, DELETE, UNCHANGED = "create", "update", "delete", "unchanged"
 _SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", UNCHANGED: "="}
-_KINDS = {"export": RunKind.EXPORT, "import": RunKind.IMPORT}
-_MODELS = {"export": ExportConfiguration, "import": ImportConfiguration}
-_FORM_PROBLEMS = {"export": export_form_problems, "import": import_form_problems}
+_KINDS = {"export": RunKind.EXPORT, "import": RunKind.IMPORT, "intake": RunKind.INTAKE}
+_MODELS = {
+    "export": ExportConfiguration,
+    "import": ImportConfiguration,
+    "intake": IntakeConfiguration,
+}
+_FORM_PROBLEMS = {
+    "export": export_form_problems,
+    "import": import_form_problems,
+    "intake": intake_form_problems,
+}
 
 
 def show_value(value: Any) -> str:
@@ -166,7 +175,7 @@ class _Applier:
     def run(self) -> Plan:
         self._channels()
         self._services()
-        for table in ("export", "import"):
+        for table in _MODELS:
             self._configurations(table)
         self._alerts()
         self._absent()
@@ -296,7 +305,9 @@ class _Applier:
 
     def _alerts(self) -> None:
         existing = {settings.name: settings for settings in alert_settings_in(self.session)}
-        broken_configurations = self.broken["export"] | self.broken["import"]
+        broken_configurations = (
+            self.broken["export"] | self.broken["import"] | self.broken["intake"]
+        )
         for entry in self.config.of("alert"):
             before = existing.get(entry.name)
             settings = entry.form

@@ -252,7 +252,7 @@ def _configuration_entry(reader: _TableReader, data: dict[str, Any]) -> Entry | 
         "description": values.get("description", ""),
         "schedule": schedule,
     }
-    if table == "import":
+    if table in ("import", "intake"):
         form: Any = ImportConfigurationForm(**common)
     else:
         extra = {
@@ -286,6 +286,7 @@ _ENTRY_READERS = {
     "service": _service_entry,
     "export": _configuration_entry,
     "import": _configuration_entry,
+    "intake": _configuration_entry,
     "alert": _alert_entry,
 }
 

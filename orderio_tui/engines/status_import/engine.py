@@ -23,18 +23,26 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ...database import Database
-from ...domain.models import ImportConfiguration, ImportedFile, Lease, Run, utcnow
-from ...domain.statuses import RunKind, RunState, ServiceKind, Trigger
+from ...domain.models import (
+    ImportConfiguration,
+    ImportedFile,
+    IntakeConfiguration,
+    IntakeFile,
+    Lease,
+    Run,
+    utcnow,
+)
+from ...domain.statuses import RunState, ServiceKind, Trigger
 from ...errors import NotFound
 from ...runs.identity import owner_is_gone
 from ...runs.journal import (
@@ -67,8 +75,10 @@ from .inbox import (
 from .reader import StatusFileError, iter_entry_batches
 from .recovery import recover_abandoned_import_runs, settle_processing_file
 from .settings import (
+    STATUS_IMPORT,
     ImportLimits,
     ImportSettings,
+    InboxKind,
     LimitError,
     describe_seconds,
     limits_from_environment,
@@ -94,6 +104,10 @@ class ImportCounts:
     def as_dict(self) -> dict[str, int]:
         return {key: getattr(self, key) for key in IMPORT_COUNT_KEYS}
 
+    def describe_entries(self) -> str:
+        """The entry counts in words (``3 applied, 0 unchanged, 1 rejected``)."""
+        return f"{self.applied} applied, {self.unchanged} unchanged, {self.rejected} rejected"
+
 
 def run_import(
     db: Database,
@@ -109,15 +123,36 @@ def run_import(
     and changes no order. Problems of files and entries end up in the run (its state, log and
     results), never as exceptions; only an unknown configuration id raises :class:`NotFound`.
     """
+    return run_inbox(
+        db, configuration_id, InboxRun, trigger=trigger, dry_run=dry_run, events=events
+    )
+
+
+def run_inbox(
+    db: Database,
+    configuration_id: int,
+    run_class: type[InboxRun],
+    *,
+    trigger: Trigger,
+    dry_run: bool = False,
+    events: RunEvents | None = None,
+) -> RunOutcome:
+    """Run a configuration that takes files from an inbox (status import or intake) with
+    ``run_class``, which says what a file's content does; see :func:`run_import`."""
+    kind = run_class.KIND
+    label = kind.label
     with db.read() as session:
-        settings = load_settings(session, configuration_id)
-        configuration = session.get(ImportConfiguration, configuration_id)
+        settings = load_settings(session, configuration_id, kind)
+        configuration = cast(
+            ImportConfiguration | IntakeConfiguration | None,
+            session.get(kind.configuration, configuration_id),
+        )
     if settings is None or configuration is None:
         raise NotFound(
-            f"import configuration with id {configuration_id} does not exist: "
-            "list them with `orderio-tui import list`"
+            f"{label} with id {configuration_id} does not exist: "
+            f"list them with `orderio-tui {kind.run_kind.value} list`"
         )
-    problem = _configuration_problem(settings)
+    problem = run_class.configuration_problem(settings)
     try:
         limits = limits_from_environment()
     except LimitError as exc:
@@ -125,19 +160,19 @@ def run_import(
     if problem is not None:
         return record_failed_run(
             db,
-            kind=RunKind.IMPORT,
+            kind=kind.run_kind,
             configuration=configuration,
             trigger=trigger,
             message=problem,
             dry_run=dry_run,
             events=events,
         )
-    recover_abandoned_import_runs(db, configuration_id, events=events)
-    started = _start_run(db, settings, trigger, dry_run)
+    recover_abandoned_import_runs(db, configuration_id, events=events, kind=kind)
+    started = _start_run(db, kind, settings, trigger, dry_run)
     if isinstance(started, str):
         return record_failed_run(
             db,
-            kind=RunKind.IMPORT,
+            kind=kind.run_kind,
             configuration=configuration,
             trigger=trigger,
             message=started,
@@ -147,12 +182,12 @@ def run_import(
         )
     if events is not None:
         events.emit(started)
-    run = _ImportRun(db, settings, limits, started.run_id, dry_run, events)
+    run = run_class(db, settings, limits, started.run_id, dry_run, events)
     try:
         outcome = run.execute()
     except Exception as exc:
-        logger.exception("import run %s stopped by an unexpected error", started.run_id)
-        outcome = run.abort(f"the import stopped on an unexpected error: {exc}")
+        logger.exception("%s run %s stopped by an unexpected error", kind.run_kind, started.run_id)
+        outcome = run.abort(f"the {kind.run_kind.value} stopped on an unexpected error: {exc}")
     if events is not None:
         events.emit(outcome)
     return outcome
@@ -165,28 +200,32 @@ def _unexpected(exc: Exception) -> str:
     )
 
 
-def _configuration_problem(settings: ImportSettings) -> str | None:
-    if settings.service_kind != ServiceKind.STATUS_IMPORT_XML.value:
+def _configuration_problem(
+    settings: ImportSettings, kind: InboxKind, service_kinds: tuple[ServiceKind, ...]
+) -> str | None:
+    if settings.service_kind not in service_kinds:
+        wanted = " or ".join(k.value for k in service_kinds)
         return (
-            f"service {settings.service_name} is a {settings.service_kind} service; an import "
-            f"configuration needs an {ServiceKind.STATUS_IMPORT_XML.value} service"
+            f"service {settings.service_name} is a {settings.service_kind} service; an "
+            f"{kind.label} needs an {wanted} service"
         )
     if not settings.service_enabled:
         return (
             f"service {settings.service_name} is disabled: enable it (services screen) "
-            f"to run import configuration {settings.name}"
+            f"to run {kind.label} {settings.name}"
         )
     return None
 
 
 def _start_run(
-    db: Database, settings: ImportSettings, trigger: Trigger, dry_run: bool
+    db: Database, kind: InboxKind, settings: ImportSettings, trigger: Trigger, dry_run: bool
 ) -> RunStarted | str:
     """A new RUNNING run, or why it may not start (another run of it is active)."""
+    run_kind = kind.run_kind
     with db.write() as session:
         active = session.execute(
             select(Run.id, Run.owner).where(
-                Run.kind == RunKind.IMPORT.value,
+                Run.kind == run_kind.value,
                 Run.configuration_id == settings.configuration_id,
                 Run.state == RunState.RUNNING.value,
             )
@@ -194,12 +233,12 @@ def _start_run(
         alive = [run_id for run_id, owner in active if not owner_is_gone(owner)]
         if alive:
             return (
-                f"import configuration {settings.name} is already running (run {alive[0]}); "
+                f"{kind.label} {settings.name} is already running (run {alive[0]}); "
                 "this run was skipped"
             )
         run = create_run(
             session,
-            kind=RunKind.IMPORT,
+            kind=run_kind,
             configuration_id=settings.configuration_id,
             config_name=settings.name,
             channel_id=settings.channel_id,
@@ -207,7 +246,7 @@ def _start_run(
             dry_run=dry_run,
         )
         return RunStarted(
-            run.id, RunKind.IMPORT, settings.name, settings.channel_name, trigger, run.started_at
+            run.id, run_kind, settings.name, settings.channel_name, trigger, run.started_at
         )
 
 
@@ -264,7 +303,7 @@ class _ResultSpool:
         self._file.close()
 
 
-class _RejectionReport:
+class RejectionReport:
     """The ``.report.txt`` of a file, written only once the file has a rejected entry."""
 
     def __init__(self, path: Path, header: str) -> None:
@@ -296,7 +335,7 @@ class _RejectionReport:
 
 
 @dataclass
-class _FileOutcome:
+class FileOutcome:
     """What importing one file did (counted only when its transaction committed)."""
 
     applied: int = 0
@@ -305,8 +344,35 @@ class _FileOutcome:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-class _ImportRun:
-    """One run of one import configuration."""
+class InboxRun:
+    """One run of one import configuration.
+
+    The intake (:mod:`orderio_tui.engines.intake.engine`) is a subclass: the class attributes
+    and :meth:`_apply_entries` say what a file's content does, the rest is shared.
+    """
+
+    KIND: InboxKind = STATUS_IMPORT
+    SERVICE_KINDS: tuple[ServiceKind, ...] = (ServiceKind.STATUS_IMPORT_XML,)
+    #: Problems of a whole file: it goes to the error directory, nothing of it applied.
+    FILE_ERRORS: tuple[type[Exception], ...] = (StatusFileError,)
+
+    @property
+    def _file_errors_or_rollback(self) -> tuple[type[Exception], ...]:
+        return (*self.FILE_ERRORS, _DryRunRollback)
+
+    #: What the reports call a file of this kind.
+    FILE_WORD = "Status file"
+
+    @classmethod
+    def configuration_problem(cls, settings: ImportSettings) -> str | None:
+        """Why a configuration with these settings can not run (its service), or None."""
+        return _configuration_problem(settings, cls.KIND, cls.SERVICE_KINDS)
+
+    def _failpoint(self, name: str) -> None:
+        failpoint(f"{self.KIND.failpoints}:{name}")
+
+    def _new_counts(self) -> ImportCounts:
+        return ImportCounts()
 
     def __init__(
         self,
@@ -324,7 +390,7 @@ class _ImportRun:
         self.run_id = run_id
         self.dry_run = dry_run
         self.journal = RunJournal(db, run_id, settings.name, events)
-        self.counts = ImportCounts()
+        self.counts = self._new_counts()
         self.files: list[str] = []
         self.invalid_files = 0
         self.stuck_files = 0
@@ -454,6 +520,7 @@ class _ImportRun:
                     self.run_id,
                     Path(processing_path),
                     Path(final_path) if final_path else None,
+                    self.KIND,
                 )
                 self.journal.log(settled.message)
             except Exception as exc:
@@ -479,9 +546,7 @@ class _ImportRun:
         counts = self.counts
         parts = [
             f"{counts.files} file(s)",
-            f"{counts.applied} applied",
-            f"{counts.unchanged} unchanged",
-            f"{counts.rejected} rejected",
+            counts.describe_entries(),
             f"{counts.duplicates} duplicate file(s)",
         ]
         if self.invalid_files:
@@ -538,7 +603,7 @@ class _ImportRun:
             )
             return
         self._set_current_file(processing_path)
-        failpoint("import:after_intent")
+        self._failpoint("after_intent")
         try:
             move_file(path, processing_path)
         except FileNotFoundError:
@@ -554,7 +619,7 @@ class _ImportRun:
                 "ERROR",
             )
             return
-        failpoint("import:after_move")
+        self._failpoint("after_move")
         self.counts.files += 1
         try:
             sha256 = sha256_of(processing_path)
@@ -575,16 +640,18 @@ class _ImportRun:
             return
         self._apply_file(processing_path, sha256)
 
-    def _ledger_entry(self, sha256: str) -> ImportedFile | None:
+    def _ledger_entry(self, sha256: str) -> ImportedFile | IntakeFile | None:
+        ledger = self.KIND.ledger
         with self.db.read() as session:
-            return session.scalars(
-                select(ImportedFile).where(
-                    ImportedFile.configuration_id == self.settings.configuration_id,
-                    ImportedFile.sha256 == sha256,
+            found = session.scalars(
+                select(ledger).where(
+                    ledger.configuration_id == self.settings.configuration_id,
+                    ledger.sha256 == sha256,
                 )
             ).first()
+            return cast(ImportedFile | IntakeFile | None, found)
 
-    def _archive_duplicate(self, processing_path: Path, earlier: ImportedFile) -> None:
+    def _archive_duplicate(self, processing_path: Path, earlier: ImportedFile | IntakeFile) -> None:
         name = processing_path.name
         target = free_destination(self.layout.archive, name, self.run_id)
         move_file(processing_path, target)
@@ -603,7 +670,7 @@ class _ImportRun:
         report_part = self.layout.report_part(name)
         try:
             outcome = self._apply_in_transaction(processing_path, sha256, target, report_part)
-        except StatusFileError as exc:
+        except self.FILE_ERRORS as exc:
             remove_if_present(report_part)
             self._move_to_error(processing_path, str(exc))
             return
@@ -615,42 +682,32 @@ class _ImportRun:
             remove_if_present(report_part)
             self._move_to_error(processing_path, _unexpected(exc))
             return
-        failpoint("import:after_commit")
+        self._failpoint("after_commit")
         if outcome.rejected:
             move_file(report_part, companion(target, REPORT_SUFFIX))
         else:
             remove_if_present(report_part)
         move_file(processing_path, target)
-        failpoint("import:after_archive")
+        self._failpoint("after_archive")
         self._set_current_file(None)
         self.journal.log(
-            f"{name}: {outcome.applied} applied, {outcome.unchanged} unchanged, "
-            f"{outcome.rejected} rejected; archived as {target}"
+            f"{name}: {self._outcome_text(outcome)}; archived as {target}"
             + (f" with report {companion(target, REPORT_SUFFIX).name}" if outcome.rejected else "")
         )
         self._log_rejections(name, outcome.rejections, outcome.rejected)
 
     def _apply_in_transaction(
         self, processing_path: Path, sha256: str, target: Path, report_part: Path
-    ) -> _FileOutcome:
+    ) -> FileOutcome:
         """Apply the file's entries and record it in the ledger, in one transaction."""
         name = processing_path.name
-        outcome = _FileOutcome()
-        scope = self._scope(name)
-        report = _RejectionReport(report_part, self._report_header(name))
+        outcome = FileOutcome()
+        report = RejectionReport(report_part, self._report_header(name))
         try:
             with self._file_transaction() as session:
-                applier = EntryApplier(session, scope)
-                for number, batch in enumerate(
-                    iter_entry_batches(
-                        processing_path, max_size=self.settings.max_file_size, limits=self.limits
-                    )
-                ):
-                    self._apply_batch(applier, session, batch, outcome, report)
-                    if number == 0:
-                        failpoint("import:mid_apply")
+                self._apply_entries(session, processing_path, name, outcome, report)
                 session.add(
-                    ImportedFile(
+                    self.KIND.ledger(
                         configuration_id=self.settings.configuration_id,
                         sha256=sha256,
                         file_name=name,
@@ -665,11 +722,8 @@ class _ImportRun:
                 run.final_path = str(target)
                 run.file_sha256 = sha256
                 session.flush()
-                report.complete(
-                    f"{outcome.applied} applied, {outcome.unchanged} unchanged, "
-                    f"{outcome.rejected} rejected"
-                )
-                failpoint("import:before_commit")
+                report.complete(self._outcome_text(outcome))
+                self._failpoint("before_commit")
         finally:
             report.close()
         self.counts = self._counts_with(outcome)
@@ -677,13 +731,39 @@ class _ImportRun:
         self.committed_files += 1
         return outcome
 
+    def _apply_entries(
+        self,
+        session: Session,
+        path: Path,
+        name: str,
+        outcome: FileOutcome,
+        report: RejectionReport | None,
+    ) -> None:
+        """Check and apply the file's entries in ``session``, counting into ``outcome``.
+
+        Raises one of :attr:`FILE_ERRORS` when the file as a whole is invalid. Without a
+        ``report`` it is a dry run.
+        """
+        applier = EntryApplier(session, self._scope(name))
+        for number, batch in enumerate(
+            iter_entry_batches(path, max_size=self.settings.max_file_size, limits=self.limits)
+        ):
+            self._apply_batch(applier, session, batch, outcome, report)
+            if number == 0 and report is not None:
+                self._failpoint("mid_apply")
+
+    def _outcome_text(self, outcome: FileOutcome) -> str:
+        return (
+            f"{outcome.applied} applied, {outcome.unchanged} unchanged, {outcome.rejected} rejected"
+        )
+
     def _apply_batch(
         self,
         applier: EntryApplier,
         session: Session,
         batch: list[Any],
-        outcome: _FileOutcome,
-        report: _RejectionReport | None,
+        outcome: FileOutcome,
+        report: RejectionReport | None,
     ) -> None:
         result = applier.apply(batch)
         outcome.applied += result.applied
@@ -719,21 +799,20 @@ class _ImportRun:
             try:
                 with session.begin_nested():
                     yield session
-            except (StatusFileError, _DryRunRollback) as exc:
+            except self._file_errors_or_rollback as exc:
                 undone = exc
             if self.db.is_sqlite:
                 _extend_leases_for_the_hold(session, since)
         if undone is not None:
             raise undone
 
-    def _counts_with(self, outcome: _FileOutcome) -> ImportCounts:
+    def _counts_with(self, outcome: FileOutcome) -> ImportCounts:
         counts = self.counts
-        return ImportCounts(
-            files=counts.files,
+        return replace(
+            counts,
             applied=counts.applied + outcome.applied,
             unchanged=counts.unchanged + outcome.unchanged,
             rejected=counts.rejected + outcome.rejected,
-            duplicates=counts.duplicates,
         )
 
     def _scope(self, name: str) -> ImportScope:
@@ -749,8 +828,9 @@ class _ImportRun:
 
     def _report_header(self, name: str) -> str:
         return (
-            f"Status file {name}: rejected entries\n"
-            f"Import configuration {self.settings.name}, channel {self.settings.channel_name}, "
+            f"{self.FILE_WORD} {name}: rejected entries\n"
+            f"{self.KIND.label.capitalize()} {self.settings.name}, "
+            f"channel {self.settings.channel_name}, "
             f"run {self.run_id}, {utcnow().isoformat(timespec='seconds')}\n"
             "The other entries of the file were applied; these were not.\n\n"
         )
@@ -762,13 +842,14 @@ class _ImportRun:
         self._set_error_target(target)  # recovery finishes the move once the report exists
         write_text_durably(
             report,
-            f"Status file {name} was not imported; nothing of it was applied.\n"
-            f"Import configuration {self.settings.name}, channel {self.settings.channel_name}, "
+            f"{self.FILE_WORD} {name} was not imported; nothing of it was applied.\n"
+            f"{self.KIND.label.capitalize()} {self.settings.name}, "
+            f"channel {self.settings.channel_name}, "
             f"run {self.run_id}, {utcnow().isoformat(timespec='seconds')}\n\n"
             f"Problem: {problem}\n\n"
             f"Correct the file and deliver it to {self.layout.inbox} again.\n",
         )
-        failpoint("import:after_error_report")
+        self._failpoint("after_error_report")
         try:
             move_file(processing_path, target)
         except FileNotFoundError:
@@ -824,16 +905,12 @@ class _ImportRun:
             self.journal.log(f"dry run: {name} is a duplicate and would be archived unapplied")
             return
         self._dry_run_hashes.add(sha256)
-        outcome = _FileOutcome()
+        outcome = FileOutcome()
         assert self._spool is not None
         mark = self._spool.mark()
         try:
             with self._file_transaction() as session:
-                applier = EntryApplier(session, self._scope(name))
-                for batch in iter_entry_batches(
-                    path, max_size=self.settings.max_file_size, limits=self.limits
-                ):
-                    self._apply_batch(applier, session, batch, outcome, None)
+                self._apply_entries(session, path, name, outcome, None)
                 raise _DryRunRollback
         except _DryRunRollback:
             pass
@@ -842,15 +919,12 @@ class _ImportRun:
         except Exception as exc:
             self._spool.forget_since(mark)
             self.invalid_files += 1
-            problem = str(exc) if isinstance(exc, StatusFileError) else _unexpected(exc)
+            problem = str(exc) if isinstance(exc, self.FILE_ERRORS) else _unexpected(exc)
             self.journal.log(
                 f"dry run: {name} would go to {self.layout.error}: {problem}; nothing applied",
                 "ERROR",
             )
             return
         self.counts = self._counts_with(outcome)
-        self.journal.log(
-            f"dry run: {name} would give {outcome.applied} applied, {outcome.unchanged} "
-            f"unchanged, {outcome.rejected} rejected"
-        )
+        self.journal.log(f"dry run: {name} would give {self._outcome_text(outcome)}")
         self._log_rejections(name, outcome.rejections, outcome.rejected)

@@ -132,7 +132,7 @@ class Rejection:
 
     line: int
     order_ref: str
-    reason_code: RejectReason
+    reason_code: str
     reason_text: str
 
     def report_line(self) -> str:
@@ -359,7 +359,7 @@ class EntryApplier:
                         state.id if state else None,
                         state.document_no if state else entry.order_ref[:_RESULT_REF_LENGTH],
                         EntryOutcome.REJECTED.value,
-                        rejection.reason_code.value,
+                        str(rejection.reason_code),  # a RejectReason, a StrEnum
                         rejection.reason_text,
                     )
                 )

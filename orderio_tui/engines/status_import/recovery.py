@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ...database import Database
-from ...domain.models import ImportedFile, Run
-from ...domain.statuses import RunKind, RunState
+from ...domain.models import Run
+from ...domain.statuses import RunState
 from ...runs.identity import owner_is_gone, process_owner
 from ...runs.journal import RunEvents, RunJournal, finish_run, outcome_of
 from ..files import NotRegularFile, sha256_of
@@ -30,7 +30,7 @@ from .inbox import (
     move_file,
     remove_if_present,
 )
-from .settings import load_settings
+from .settings import STATUS_IMPORT, InboxKind, load_settings
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ def settle_processing_file(
     run_id: int,
     processing_path: Path,
     final_path: Path | None,
+    kind: InboxKind = STATUS_IMPORT,
 ) -> SettledFile:
     """Archive a file a run left in ``processing/`` if it was applied, else return it.
 
@@ -66,7 +67,7 @@ def settle_processing_file(
         sha256: str | None = sha256_of(processing_path)
     except NotRegularFile:
         sha256 = None  # never applied; back to the inbox, whose scan reports and leaves it
-    applied = sha256 is not None and _in_ledger(db, configuration_id, sha256)
+    applied = sha256 is not None and _in_ledger(db, kind, configuration_id, sha256)
     if applied:
         layout.archive.mkdir(parents=True, exist_ok=True)
         target = final_path
@@ -97,20 +98,20 @@ def _error_report(layout: InboxLayout, final_path: Path | None) -> Path | None:
     return companion(final_path, ERROR_SUFFIX)
 
 
-def _in_ledger(db: Database, configuration_id: int, sha256: str) -> bool:
+def _in_ledger(db: Database, kind: InboxKind, configuration_id: int, sha256: str) -> bool:
+    ledger = kind.ledger
     with db.read() as session:
         count = session.scalar(
             select(func.count())
-            .select_from(ImportedFile)
-            .where(
-                ImportedFile.configuration_id == configuration_id,
-                ImportedFile.sha256 == sha256,
-            )
+            .select_from(ledger)
+            .where(ledger.configuration_id == configuration_id, ledger.sha256 == sha256)
         )
     return (count or 0) > 0
 
 
-def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = None) -> str:
+def recover_import_run(
+    db: Database, run_id: int, *, events: RunEvents | None = None, kind: InboxKind = STATUS_IMPORT
+) -> str:
     """Finish an abandoned RUNNING import run (SPEC §7.2); returns a one-line message.
 
     The file the run held in ``processing/`` is archived when its SHA-256 is in the ledger and
@@ -122,19 +123,20 @@ def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = 
         run = session.get(Run, run_id, with_for_update=True)
         if run is None:
             return f"run {run_id} does not exist"
-        if run.kind != RunKind.IMPORT.value:
-            return f"run {run_id} is not an import run"
+        what = f"{kind.run_kind.value} run"
+        if run.kind != kind.run_kind.value:
+            return f"run {run_id} is not an {what}"
         if run.state != RunState.RUNNING.value:
-            return f"import run {run_id} already ended ({run.state}); nothing to recover"
+            return f"{what} {run_id} already ended ({run.state}); nothing to recover"
         if not owner_is_gone(run.owner):
-            return f"import run {run_id} is still active in process {run.owner}; left alone"
+            return f"{what} {run_id} is still active in process {run.owner}; left alone"
         former_owner = run.owner
         run.owner = process_owner()  # claim it: a second recoverer now sees a live owner
         configuration_id = run.configuration_id
         config_name = run.config_name
         processing_path = Path(run.temp_path) if run.temp_path else None
         final_path = Path(run.final_path) if run.final_path else None
-        settings = load_settings(session, configuration_id)
+        settings = load_settings(session, configuration_id, kind)
     journal = RunJournal(db, run_id, config_name, events)
     notes: list[str] = []
     archived: str | None = None
@@ -144,7 +146,7 @@ def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = 
         else:  # the configuration was deleted: the inbox is the parent of processing/
             layout = InboxLayout.of(processing_path.parent.parent, None, None)
         settled = settle_processing_file(
-            db, configuration_id, layout, run_id, processing_path, final_path
+            db, configuration_id, layout, run_id, processing_path, final_path, kind
         )
         notes.append(settled.message)
         if settled.archived_as is not None:
@@ -154,7 +156,7 @@ def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = 
     with db.read() as session:
         committed = (
             session.scalar(
-                select(func.count()).select_from(ImportedFile).where(ImportedFile.run_id == run_id)
+                select(func.count()).select_from(kind.ledger).where(kind.ledger.run_id == run_id)
             )
             or 0
         )
@@ -175,23 +177,27 @@ def recover_import_run(db: Database, run_id: int, *, events: RunEvents | None = 
         outcome = outcome_of(session, run)
     if events is not None:
         events.emit(outcome)
-    return f"import run {run_id} ({config_name}): {state.value}, {message}"
+    return f"{kind.run_kind.value} run {run_id} ({config_name}): {state.value}, {message}"
 
 
 def recover_abandoned_import_runs(
-    db: Database, configuration_id: int, *, events: RunEvents | None = None
+    db: Database,
+    configuration_id: int,
+    *,
+    events: RunEvents | None = None,
+    kind: InboxKind = STATUS_IMPORT,
 ) -> list[str]:
     """Recover the abandoned RUNNING runs of one import configuration (before a new run)."""
     with db.read() as session:
         rows = session.execute(
             select(Run.id, Run.owner).where(
-                Run.kind == RunKind.IMPORT.value,
+                Run.kind == kind.run_kind.value,
                 Run.configuration_id == configuration_id,
                 Run.state == RunState.RUNNING.value,
             )
         ).all()
     return [
-        recover_import_run(db, run_id, events=events)
+        recover_import_run(db, run_id, events=events, kind=kind)
         for run_id, owner in rows
         if owner_is_gone(owner)
     ]

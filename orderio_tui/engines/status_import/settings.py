@@ -14,12 +14,40 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy.orm import Session
 
-from ...domain.models import ImportConfiguration
+from ...domain.models import (
+    ImportConfiguration,
+    ImportedFile,
+    IntakeConfiguration,
+    IntakeFile,
+)
+from ...domain.statuses import RunKind
 from ..sftp import SftpSettings
 from .inbox import InboxLayout
+
+
+@dataclass(frozen=True)
+class InboxKind:
+    """What differs between the configurations that take files from an inbox (SPEC §7.2, §13):
+    the run kind, the configuration and ledger tables, the prefix of the failpoints."""
+
+    run_kind: RunKind
+    configuration: type[ImportConfiguration] | type[IntakeConfiguration]
+    ledger: type[ImportedFile] | type[IntakeFile]
+    failpoints: str
+    #: What the run log and reports call the configuration ("import configuration").
+    label: str
+
+
+STATUS_IMPORT = InboxKind(
+    RunKind.IMPORT, ImportConfiguration, ImportedFile, "import", "import configuration"
+)
+ORDER_INTAKE = InboxKind(
+    RunKind.INTAKE, IntakeConfiguration, IntakeFile, "intake", "intake configuration"
+)
 
 
 @dataclass(frozen=True)
@@ -100,11 +128,18 @@ class ImportSettings:
     min_file_age_seconds: int
     #: The server files are picked up from before the inbox is read (SPEC §15); None: local.
     sftp: SftpSettings | None = None
+    #: The channel's currency (an intake rejects orders in another).
+    currency: str = "EUR"
 
 
-def load_settings(session: Session, configuration_id: int) -> ImportSettings | None:
-    """The settings of an import configuration, or None when it does not exist."""
-    configuration = session.get(ImportConfiguration, configuration_id)
+def load_settings(
+    session: Session, configuration_id: int, kind: InboxKind = STATUS_IMPORT
+) -> ImportSettings | None:
+    """The settings of an import (or intake) configuration, or None when it does not exist."""
+    configuration = cast(
+        ImportConfiguration | IntakeConfiguration | None,
+        session.get(kind.configuration, configuration_id),
+    )
     if configuration is None:
         return None
     service = configuration.service
@@ -127,4 +162,5 @@ def load_settings(session: Session, configuration_id: int) -> ImportSettings | N
         sftp=(
             SftpSettings.from_stored(service.sftp or {}) if service.transport == "sftp" else None
         ),
+        currency=channel.currency,
     )

@@ -1,7 +1,7 @@
 """an export run's remote file, for the recovery of SFTP delivery (SPEC §15)
 
 Revision ID: 0012_sftp_delivery
-Revises: 0006_intake
+Revises: 0011_intake_configurations
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_sftp_delivery"
-down_revision: str | None = "0006_intake"
+down_revision: str | None = "0011_intake_configurations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

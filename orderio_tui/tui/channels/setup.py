@@ -12,12 +12,14 @@ from typing import Any
 
 from textual.app import App
 
+from ...application.configurations import service_fits
 from ...application.services import list_services
 from ...domain.statuses import RunKind, ServiceKind
 from ..configuration.base import ConfigurationScreen
 from ..configuration.controls import form_snapshot, set_select
 from ..configuration.export_screen import ExportConfigurationScreen
 from ..configuration.import_screen import ImportConfigurationScreen
+from ..configuration.intake_screen import IntakeConfigurationScreen
 from ..context import context_of
 from ..services.edit import ServiceEditScreen
 from .edit import ChannelEditScreen
@@ -88,18 +90,26 @@ def start_new(app: App[Any], kind: RunKind, *, guided: bool = False) -> None:
         new_channel(app, then=kind)
         return
     is_export = kind is RunKind.EXPORT
-    services = [s for s in list_services(orderio.db) if s.kind.is_export == is_export]
+    services = [s for s in list_services(orderio.db) if service_fits(kind, s.kind)]
     if not services:
-        service_kind = ServiceKind.EXPORT_XML if is_export else ServiceKind.STATUS_IMPORT_XML
+        service_kind = {
+            RunKind.EXPORT: ServiceKind.EXPORT_XML,
+            RunKind.IMPORT: ServiceKind.STATUS_IMPORT_XML,
+            RunKind.INTAKE: ServiceKind.INTAKE_XML,
+        }[kind]
 
         def made(_: None) -> None:
-            if any(s.kind.is_export == is_export for s in list_services(orderio.db)):
+            if any(service_fits(kind, s.kind) for s in list_services(orderio.db)):
                 start_new(app, kind, guided=True)
 
         app.notify(
             _SERVICE_STEP.format(
                 channel=orderio.channel,
-                what="exports are written to" if is_export else "status files arrive in",
+                what={
+                    RunKind.EXPORT: "exports are written to",
+                    RunKind.IMPORT: "status files arrive in",
+                    RunKind.INTAKE: "the shop's order files arrive in",
+                }[kind],
             ),
             timeout=10,
         )
@@ -107,14 +117,14 @@ def start_new(app: App[Any], kind: RunKind, *, guided: bool = False) -> None:
         return
     if guided:
         app.notify(
-            _CONFIGURATION_STEP.format(
-                what="export" if is_export else "import", service=services[0].name
-            ),
+            _CONFIGURATION_STEP.format(what=kind.value, service=services[0].name),
             timeout=10,
         )
     screen: ConfigurationScreen = (
         ExportConfigurationScreen(orderio.channel, None)
         if is_export
+        else IntakeConfigurationScreen(orderio.channel, None)
+        if kind is RunKind.INTAKE
         else ImportConfigurationScreen(orderio.channel, None)
     )
     app.push_screen(screen)

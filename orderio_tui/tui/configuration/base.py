@@ -28,7 +28,7 @@ from textual.widgets import (
     TabPane,
 )
 
-from ...application.configurations import configuration_form_problems
+from ...application.configurations import configuration_form_problems, service_fits
 from ...application.forms import FieldErrors, parse_optional_int
 from ...application.services import list_services
 from ...domain.scheduling import Schedule
@@ -180,7 +180,7 @@ class ConfigurationScreen(FormScreen):
 
     @property
     def what(self) -> str:
-        return "export configuration" if self.KIND is RunKind.EXPORT else "import configuration"
+        return f"{self.KIND.value} configuration"
 
     # ------------------------------------------------------------------ layout
 
@@ -209,7 +209,7 @@ class ConfigurationScreen(FormScreen):
 
     def on_mount(self) -> None:
         self._built.add(GENERAL_TAB)
-        services = [s for s in list_services(self.orderio.db) if s.kind.is_export == self.is_export]
+        services = [s for s in list_services(self.orderio.db) if service_fits(self.KIND, s.kind)]
         self.query_one("#service", Select).set_options(
             (f"{s.name}{'' if s.enabled else ' (disabled)'}", s.name) for s in services
         )

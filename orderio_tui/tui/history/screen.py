@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...application.runs import RunView, list_runs
 from ...domain.statuses import RunKind
-from ...runs.journal import EXPORT_COUNT_KEYS, IMPORT_COUNT_KEYS
+from ...runs.journal import empty_counts
 from ..context import OrderioContext, context_of
 from ..display import NOTHING, duration, local_day_time, state
 from ..messages import RunEnded, RunsChanged
@@ -54,7 +54,7 @@ class RunHistoryScreen(Screen[None]):
 
     @property
     def count_keys(self) -> tuple[str, ...]:
-        return EXPORT_COUNT_KEYS if self.kind is RunKind.EXPORT else IMPORT_COUNT_KEYS
+        return tuple(empty_counts(self.kind))
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title")

@@ -1,4 +1,5 @@
-"""Main screen "Order Import & Export" of the selected channel (SPEC §9)."""
+"""Main screen "Order Import & Export" of the selected channel (SPEC §9, §13): the Order
+Export, Order Status Import and Order Intake lists and the live log."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from ..channels.setup import (
 from ..configuration.base import ConfigurationScreen
 from ..configuration.export_screen import ExportConfigurationScreen
 from ..configuration.import_screen import ImportConfigurationScreen
+from ..configuration.intake_screen import IntakeConfigurationScreen
 from ..context import OrderioContext, context_of
 from ..display import show_times_in
 from ..messages import RunEnded, RunsChanged
@@ -98,6 +100,7 @@ class MainScreen(Screen[None]):
             )
         yield ConfigurationTable(RunKind.EXPORT, "Order Export", id="export-table")
         yield ConfigurationTable(RunKind.IMPORT, "Order Status Import", id="import-table")
+        yield ConfigurationTable(RunKind.INTAKE, "Order Intake", id="intake-table")
         yield RunLogPanel(id="log")
         yield Static("", id="status-line", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -154,6 +157,7 @@ class MainScreen(Screen[None]):
         for kind, table_id in (
             (RunKind.EXPORT, "#export-table"),
             (RunKind.IMPORT, "#import-table"),
+            (RunKind.INTAKE, "#intake-table"),
         ):
             rows = [] if channel is None else list_configurations(self.orderio.db, kind, channel)
             running = {cid for k, cid in self.orderio.active_runs if k is kind}
@@ -201,8 +205,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
 
     def _table(self) -> ConfigurationTable:
-        table_id = "#export-table" if self._table_in_use is RunKind.EXPORT else "#import-table"
-        return self.query_one(table_id, ConfigurationTable)
+        return self.query_one(f"#{self._table_in_use.value}-table", ConfigurationTable)
 
     def _need_channel(self) -> str | None:
         if self.orderio.channel is None:
@@ -212,7 +215,7 @@ class MainScreen(Screen[None]):
     def _need_selection(self, doing: str) -> ConfigurationRow | None:
         row = self._table().selected
         if row is None:
-            what = "export" if self._table_in_use is RunKind.EXPORT else "import"
+            what = self._table_in_use.value
             self.notify(f"Select an {what} configuration to {doing}", severity="warning")
         return row
 
@@ -232,6 +235,8 @@ class MainScreen(Screen[None]):
         screen: ConfigurationScreen
         if kind is RunKind.EXPORT:
             screen = ExportConfigurationScreen(channel, configuration_id)
+        elif kind is RunKind.INTAKE:
+            screen = IntakeConfigurationScreen(channel, configuration_id)
         else:
             screen = ImportConfigurationScreen(channel, configuration_id)
         self.app.push_screen(screen)
@@ -251,7 +256,7 @@ class MainScreen(Screen[None]):
         row = self._need_selection("delete")
         if row is None:
             return
-        what = "export" if row.kind is RunKind.EXPORT else "import"
+        what = row.kind.value
 
         def answered(confirmed: bool | None) -> None:
             if not confirmed:
