@@ -28,7 +28,9 @@ def test_a_channel_without_options_gets_the_defaults(orderio) -> None:
     assert (channel["currency"], channel["locale"], channel["timezone"]) == ("EUR", "en_US", "UTC")
 
 
-def test_bad_currency_locale_and_time_zone_are_named_in_one_line_exit_2(orderio) -> None:
+def test_bad_currency_locale_and_time_zone_are_named_in_one_line_exit_2(
+    orderio, db_url: str
+) -> None:
     result = orderio(
         "channel", "add", "shop", "--currency", "EURO", "--locale", "german",
         "--timezone", "Europe/Atlantis",
@@ -38,8 +40,11 @@ def test_bad_currency_locale_and_time_zone_are_named_in_one_line_exit_2(orderio)
     assert "locale 'german' is not language_COUNTRY" in result.err
     assert "time zone 'Europe/Atlantis' is not an IANA time zone" in result.err
     assert result.err.strip().count("\n") == 0
-    listed = orderio("channel", "list", "--json")  # no database was created for nothing
-    assert listed.code == 2 and "does not exist" in listed.json()["error"]
+    listed = orderio("channel", "list", "--json")
+    if db_url.startswith("sqlite"):  # no database file was created for nothing
+        assert listed.code == 2 and "does not exist" in listed.json()["error"]
+    else:
+        assert listed.json() == []
 
 
 def test_a_second_channel_with_the_same_name_is_refused(orderio) -> None:
