@@ -342,7 +342,7 @@ def inbox_path(directory: str) -> Path:
     path = Path(directory.strip()).expanduser()
     try:
         return path.resolve()
-    except (OSError, RuntimeError):  # a link loop: compare as written
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL: compare as written
         return path.absolute()
 
 
