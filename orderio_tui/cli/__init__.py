@@ -3,7 +3,7 @@
 Exit codes: 0 succeeded, 3 partial, 1 failed, 2 usage or configuration error. Errors the user
 can cause are printed as one line on stderr, never as a traceback; with ``--json`` that line is
 ``{"error": "...", "exit": N}``, on stdout as well (SPEC §17). Every option is read through the
-bounded types of :mod:`orderio_tui.cli_parameters`.
+bounded types of :mod:`orderio_tui.cli.parameters`.
 """
 
 from __future__ import annotations
