@@ -188,8 +188,10 @@ def test_a_failing_configuration_fails_at_each_due_time_and_the_others_keep_runn
         assert scheduler.is_running
     finally:
         scheduler.stop()
-    failed = stored_runs(db, EXPORT, bi)
-    assert {r.state for r in failed} == {RunState.FAILED.value}
+    # A due time that comes while the previous run still goes (a loaded machine) is SKIPPED;
+    # every run that did start failed, naming the missing directory.
+    failed = [r for r in stored_runs(db, EXPORT, bi) if r.state != RunState.SKIPPED.value]
+    assert len(failed) >= 2 and {r.state for r in failed} == {RunState.FAILED.value}
     assert all("bi-exports" in r.message for r in failed)
     assert all(r.state != RunState.FAILED.value for r in stored_runs(db, EXPORT, erp))
     assert any(
