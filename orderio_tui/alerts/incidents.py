@@ -25,8 +25,8 @@ from ..domain.models import (
     SchedulerHeartbeat,
     utcnow,
 )
-from ..domain.scheduling import schedule_of
-from ..domain.statuses import RunState, ScheduleUnit
+from ..domain.scheduling import interval_seconds, schedule_of
+from ..domain.statuses import RunState
 from .settings import RESOLVED, AlertEvent
 
 SCHEDULER_SUBJECT = "scheduler"
@@ -43,13 +43,6 @@ _RESOLVES: dict[str, frozenset[str]] = {
 _OPENS: dict[str, AlertEvent] = {
     RunState.FAILED.value: AlertEvent.FAILED,
     RunState.PARTIAL.value: AlertEvent.PARTIAL,
-}
-_UNIT_SECONDS = {
-    ScheduleUnit.SECONDS: 1,
-    ScheduleUnit.MINUTES: 60,
-    ScheduleUnit.HOURS: 3600,
-    ScheduleUnit.DAYS: 86400,
-    ScheduleUnit.WEEKS: 7 * 86400,
 }
 
 
@@ -169,15 +162,6 @@ def record_run_end(session: Session, run: Run) -> list[AlertNotice]:
     return notices
 
 
-def _interval_seconds(configuration: ExportConfiguration | ImportConfiguration) -> int | None:
-    value = schedule_of(configuration)
-    if not value.is_active or value.problems() or value.unit is None or value.every is None:
-        return None
-    if value.weekday is not None:
-        return _UNIT_SECONDS[ScheduleUnit.WEEKS]
-    return value.every * _UNIT_SECONDS[value.unit]
-
-
 def check_overdue(session: Session, now: datetime | None = None) -> list[AlertNotice]:
     """Open an ``overdue`` incident for every scheduled configuration whose due time passed by
     more than one interval without a run (resolved by its next run)."""
@@ -194,7 +178,7 @@ def check_overdue(session: Session, now: datetime | None = None) -> list[AlertNo
             session.scalars(select(model).order_by(model.id))
         )
         for configuration in configurations:
-            interval = _interval_seconds(configuration)
+            interval = interval_seconds(schedule_of(configuration))
             if interval is None:
                 continue
             last_run: datetime | None = session.scalar(
