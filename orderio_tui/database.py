@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -42,6 +41,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from .errors import DatabaseUnavailable
 from .settings import number_setting
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 ENV_VAR = "ORDERIO_DB"
 #: How long a SQLite writer waits for another's write lock before it fails ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -51,6 +53,8 @@ _BUSY_TIMEOUT_RANGE = (0.1, 3600.0)
 #: A waiting writer looks at the holder's progress this often (milliseconds).
 _LOCK_CHECK_MS = 500
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"
+_REVISION = re.compile(r'^(revision|down_revision)\b[^=]*=\s*(None|"([^"]+)")', re.MULTILINE)
 #: Key of the PostgreSQL advisory lock that serialises migrations of concurrent starts.
 _MIGRATION_LOCK_KEY = 0x0D0E_510
 
@@ -233,19 +237,24 @@ class Database:
     # ------------------------------------------------------------------ migrations
 
     def _alembic_config(self) -> Config:
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         return config
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision shipped in the package."""
-        config = self._alembic_config()
-        head = ScriptDirectory.from_config(config).get_current_head()
+        """Bring the schema to the newest revision shipped in the package.
+
+        An up-to-date database is recognised without loading Alembic (it is the biggest part of
+        the command line's start-up); Alembic runs only when there is something to upgrade.
+        """
         try:
-            with self.engine.connect() as connection:
-                current = MigrationContext.configure(connection).get_current_revision()
-            if current == head:
+            if self._stored_revision() == head_revision():
                 return
+            from alembic import command
+
+            config = self._alembic_config()
             with self.engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
                 if connection.dialect.name == "postgresql":
                     connection.execute(
@@ -255,6 +264,14 @@ class Database:
                 command.upgrade(config, "head")
         except DBAPIError as exc:
             raise DatabaseUnavailable(self._explain(exc)) from None
+
+    def _stored_revision(self) -> str | None:
+        """The revision in ``alembic_version``; None for a database without one."""
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table(VERSION_TABLE):
+                return None
+            rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+        return rows[0][0] if len(rows) == 1 else None
 
     def _explain(self, exc: DBAPIError) -> str:
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -320,3 +337,24 @@ def open_database(url: str | None = None, *, migrate: bool = True, create: bool 
     if migrate:
         database.migrate()
     return database
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration shipped in the package, read from the revision files themselves.
+
+    The one revision no other revision names as its ``down_revision`` (a test checks that this
+    agrees with Alembic's own head).
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        fields = {m.group(1): m.group(3) for m in _REVISION.finditer(path.read_text("utf-8"))}
+        if fields.get("revision"):
+            revisions.add(fields["revision"])
+            if fields.get("down_revision"):
+                parents.add(fields["down_revision"])
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the package's migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()

@@ -6,6 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,10 +14,11 @@ from sqlalchemy.orm import Session
 from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, IntakeConfiguration, Service
 from ..domain.statuses import ServiceKind
-from ..engines.export.stylesheet import StylesheetError, load_stylesheet
-from ..engines.sftp import SftpSettings
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed, echo
 from .forms import length_problems, text_field_problems
+
+if TYPE_CHECKING:
+    from ..engines.sftp import SftpSettings
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: How much of a path a message repeats: enough to recognise it, not a whole screen.
@@ -82,6 +84,8 @@ def sftp_settings_of(form: ServiceForm) -> SftpSettings | None:
     """The SFTP server of a service form, or None for a local service."""
     if form.transport != "sftp":
         return None
+    from ..engines.sftp import SftpSettings  # the SSH library only where SFTP is used
+
     return SftpSettings(
         host=form.sftp_host.strip(),
         port=form.sftp_port,
@@ -330,6 +334,8 @@ def _stylesheet_problems(path: Path) -> list[FieldProblem]:
                 f"that is not a stylesheet; give the path of an .xsl file",
             )
         ]
+    from ..engines.export.stylesheet import StylesheetError, load_stylesheet  # lxml: only here
+
     try:
         load_stylesheet(path)
     except StylesheetError as exc:

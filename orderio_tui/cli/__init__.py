@@ -21,7 +21,7 @@ import click
 from ..domain.scheduling import Schedule
 from ..domain.statuses import OrderStatus, RunKind, ScheduleMode, ScheduleUnit, Trigger, Weekday
 from ..errors import UserError, printable
-from ..runs.journal import RUN_ID_FIELD
+from ..runs import RUN_ID_FIELD
 from . import parameters as types
 from .alerts import alerts_group
 from .context import EXIT_USAGE, Context, local_time, pass_context, print_json, table

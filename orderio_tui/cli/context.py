@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from ..database import Database, open_database
+if TYPE_CHECKING:
+    from ..database import Database
 
 EXIT_USAGE = 2
 
@@ -39,6 +40,8 @@ class Context:
     def open(self, *, create: bool) -> Database:
         """The database, created (and announced once on stderr) if ``create`` and missing."""
         if self._db is None:
+            from ..database import open_database  # SQLAlchemy only for commands that use it
+
             self._db = open_database(self.db_url, create=create)
             if self._db.created:
                 click.echo(f"orderio-tui: created new database at {self._db.location}", err=True)

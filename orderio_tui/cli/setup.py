@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from ..database import open_database, sqlite_file_missing
 from ..errors import UserError
 from .context import EXIT_USAGE, Context, print_json, table
 
@@ -234,6 +233,7 @@ def _read_file(path: Path) -> str:
 def _apply(context: Context, path: Path, *, prune: bool, commit: bool, as_json: bool) -> Any:
     """Apply (or check) the file; its problems go to stderr, one per line, and exit 2."""
     from ..application.config_file import ConfigInvalid, apply_config
+    from ..database import open_database, sqlite_file_missing
 
     text = _read_file(path)
     try:

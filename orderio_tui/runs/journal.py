@@ -41,11 +41,10 @@ from ..domain.models import (
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import printable
 from ..settings import number_setting
+from . import RUN_ID_FIELD
 from .identity import process_owner
 
 logger = logging.getLogger(__name__)
-#: Attribute of the log records of a run's own log lines (also delivered as :class:`LogLine`).
-RUN_ID_FIELD = "orderio_run_id"
 
 
 # --------------------------------------------------------------------------- outcome
