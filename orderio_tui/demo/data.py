@@ -29,6 +29,8 @@ MIN_AGE_SECONDS = 5 * 60
 MAX_AGE_SECONDS = 60 * 24 * 3600
 #: Orders per round of bulk INSERTs.
 BATCH_ORDERS = 1000
+#: Customers per channel who may order again (a pool, so that memory stays flat).
+KNOWN_CUSTOMERS = 10_000
 
 STATUS_NAMESPACE = "http://www.intershop.com/xml/ns/intershop/order/status/1.0"
 

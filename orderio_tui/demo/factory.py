@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
+from itertools import accumulate
 from random import Random
 from typing import TypeVar
 
@@ -45,6 +46,7 @@ from .data import (
     GIFT_CARD,
     INVALID_GUARANTEED_FROM,
     INVALID_SHARE,
+    KNOWN_CUSTOMERS,
     MAX_AGE_SECONDS,
     MIN_AGE_SECONDS,
     OVERNIGHT,
@@ -209,6 +211,10 @@ def _fill(rng: Random, template: str) -> str:
     )
 
 
+def _cumulative(weights: Sequence[int]) -> list[int]:
+    return list(accumulate(weights))
+
+
 def _weighted(rng: Random, choices: Sequence[tuple[T, int]]) -> T:
     values = [value for value, _ in choices]
     weights = [weight for _, weight in choices]
@@ -225,6 +231,10 @@ def _polish_female(last_name: str) -> str:
         if last_name.endswith(male):
             return last_name[: -len(male)] + female
     return last_name
+
+
+_COUNTRY_SUMS = _cumulative(_COUNTRY_WEIGHTS)
+_POPULARITY_SUMS = _cumulative(_POPULARITY)
 
 
 class _OrderFactory:
@@ -294,7 +304,7 @@ class _OrderFactory:
             name = (title, first, last)
             business = channel == B2B
         else:
-            country = rng.choices(COUNTRIES, _COUNTRY_WEIGHTS)[0]
+            country = rng.choices(COUNTRIES, cum_weights=_COUNTRY_SUMS)[0]
             business = rng.random() < (0.9 if channel == B2B else 0.08)
         self.customer_count += 1
         number = self.customer_count
@@ -320,7 +330,10 @@ class _OrderFactory:
                 taxation_id=None,
                 address=address,
             )
-        known.append(customer)
+        if len(known) < KNOWN_CUSTOMERS:
+            known.append(customer)
+        else:  # a bounded pool of returning customers keeps a million-order demo flat in memory
+            known[rng.randrange(KNOWN_CUSTOMERS)] = customer
         return customer
 
     # ------------------------------------------------------------------ orders
@@ -336,7 +349,7 @@ class _OrderFactory:
         count = _weighted(rng, ((1, 40), (2, 28), (3, 17), (4, 10), (5, 5)))
         products: list[Product] = []
         while len(products) < count:
-            product = rng.choices(CATALOGUE, _POPULARITY)[0]
+            product = rng.choices(CATALOGUE, cum_weights=_POPULARITY_SUMS)[0]
             if product not in products:
                 products.append(product)
         item_status = _LINE_ITEM_STATUS[status]
@@ -508,9 +521,7 @@ class _OrderFactory:
             status=status,
         )
 
-    def order(self, channel: str) -> DemoOrder:
-        rng = self.rng
-        age = timedelta(seconds=rng.randint(MIN_AGE_SECONDS, MAX_AGE_SECONDS))
+    def order(self, channel: str, document_no: str, age: timedelta) -> DemoOrder:
         customer = self.customer(channel)
         status = self.order_status(age)
         items = self.line_items(channel, status)
@@ -521,7 +532,7 @@ class _OrderFactory:
         payments = self.payments(customer, status, goods_and_shipping)
         return DemoOrder(
             channel=channel,
-            document_no="",
+            document_no=document_no,
             age=age,
             status=status,
             customer=customer,
@@ -550,26 +561,35 @@ def _channel_spec(name: str) -> _ChannelSpec:
 
 
 def demo_orders(*, orders: int = 500, seed: int = 1) -> list[DemoOrder]:
-    """The demo's orders for ``(orders, seed)``, oldest first; the same arguments, the same list.
+    """The demo's orders for ``(orders, seed)`` as a list (see :func:`iter_demo_orders`)."""
+    return list(iter_demo_orders(orders=orders, seed=seed))
 
-    Document numbers are ``00000001`` … in creation order, unique across both channels.
+
+def iter_demo_orders(*, orders: int = 500, seed: int = 1) -> Iterator[DemoOrder]:
+    """The demo's orders for ``(orders, seed)``, oldest first, one at a time; the same
+    arguments, the same orders. Memory stays flat however many are asked for.
+
+    Document numbers are ``00000001`` … in creation order, unique across both channels. The
+    ages come out oldest first without sorting: each is the largest of the remaining ``k``
+    uniform draws, ``x_k = x_{k+1} · U^(1/k)``. About :data:`INVALID_SHARE` of each channel's
+    orders (at least one per channel from :data:`INVALID_GUARANTEED_FROM` orders on) are NEW
+    orders with an invoice address the export's validation rejects.
     """
     rng = Random(seed)
     factory = _OrderFactory(rng)
-    drafts = [factory.order(B2C if rng.random() < B2C_SHARE else B2B) for _ in range(orders)]
-    oldest_first = sorted(range(orders), key=lambda index: (-drafts[index].age, index))
-    numbered = [
-        replace(drafts[index], document_no=f"{number:08d}")
-        for number, index in enumerate(oldest_first, start=1)
-    ]
-    broken = 0
-    for channel in CHANNELS:
-        in_channel = [i for i, order in enumerate(numbered) if order.channel == channel]
-        candidates = [i for i in in_channel if numbered[i].status is OrderStatus.NEW]
-        count = round(len(in_channel) * INVALID_SHARE)
-        if orders >= INVALID_GUARANTEED_FROM:
-            count = max(1, count)
-        for index in sorted(rng.sample(candidates, min(count, len(candidates)))):
-            numbered[index] = _break_invoice_address(numbered[index], drop_street=broken % 2 == 0)
-            broken += 1
-    return numbered
+    span = MAX_AGE_SECONDS - MIN_AGE_SECONDS
+    fraction = 1.0
+    seen = dict.fromkeys(CHANNELS, 0)
+    broken = dict.fromkeys(CHANNELS, 0)
+    guaranteed = 1 if orders >= INVALID_GUARANTEED_FROM else 0
+    for number in range(1, orders + 1):
+        fraction *= rng.random() ** (1.0 / (orders - number + 1))
+        age = timedelta(seconds=MIN_AGE_SECONDS + int(fraction * span))
+        channel = B2C if rng.random() < B2C_SHARE else B2B
+        order = factory.order(channel, f"{number:08d}", age)
+        seen[channel] += 1
+        quota = max(guaranteed, round(seen[channel] * INVALID_SHARE))
+        if order.status is OrderStatus.NEW and broken[channel] < quota:
+            order = _break_invoice_address(order, drop_street=sum(broken.values()) % 2 == 0)
+            broken[channel] += 1
+        yield order

@@ -3,18 +3,19 @@ inserted in bulk (:func:`create_demo`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ..database import Database
-from ..domain.bulk import reserve_ids
+from ..domain.bulk import insert_rows, reserve_ids
 from ..domain.models import (
     Bucket,
     Channel,
@@ -50,7 +51,7 @@ from .data import (
 )
 from .factory import (
     DemoOrder,
-    demo_orders,
+    iter_demo_orders,
 )
 
 # --------------------------------------------------------------------------- summary
@@ -260,8 +261,7 @@ def _create_setup(
 
 
 def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(table), rows)
+    insert_rows(session, table, rows)
 
 
 def _erp_fields(order: DemoOrder) -> dict[str, str | None]:
@@ -278,12 +278,35 @@ def _erp_fields(order: DemoOrder) -> dict[str, str | None]:
     }
 
 
+@dataclass
+class _Tally:
+    """What the inserted orders were, kept while they stream past."""
+
+    created: int = 0
+    by_channel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0))
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, orders: Iterable[DemoOrder]) -> Iterator[DemoOrder]:
+        for order in orders:
+            self.created += 1
+            self.by_channel[order.channel] += 1
+            if order.defect:
+                self.invalid.append((order.document_no, order.defect))
+            yield order
+
+
+def _batches(orders: Iterable[DemoOrder]) -> Iterator[list[DemoOrder]]:
+    stream = iter(orders)
+    while batch := list(islice(stream, BATCH_ORDERS)):
+        yield batch
+
+
 def _insert_orders(
-    session: Session, orders: Sequence[DemoOrder], channel_ids: dict[str, int], anchor: datetime
+    session: Session, orders: Iterable[DemoOrder], channel_ids: dict[str, int], anchor: datetime
 ) -> None:
-    """Bulk INSERTs, parents first, in batches of :data:`BATCH_ORDERS` orders."""
-    for start in range(0, len(orders), BATCH_ORDERS):
-        batch = orders[start : start + BATCH_ORDERS]
+    """Bulk INSERTs, parents first, in batches of :data:`BATCH_ORDERS` orders, as they are
+    generated (only one batch is in memory at a time)."""
+    for batch in _batches(orders):
         order_rows = []
         for order in batch:
             created = anchor - order.age
@@ -466,26 +489,25 @@ def create_demo(
     root = Path(root).expanduser().absolute()
     export_directory, inboxes = _make_directories(root)
     anchor = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    plan = demo_orders(orders=orders, seed=seed)
+    tally = _Tally()
     with db.write() as session:
         _refuse_non_empty(db, session)
         channel_ids, services, configurations = _create_setup(
             session, export_directory, inboxes, anchor
         )
+        plan = tally.count(iter_demo_orders(orders=orders, seed=seed))
         _insert_orders(session, plan, channel_ids, anchor)
     return DemoSummary(
         root=root,
         channels=CHANNELS,
         services=tuple(services),
         configurations=tuple(configurations),
-        orders_created=len(plan),
-        orders_by_channel=tuple(
-            (channel, sum(1 for order in plan if order.channel == channel)) for channel in CHANNELS
-        ),
-        invalid_orders=tuple(order.document_no for order in plan if order.defect),
+        orders_created=tally.created,
+        orders_by_channel=tuple((channel, tally.by_channel[channel]) for channel in CHANNELS),
+        invalid_orders=tuple(number for number, _ in tally.invalid),
         export_directory=export_directory,
         inbox_directory=inboxes[B2C],
         inbox_directories=tuple(inboxes.items()),
         seed=seed,
-        invalid_reasons=tuple((order.document_no, order.defect) for order in plan if order.defect),
+        invalid_reasons=tuple(tally.invalid),
     )

@@ -87,8 +87,8 @@ class Money(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
         if value is None:
             return None
-        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-        return int(amount * 100)
+        amount = value if type(value) is Decimal else Decimal(str(value))
+        return int(amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100)
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         if value is None:
