@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 #: Orders per statement in claiming and completing: ``IN`` lists of primary or indexed foreign
 #: keys, which every database plans the same way, with or without table statistics.
 CHUNK_SIZE = 1000
+#: Ids fetched per round trip when a run reads its selected or claimed orders.
+ID_CHUNK = 10_000
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 
 
@@ -64,8 +66,13 @@ def _chunks(ids: Sequence[int], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
 
 
 def _matching_ids(session: Any, settings: ExportSettings, now: datetime) -> array[int]:
-    """Ids of the orders the configuration selects now, in file order (8 bytes per order)."""
-    return array("q", session.scalars(matching_orders_query(settings.configuration, now=now)))
+    """Ids of the orders the configuration selects now, in file order (8 bytes per order).
+
+    Streamed in chunks (``yield_per``: a server-side cursor on PostgreSQL), so that the ids are
+    never held as result rows too.
+    """
+    query = matching_orders_query(settings.configuration, now=now)
+    return array("q", session.scalars(query.execution_options(yield_per=ID_CHUNK)))
 
 
 def _release_claims(session: Any, run_id: int) -> int:
@@ -90,6 +97,7 @@ def _complete(
             select(ExportClaim.order_id)
             .where(ExportClaim.run_id == run_id)
             .order_by(ExportClaim.order_id)
+            .execution_options(yield_per=ID_CHUNK)
         ),
     )
     failed_results = set(
