@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from sqlalchemy import insert
 
@@ -61,6 +62,7 @@ from orderio_tui.engines.export.order_xml import (
 )
 
 STORE = "Bench-Store"
+NS = b"http://www.intershop.com/xml/ns/intershop/order/2.0"
 BATCH = 2000
 START = datetime(2026, 1, 1, tzinfo=UTC)
 FIRST_NAMES = ["Anna", "Jörg", "Zoë", "Li", "Omar", "Chloé", "Sam", "Ingrid", "José", "Mia"]
@@ -352,6 +354,124 @@ def child_baseline(total: int, seed: int, directory: Path) -> dict[str, Any]:
     return result
 
 
+# --------------------------------------------------------------------------- the floor
+
+
+def _floor_order(o: dict[str, Any]) -> tuple[Any, ...]:
+    """The order as plain tuples of texts and integers (data preparation: not timed)."""
+    items = tuple(
+        (i["position"], i["sku"], i["product_name"], i["supplier"] or "", i["quantity"],
+         i["unit_price_net"], i["unit_price_gross"], i["net_total"], i["gross_total"],
+         i["tax_amount"], i["discount_amount"], i["discount_description"] or "")
+        for i in o["items"]
+    )  # fmt: skip
+    return (
+        o["document_no"], o["created_at"].strftime("%Y-%m-%dT%H:%M:%S.000Z"), o["customer_no"],
+        o["user_id"], o["first_name"], o["last_name"], o["email"], o["street"],
+        o["postal_code"], o["city"], items, o["item_total"], o["discounts"], o["tax_total"],
+        o["net_total"], o["gross_total"], o["transaction"],
+    )  # fmt: skip
+
+
+def _m(cents: int) -> str:
+    return (
+        f"{cents // 100}.{cents % 100:02d}"
+        if cents >= 0
+        else f"-{-cents // 100}.{-cents % 100:02d}"
+    )
+
+
+def _floor_render(parts: list[str], order: tuple[Any, ...]) -> None:
+    """ICM-shaped XML of one order with f-strings and saxutils.escape: the plain-Python floor."""
+    (doc, created, customer, user, first, last, email, street, postal, city, items,
+     item_total, discounts, tax_total, net_total, gross_total, transaction) = order  # fmt: skip
+    e = escape
+    cur = ' currency="EUR"'
+    contact = (
+        f"<contact><title>Mx.</title><first-name>{e(first)}</first-name>"
+        f"<last-name>{e(last)}</last-name><email>{e(email)}</email><mailing-address>"
+        f"<line1>{e(street)}</line1><city>{e(city)}</city><country>Germany</country>"
+        f"<country-code>DE</country-code><postal-code>{e(postal)}</postal-code>"
+        f"</mailing-address></contact>"
+    )
+    parts.append(
+        f'<order id="{e(doc)}@{STORE}"><order-header><order-process-info><status>NEW</status>'
+        f"<creation-date>{created}</creation-date></order-process-info><order-info>"
+        f"<document-no>{e(doc)}</document-no><store>{STORE}</store><locale>de_DE</locale>"
+        f"<currency>EUR</currency></order-info><customer><customer-id>{e(customer)}</customer-id>"
+        f"<account>{e(email)}</account><customer-type-id>PRIVATE</customer-type-id>"
+        f"<first-name>{e(first)}</first-name><last-name>{e(last)}</last-name>"
+        f"<user-id>{e(user)}</user-id></customer><invoice-to-address>{contact}"
+        f"</invoice-to-address></order-header><order-items>"
+    )
+    for (position, sku, name, supplier, quantity, unit_net, unit_gross, net, gross, tax,
+         discount, description) in items:  # fmt: skip
+        parts.append(
+            f'<order-item id="{position}"><line-item><fulfillment-status>NEW</fulfillment-status>'
+            f"<quantity>{quantity}</quantity><bucket-id>BUCKET-1</bucket-id></line-item>"
+            f"<item-product><product><sku>{e(sku)}</sku><name>{e(name)}</name>"
+            f"<supplier>{e(supplier)}</supplier></product></item-product><item-pricing><pricing>"
+            f"<sales><single-base-price{cur}>{_m(unit_net)}</single-base-price>"
+            f"<item-price{cur}>{_m(unit_gross)}</item-price></sales><item-taxes><taxes>"
+            f"<amount{cur}>{_m(tax)}</amount><rate>0.19</rate></taxes>"
+            f"<tax-total{cur}>{_m(tax)}</tax-total></item-taxes><item-discounts><discount>"
+            f"<amount{cur}>{_m(-discount)}</amount><description>{e(description)}</description>"
+            f"</discount></item-discounts><net{cur}>{_m(net)}</net><gross{cur}>{_m(gross)}</gross>"
+            f"</pricing></item-pricing></order-item>"
+        )
+    parts.append(
+        f'</order-items><buckets><bucket id="BUCKET-1"><shipping-method id="STD_GROUND">'
+        f"<address-id>ADDRESS-1</address-id><shipping-method>Standard Ground</shipping-method>"
+        f"</shipping-method><bucket-pricing><price{cur}>4.90</price></bucket-pricing></bucket>"
+        f'</buckets><destinations><destination id="ADDRESS-1"><ship-to-address>{contact}'
+        f"</ship-to-address></destination></destinations><payment>"
+        f'<standard-payment-transaction id="{e(transaction)}"><amount{cur}>{_m(gross_total)}'
+        f"</amount><service-id>PAYPAL</service-id><status>AUTHORIZED</status>"
+        f"</standard-payment-transaction></payment><order-summary><order-pricing><pricing>"
+        f"<totals><item-total{cur}>{_m(item_total)}</item-total><item-discounts{cur}>"
+        f"{_m(-discounts)}</item-discounts><tax{cur}>{_m(tax_total)}</tax>"
+        f"<order-net-total{cur}>{_m(net_total)}</order-net-total><order-gross-total{cur}>"
+        f"{_m(gross_total)}</order-gross-total></totals></pricing></order-pricing>"
+        f"</order-summary></order>\n"
+    )
+
+
+def child_floor(total: int, seed: int, directory: Path) -> dict[str, Any]:
+    """The string-building floor: the same orders from in-memory tuples, no lxml, no database,
+    a few thousand fragments joined per write; encoding, writing and the final fsync timed."""
+    path = directory / "floor.xml"
+    seconds = 0.0
+    orders = 0
+    with path.open("wb", buffering=0) as sink:
+        started = time.perf_counter()
+        sink.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<orders xmlns="' + NS + b'">\n')
+        seconds += time.perf_counter() - started
+        for batch in batches(total, seed):
+            plain = [_floor_order(o) for o in batch]  # data preparation: not timed
+            started = time.perf_counter()
+            parts: list[str] = []
+            for order in plain:
+                _floor_render(parts, order)
+                if len(parts) >= 4096:
+                    sink.write("".join(parts).encode())
+                    parts.clear()
+            sink.write("".join(parts).encode())
+            orders += len(plain)
+            seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        sink.write(b"</orders>\n")
+        os.fsync(sink.fileno())
+        seconds += time.perf_counter() - started
+    result = {
+        "seconds": seconds,
+        "orders": orders,
+        "peak_rss_mb": _peak_rss_mb(),
+        "bytes": path.stat().st_size,
+    }
+    path.unlink()
+    return result
+
+
 def _run_child(*arguments: str) -> dict[str, Any]:
     output = subprocess.run(
         [sys.executable, __file__, *arguments], check=True, capture_output=True, text=True
@@ -424,6 +544,7 @@ def main() -> int:
         baseline_dir = workdir / "baseline"
         baseline_dir.mkdir(exist_ok=True)
         baseline = _run_child("_baseline", str(args.orders), str(args.seed), str(baseline_dir))
+        floor = _run_child("_floor", str(args.orders), str(args.seed), str(baseline_dir))
 
     print()
     print(f"{'orders':>8}  {'build s':>8}  {'export s':>9}  {'orders/s':>9}  {'peak RSS':>9}  file")
@@ -443,7 +564,17 @@ def main() -> int:
         f"baseline (text only, same {baseline['orders']} orders, no database): "
         f"{baseline['seconds']:.2f} s, {baseline_rate:.0f} orders/s"
     )
-    print(f"ratio export/baseline: {ratio:.2f}  (target >= 0.33)")
+    print(f"ratio export/baseline: {ratio:.2f}  (orders/s, the package's writer)")
+    export_bytes = export["bytes"] / export["seconds"]
+    floor_bytes = floor["bytes"] / floor["seconds"]
+    print(
+        f"floor (f-strings + saxutils.escape, same orders, no lxml, no database): "
+        f"{floor['seconds']:.2f} s, {floor_bytes / 1e6:.1f} MB/s; "
+        f"export {export_bytes / 1e6:.1f} MB/s"
+    )
+    print(
+        f"ratio export/floor per byte: {export_bytes / floor_bytes:.2f}  (target >= 0.33, then 0.5)"
+    )
     print(f"peak RSS at {args.orders}: {export['peak_rss_mb']:.1f} MB  (target <= 150 MB)")
     if args.small in results and args.small != args.orders:
         small_rss = results[args.small]["export"]["peak_rss_mb"]
@@ -460,6 +591,8 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_export":
         print(json.dumps(child_export(sys.argv[2], int(sys.argv[3]))))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_floor":
+        print(json.dumps(child_floor(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))))
     elif len(sys.argv) > 1 and sys.argv[1] == "_baseline":
         print(json.dumps(child_baseline(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))))
     else:
