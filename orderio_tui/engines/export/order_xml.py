@@ -154,14 +154,29 @@ _ATTR_SPECIAL = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\u
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def xml_text(value: str) -> str:
-    """``value`` as XML character data."""
+def _escape_text(value: str) -> str:
     if _TEXT_SPECIAL.search(value) is None:
         return value
     value = _NOT_XML_CHAR.sub(REPLACEMENT_CHARACTER, value)
     return (
         value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     )
+
+
+#: Escaped texts already seen: names, SKUs, cities, statuses repeat from order to order, and a
+#: dictionary look-up costs less than the scan. Emptied when full, so memory stays bounded.
+_ESCAPED: dict[str, str] = {}
+_ESCAPED_LIMIT = 50_000
+
+
+def xml_text(value: str) -> str:
+    """``value`` as XML character data."""
+    escaped = _ESCAPED.get(value)
+    if escaped is None:
+        if len(_ESCAPED) >= _ESCAPED_LIMIT:
+            _ESCAPED.clear()
+        escaped = _ESCAPED[value] = _escape_text(value)
+    return escaped
 
 
 def xml_attr(value: str) -> str:
@@ -188,8 +203,14 @@ def xml_safe(value: str) -> str:
 # --------------------------------------------------------------------------- value formats
 
 
+#: Below this many minor units a float's two-place format is exact (far from 2**53 / 100).
+_FLOAT_EXACT_CENTS = 10**13
+
+
 def money_text(cents: int) -> str:
     """Minor units as a decimal with two places ("-12.05")."""
+    if -_FLOAT_EXACT_CENTS < cents < _FLOAT_EXACT_CENTS:
+        return f"{cents / 100:.2f}" if cents else "0.00"
     if cents < 0:
         units, hundredths = divmod(-cents, 100)
         return f"-{units}.{hundredths:02d}"

@@ -65,6 +65,19 @@ def test_money_rate_and_time_formats() -> None:
     assert datetime_text(datetime(2026, 1, 2, 3, 4, 5, 678900)) == "2026-01-02T03:04:05.678Z"
 
 
+@given(st.integers(min_value=-(10**16), max_value=10**16))
+def test_money_text_is_the_exact_decimal_of_the_minor_units(cents: int) -> None:
+    assert Decimal(money_text(cents)) == Decimal(cents).scaleb(-2)
+    assert len(money_text(cents).split(".")[1]) == 2
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_repeated_texts_are_escaped_the_same_way_each_time(first: str, second: str) -> None:
+    for value in (first, second, first, second):
+        parsed = etree.fromstring(f"<a>{xml_text(value)}</a>".encode()).text or ""
+        assert parsed == xml_safe(value)
+
+
 def test_empty_document_is_valid() -> None:
     sink = io.BytesIO()
     writer = OrderXmlWriter(sink.write)
