@@ -164,18 +164,24 @@ def _escape_text(value: str) -> str:
 
 
 #: Escaped texts already seen: names, SKUs, cities, statuses repeat from order to order, and a
-#: dictionary look-up costs less than the scan. Emptied when full, so memory stays bounded.
+#: dictionary look-up costs less than the scan. Emptied when full: at most 50,000 × 120 characters.
 _ESCAPED: dict[str, str] = {}
 _ESCAPED_LIMIT = 50_000
+
+
+#: Longer texts (descriptions, gift messages) are escaped each time instead of being kept.
+_ESCAPED_LONGEST = 120
 
 
 def xml_text(value: str) -> str:
     """``value`` as XML character data."""
     escaped = _ESCAPED.get(value)
     if escaped is None:
-        if len(_ESCAPED) >= _ESCAPED_LIMIT:
-            _ESCAPED.clear()
-        escaped = _ESCAPED[value] = _escape_text(value)
+        escaped = _escape_text(value)
+        if len(value) <= _ESCAPED_LONGEST:
+            if len(_ESCAPED) >= _ESCAPED_LIMIT:
+                _ESCAPED.clear()
+            _ESCAPED[value] = escaped
     return escaped
 
 
