@@ -36,6 +36,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from ..files import NotRegularFile, open_regular_file
+from ..untrusted_xml import iterparse, refuse_doctype
 from .settings import LIMIT_VARIABLES, ImportLimits
 
 DEFAULT_LIMITS = ImportLimits()
@@ -227,17 +228,7 @@ def _parse(
     source: _CappedReader, limits: ImportLimits, batch_size: int
 ) -> Iterator[list[StatusEntry]]:
     schema = status_schema()
-    context = etree.iterparse(
-        source,
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = iterparse(source, ("start", "end"))
     root: etree._Element | None = None
     raw_entries: list[_RawEntry] = []
     items: list[tuple[str | None, str | None]] = []
@@ -355,19 +346,7 @@ def _clear(root: etree._Element, schema: etree.XMLSchema) -> None:
 
 
 def _check_root(root: etree._Element) -> None:
-    docinfo = root.getroottree().docinfo
-    if (
-        docinfo.doctype  # type: ignore[attr-defined]
-        or docinfo.internalDTD is not None
-        or docinfo.externalDTD is not None
-        or docinfo.system_url
-        or docinfo.public_id
-    ):
-        raise StatusFileError(
-            "a DOCTYPE declaration precedes the root element; status files may not declare a "
-            "DTD or entities, so the file is refused unread",
-            _line(root),
-        )
+    refuse_doctype(root, "status files", StatusFileError)
     if root.tag != ROOT_TAG:
         namespace, localname = "", root.tag
         if root.tag.startswith("{"):
