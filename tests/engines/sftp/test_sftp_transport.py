@@ -35,6 +35,8 @@ def test_connection_check_verifies_the_host_and_writes_a_test_file(sshd: SshServ
     check = check_connection(sshd.settings())
     assert check.entries == 1
     assert "host key verified" in check.describe()
+    assert check.host_key == f"ssh-ed25519 {_fingerprint_by_openssh(Path(f'{sshd.host_key}.pub'))}"
+    assert check.host_key in check.describe()
     assert sorted(p.name for p in sshd.remote.iterdir()) == ["old.xml"]  # test file removed
 
 
