@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sftp_server import SshServer, _keygen
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
+from textual.worker import WorkerState
 from tui_fixtures import wait_for
 
 from orderio_tui.application.services import create_service, list_services, with_defaults
@@ -55,11 +57,15 @@ async def _open_new_service(pilot: Pilot, app: OrderioApp) -> ServiceEditScreen:
 
 
 async def _fill(pilot: Pilot, screen: ServiceEditScreen, field: str, text: str) -> None:
-    """Focus the field and type ``text`` into it (after clearing it)."""
+    """Focus the field and type ``text`` into it (after clearing it); a long path is pasted."""
     control = screen.query_one(f"#{field}", Input)
     control.focus()
     control.value = ""
-    await pilot.press(*text)
+    if len(text) > 20:
+        control.insert_text_at_cursor(text)
+        await pilot.pause()
+    else:
+        await pilot.press(*text)
 
 
 def _sftp_service(db: Database, sshd: SshServer, inbox: Path, known_hosts: Path) -> str:
@@ -222,3 +228,29 @@ async def test_test_connection_with_another_host_key_shows_the_host_key_message(
         assert _fingerprint(Path(f"{sshd.host_key}.pub")) in shown
         assert _fingerprint(Path(f"{other}.pub")) in shown
     assert list(sshd.remote.iterdir()) == []
+
+
+async def test_the_screen_stays_usable_while_a_server_does_not_answer(
+    plain_app: OrderioApp, db: Database, sshd: SshServer, tmp_path: Path
+) -> None:
+    name = _sftp_service(db, sshd, tmp_path / "inbox", sshd.known_hosts)
+    # A listener that never answers: the connection is made, the SSH banner never comes.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    port = silent.getsockname()[1]
+    try:
+        async with plain_app.run_test(size=(80, 24)) as pilot:
+            screen = await _edit(pilot, plain_app, name)
+            await _fill(pilot, screen, "sftp_port", str(port))
+            await pilot.press("ctrl+t")
+            await wait_for(pilot, lambda: "Testing the connection" in _result(screen))
+            [worker] = [w for w in screen.workers if w.group == "connection-test"]
+            await _fill(pilot, screen, "display_name", "typed meanwhile")
+            assert screen.query_one("#display_name", Input).value == "typed meanwhile"
+            assert worker.state is WorkerState.RUNNING  # the test still waits for the server
+            silent.close()  # the waiting connection is reset: the test ends with the reason
+            await wait_for(pilot, lambda: "✗" in _result(screen), what="the test's result")
+            assert f"can not connect to 127.0.0.1:{port}" in _result(screen)
+    finally:
+        silent.close()
