@@ -66,6 +66,8 @@ def _can_write(directory: Path) -> str | None:
 
 
 def _directory_check(check: str, value: str, *, write: bool) -> ServiceCheck:
+    if not value.strip():  # Path("") is the working directory: never test that instead
+        return ServiceCheck(check, False, "no directory is set: give one in the service")
     path = Path(value).expanduser()
     if not path.exists():
         return ServiceCheck(

@@ -254,3 +254,40 @@ async def test_the_screen_stays_usable_while_a_server_does_not_answer(
             assert f"can not connect to 127.0.0.1:{port}" in _result(screen)
     finally:
         silent.close()
+
+
+async def test_test_connection_marks_missing_server_fields_and_connects_nowhere(
+    plain_app: OrderioApp, db: Database, sshd: SshServer, tmp_path: Path
+) -> None:
+    async with plain_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_new_service(pilot, plain_app)
+        screen.query_one("#transport").focus()
+        await pilot.press("enter", *"sftp", "enter")
+        await wait_for(pilot, lambda: _shown(screen, "sftp_host"), what="the SFTP fields")
+        await _fill(pilot, screen, "sftp_user", sshd.settings().user)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "fix the fields" in _result(screen))
+        assert "host name" in str(screen.query_one("#error-sftp_host").render())
+        assert "known_hosts" in str(screen.query_one("#error-sftp_known_hosts").render())
+        assert str(screen.query_one("#error-sftp_user").render()) == ""
+        assert not [w for w in screen.workers if w.group == "connection-test"]
+
+
+async def test_test_connection_without_a_local_directory_says_so(
+    plain_app: OrderioApp, db: Database, sshd: SshServer
+) -> None:
+    server = sshd.settings()
+    async with plain_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_new_service(pilot, plain_app)
+        screen.query_one("#transport").focus()
+        await pilot.press("enter", *"sftp", "enter")
+        await wait_for(pilot, lambda: _shown(screen, "sftp_host"), what="the SFTP fields")
+        await _fill(pilot, screen, "sftp_host", server.host)
+        await _fill(pilot, screen, "sftp_port", str(server.port))
+        await _fill(pilot, screen, "sftp_user", server.user)
+        await _fill(pilot, screen, "sftp_known_hosts", server.known_hosts)
+        await _fill(pilot, screen, "sftp_key_file", server.key_file or "")
+        await _fill(pilot, screen, "sftp_remote_directory", server.remote_directory)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "✓ sftp" in _result(screen), what="the test's result")
+        assert "✗ export directory: no directory is set" in _result(screen)

@@ -31,6 +31,7 @@ from ...application.services import (
     create_service,
     missing_directories,
     service_form_problems,
+    sftp_settings_of,
     update_service,
     with_defaults,
 )
@@ -327,8 +328,12 @@ class ServiceEditScreen(FormScreen):
         errors = FieldErrors()
         form = self.read_form(errors)
         result = self.query_one("#connection-result", Static)
-        if errors:
-            show_problems(self, errors.problems)
+        settings = sftp_settings_of(form)
+        problems = unless_unreadable(
+            errors.problems, [] if settings is None else settings.problems()
+        )
+        if problems:
+            show_problems(self, problems)
             result.update("✗ fix the fields marked ✗ first")
             return
         result.update(f"Testing the connection to {form.sftp_host or '?'}…")
