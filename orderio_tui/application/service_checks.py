@@ -1,7 +1,7 @@
 """`service test NAME`: whether a service can do its work on this machine right now.
 
 A local export service needs a directory it can write into (and, for XSLT, a stylesheet that
-compiles); a local status import service needs an inbox it can read and move files out of, and
+compiles); a status import or intake service needs an inbox it can read and move files out of, and
 archive and error directories that exist or can be created inside it. An SFTP service also
 connects to its server (host key verified), lists the remote directory and, for an export,
 writes and removes a test file there.
