@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
-from sftp_server import SshServer, _keygen
+from sftp_server import SshServer, fingerprint_by_openssh
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 from textual.worker import WorkerState
@@ -68,21 +67,28 @@ async def _fill(pilot: Pilot, screen: ServiceEditScreen, field: str, text: str) 
         await pilot.press(*text)
 
 
+async def _choose_sftp(pilot: Pilot, screen: ServiceEditScreen) -> None:
+    """Choose transport sftp with the keyboard and wait for the server's fields."""
+    screen.query_one("#transport").focus()
+    await pilot.press("enter", *"sftp", "enter")
+    await wait_for(pilot, lambda: _shown(screen, "sftp_host"), what="the SFTP fields")
+
+
+async def _type_server(pilot: Pilot, screen: ServiceEditScreen, sshd: SshServer) -> None:
+    """Type the fields of ``sshd`` into the server's fields."""
+    for field, value in sshd.service_fields().items():
+        if field != "transport":
+            await _fill(pilot, screen, field, str(value))
+
+
 def _sftp_service(db: Database, sshd: SshServer, inbox: Path, known_hosts: Path) -> str:
     """A status import service picking up from ``sshd``, stored through the application."""
     inbox.mkdir(exist_ok=True)
-    server = sshd.settings()
     form = with_defaults(
         ServiceKind.STATUS_IMPORT_XML,
         name="erp-sftp-in",
         directory=str(inbox),
-        transport="sftp",
-        sftp_host=server.host,
-        sftp_port=server.port,
-        sftp_user=server.user,
-        sftp_key_file=server.key_file or "",
-        sftp_known_hosts=str(known_hosts),
-        sftp_remote_directory=server.remote_directory,
+        **sshd.service_fields(sftp_known_hosts=str(known_hosts)),
     )
     return create_service(db, form).name
 
@@ -110,16 +116,6 @@ def _result(screen: ServiceEditScreen) -> str:
     return str(screen.query_one("#connection-result", Static).render())
 
 
-def _fingerprint(public_key: Path) -> str:
-    output = subprocess.run(
-        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return output.split()[1]
-
-
 async def test_an_sftp_service_is_created_through_the_screen_and_stored(
     plain_app: OrderioApp, db: Database, sshd: SshServer, tmp_path: Path
 ) -> None:
@@ -130,18 +126,11 @@ async def test_an_sftp_service_is_created_through_the_screen_and_stored(
         screen = await _open_new_service(pilot, plain_app)
         assert not any(_shown(screen, field) for field in SFTP_ROWS)
         await _fill(pilot, screen, "name", "erp-sftp")
-        screen.query_one("#transport").focus()
-        await pilot.press("enter", *"sftp", "enter")
-        await wait_for(pilot, lambda: _shown(screen, "sftp_host"), what="the SFTP fields")
+        await _choose_sftp(pilot, screen)
         assert all(_shown(screen, field) for field in SFTP_ROWS)
         assert not _shown(screen, "sftp_remote_archive")  # pickups only
         await _fill(pilot, screen, "directory", str(staging))
-        await _fill(pilot, screen, "sftp_host", server.host)
-        await _fill(pilot, screen, "sftp_port", str(server.port))
-        await _fill(pilot, screen, "sftp_user", server.user)
-        await _fill(pilot, screen, "sftp_known_hosts", server.known_hosts)
-        await _fill(pilot, screen, "sftp_key_file", server.key_file or "")
-        await _fill(pilot, screen, "sftp_remote_directory", server.remote_directory)
+        await _type_server(pilot, screen, sshd)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "Saved" in _message(screen))
     [stored] = [s for s in list_services(db) if s.name == "erp-sftp"]
@@ -164,9 +153,7 @@ async def test_the_screen_shows_sftp_problems_at_their_fields_and_saves_nothing(
         screen = await _open_new_service(pilot, plain_app)
         await _fill(pilot, screen, "name", "half-sftp")
         await _fill(pilot, screen, "directory", str(tmp_path))
-        screen.query_one("#transport").focus()
-        await pilot.press("enter", *"sftp", "enter")
-        await wait_for(pilot, lambda: _shown(screen, "sftp_host"), what="the SFTP fields")
+        await _choose_sftp(pilot, screen)
         await _fill(pilot, screen, "sftp_port", "99999")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "Not saved" in _message(screen))
@@ -195,7 +182,7 @@ async def test_editing_an_sftp_service_keeps_its_server(
     assert stored.sftp_remote_directory == str(sshd.remote)
 
 
-async def test_test_connection_says_ok_with_the_host_key_fingerprint(
+async def test_test_connection_says_ok_with_the_host_keyfingerprint_by_openssh(
     plain_app: OrderioApp, db: Database, sshd: SshServer, tmp_path: Path
 ) -> None:
     name = _sftp_service(db, sshd, tmp_path / "inbox", sshd.known_hosts)
@@ -205,18 +192,14 @@ async def test_test_connection_says_ok_with_the_host_key_fingerprint(
         await wait_for(pilot, lambda: "✓" in _result(screen), what="the test's result")
         shown = _result(screen)
         assert "host key verified" in shown
-        assert _fingerprint(Path(f"{sshd.host_key}.pub")) in shown
+        assert fingerprint_by_openssh(Path(f"{sshd.host_key}.pub")) in shown
         assert str(sshd.remote) in shown
 
 
 async def test_test_connection_with_another_host_key_shows_the_host_key_message(
     plain_app: OrderioApp, db: Database, sshd: SshServer, tmp_path: Path
 ) -> None:
-    other = tmp_path / "other"
-    _keygen(other)
-    kind, blob = Path(f"{other}.pub").read_text().split()[:2]
-    known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text(f"[127.0.0.1]:{sshd.port} {kind} {blob}\n")
+    known_hosts, other = sshd.known_hosts_with_another_key(tmp_path)
     name = _sftp_service(db, sshd, tmp_path / "inbox", known_hosts)
     async with plain_app.run_test(size=(80, 24)) as pilot:
         screen = await _edit(pilot, plain_app, name)
@@ -225,8 +208,8 @@ async def test_test_connection_with_another_host_key_shows_the_host_key_message(
         await wait_for(pilot, lambda: "✗" in _result(screen), what="the test's result")
         shown = _result(screen)
         assert f"host key of 127.0.0.1:{sshd.port} does not match" in shown
-        assert _fingerprint(Path(f"{sshd.host_key}.pub")) in shown
-        assert _fingerprint(Path(f"{other}.pub")) in shown
+        assert fingerprint_by_openssh(Path(f"{sshd.host_key}.pub")) in shown
+        assert fingerprint_by_openssh(other) in shown
     assert list(sshd.remote.iterdir()) == []
 
 
@@ -261,9 +244,7 @@ async def test_test_connection_marks_missing_server_fields_and_connects_nowhere(
 ) -> None:
     async with plain_app.run_test(size=(80, 24)) as pilot:
         screen = await _open_new_service(pilot, plain_app)
-        screen.query_one("#transport").focus()
-        await pilot.press("enter", *"sftp", "enter")
-        await wait_for(pilot, lambda: _shown(screen, "sftp_host"), what="the SFTP fields")
+        await _choose_sftp(pilot, screen)
         await _fill(pilot, screen, "sftp_user", sshd.settings().user)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: "fix the fields" in _result(screen))
@@ -276,18 +257,10 @@ async def test_test_connection_marks_missing_server_fields_and_connects_nowhere(
 async def test_test_connection_without_a_local_directory_says_so(
     plain_app: OrderioApp, db: Database, sshd: SshServer
 ) -> None:
-    server = sshd.settings()
     async with plain_app.run_test(size=(80, 24)) as pilot:
         screen = await _open_new_service(pilot, plain_app)
-        screen.query_one("#transport").focus()
-        await pilot.press("enter", *"sftp", "enter")
-        await wait_for(pilot, lambda: _shown(screen, "sftp_host"), what="the SFTP fields")
-        await _fill(pilot, screen, "sftp_host", server.host)
-        await _fill(pilot, screen, "sftp_port", str(server.port))
-        await _fill(pilot, screen, "sftp_user", server.user)
-        await _fill(pilot, screen, "sftp_known_hosts", server.known_hosts)
-        await _fill(pilot, screen, "sftp_key_file", server.key_file or "")
-        await _fill(pilot, screen, "sftp_remote_directory", server.remote_directory)
+        await _choose_sftp(pilot, screen)
+        await _type_server(pilot, screen, sshd)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: "✓ sftp" in _result(screen), what="the test's result")
         assert "✗ export directory: no directory is set" in _result(screen)

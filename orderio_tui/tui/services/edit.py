@@ -63,6 +63,12 @@ def _input(field: str, label: str, placeholder: str = "") -> FieldRow:
     return FieldRow(label, Input(id=field, placeholder=placeholder, compact=True), field=field)
 
 
+def _choice(field: str, label: str, options: list[tuple[str, object]], value: object) -> FieldRow:
+    """A field with one of ``options`` always chosen (``value`` at first)."""
+    select = TypeAheadSelect(options, id=field, allow_blank=False, value=value, compact=True)
+    return FieldRow(label, select, field=field)
+
+
 class ServiceEditScreen(FormScreen):
     """The fields of one service; ctrl+s saves."""
 
@@ -92,16 +98,11 @@ class ServiceEditScreen(FormScreen):
         yield Static("", id="form-title")
         with VerticalScroll(classes="form", id="service-form"):
             yield _input("name", "Name *", "e.g. erp-xml")
-            yield FieldRow(
+            yield _choice(
+                "kind",
                 "Kind *",
-                TypeAheadSelect(
-                    [(kind.value, kind) for kind in ServiceKind],
-                    id="kind",
-                    allow_blank=False,
-                    value=ServiceKind.EXPORT_XML,
-                    compact=True,
-                ),
-                field="kind",
+                [(kind.value, kind) for kind in ServiceKind],
+                ServiceKind.EXPORT_XML,
             )
             yield _input("display_name", "Display name")
             yield _input("directory", "Directory *", "export target or import inbox")
@@ -113,17 +114,7 @@ class ServiceEditScreen(FormScreen):
             yield _input("error_directory", "Error directory", "default: <inbox>/error")
             yield _input("max_file_size", "Max file size (bytes)")
             yield _input("min_file_age_seconds", "Min file age (s)", "2")
-            yield FieldRow(
-                "Transport",
-                TypeAheadSelect(
-                    [(transport, transport) for transport in TRANSPORTS],
-                    id="transport",
-                    allow_blank=False,
-                    value="local",
-                    compact=True,
-                ),
-                field="transport",
-            )
+            yield _choice("transport", "Transport", [(t, t) for t in TRANSPORTS], "local")
             with Vertical(id="sftp-section"):
                 yield _input("sftp_host", "SFTP host *", "host name or IP address")
                 yield _input("sftp_port", "SFTP port", str(DEFAULT_SFTP_PORT))
@@ -137,16 +128,8 @@ class ServiceEditScreen(FormScreen):
                 with Horizontal(id="connection-test"):
                     yield Button("Test connection ^t", id="test-connection", compact=True)
                 yield Static("", id="connection-result", markup=False)
-            yield FieldRow(
-                "Log level",
-                TypeAheadSelect(
-                    [(level, level) for level in LOG_LEVELS],
-                    id="log_level",
-                    allow_blank=False,
-                    value="INFO",
-                    compact=True,
-                ),
-                field="log_level",
+            yield _choice(
+                "log_level", "Log level", [(level, level) for level in LOG_LEVELS], "INFO"
             )
             yield FieldRow(
                 "Enabled",

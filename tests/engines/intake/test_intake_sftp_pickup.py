@@ -8,13 +8,11 @@ after the local commit; the same bytes again are a SHA-256 duplicate.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from failpoint_child import kill_at_failpoint
 from intake_fixtures import b2b_order, orders_file
 from sftp_server import SshServer
 from sqlalchemy import func, select
@@ -44,18 +42,8 @@ def remote_intake(db: Database, tmp_path: Path, sshd: SshServer) -> tuple[Path, 
     """An intake configuration whose service (made through the application) is SFTP."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    server = sshd.settings()
     form = with_defaults(
-        ServiceKind.INTAKE_XML,
-        name="shop-in",
-        directory=str(inbox),
-        transport="sftp",
-        sftp_host=server.host,
-        sftp_port=server.port,
-        sftp_user=server.user,
-        sftp_key_file=server.key_file or "",
-        sftp_known_hosts=server.known_hosts,
-        sftp_remote_directory=server.remote_directory,
+        ServiceKind.INTAKE_XML, name="shop-in", directory=str(inbox), **sshd.service_fields()
     )
     service = create_service(db, form)
     with db.write() as session:
@@ -152,23 +140,7 @@ def test_killed_after_the_local_commit_the_next_run_finds_a_duplicate_and_moves_
 ) -> None:
     _inbox, configuration_id = remote_intake
     _put_remote(sshd, "a.xml", ["B-1", "B-2"])
-    env = {**os.environ, "ORDERIO_FAILPOINT": failpoint}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db.url, str(configuration_id)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stderr is not None
-    for line in child.stderr:
-        if line.startswith(f"FAILPOINT {failpoint}"):
-            break
-    else:
-        raise AssertionError(f"child ended before {failpoint}: {child.wait()}")
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
-    child.stderr.close()
+    kill_at_failpoint(CHILD, [db.url, str(configuration_id)], failpoint)
     assert _names(sshd.remote) == ["a.xml"]
 
     recover_abandoned_runs(db)
