@@ -38,6 +38,17 @@ def _keygen(path: Path, kind: str = "ed25519") -> None:
     )
 
 
+def fingerprint_by_openssh(public_key: Path) -> str:
+    """A public key's fingerprint as ``ssh-keygen -l`` prints it (``SHA256:…``)."""
+    output = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return output.split()[1]
+
+
 def _descendants(pid: int) -> list[int]:
     """Pids of every process below ``pid`` (sshd's session processes start sessions of their own,
     so a process group does not hold them)."""
@@ -88,6 +99,30 @@ class SshServer:
         """``<type> <base64>`` of the server's host key."""
         kind, blob = Path(f"{self.host_key}.pub").read_text().split()[:2]
         return f"{kind} {blob}"
+
+    def known_hosts_with_another_key(self, directory: Path) -> tuple[Path, Path]:
+        """A known_hosts file in ``directory`` that gives this server another key (a changed
+        key, or someone in between), and that key's public file."""
+        other = directory / "other_host_key"
+        _keygen(other)
+        kind, blob = Path(f"{other}.pub").read_text().split()[:2]
+        known_hosts = directory / "other_known_hosts"
+        known_hosts.write_text(f"[127.0.0.1]:{self.port} {kind} {blob}\n")
+        return known_hosts, Path(f"{other}.pub")
+
+    def service_fields(self, **overrides: object) -> dict[str, object]:
+        """The transport and ``sftp_*`` fields of a service form for this server."""
+        settings = self.settings()
+        fields: dict[str, object] = {
+            "transport": "sftp",
+            "sftp_host": settings.host,
+            "sftp_port": settings.port,
+            "sftp_user": settings.user,
+            "sftp_key_file": settings.key_file or "",
+            "sftp_known_hosts": settings.known_hosts,
+            "sftp_remote_directory": settings.remote_directory,
+        }
+        return {**fields, **overrides}
 
     def _config(self) -> Path:
         sftp = "internal-sftp -R" if self.read_only else "internal-sftp"

@@ -1,7 +1,7 @@
 """`service test NAME`: whether a service can do its work on this machine right now.
 
 A local export service needs a directory it can write into (and, for XSLT, a stylesheet that
-compiles); a local status import service needs an inbox it can read and move files out of, and
+compiles); a status import or intake service needs an inbox it can read and move files out of, and
 archive and error directories that exist or can be created inside it. An SFTP service also
 connects to its server (host key verified), lists the remote directory and, for an export,
 writes and removes a test file there.
@@ -19,7 +19,7 @@ from ..domain.statuses import ServiceKind
 from ..engines.export.stylesheet import load_stylesheet
 from ..engines.sftp import SftpSettings, TransportError, check_connection
 from ..errors import UserError
-from .services import ServiceView, list_services, sftp_settings_of
+from .services import ServiceForm, list_services, sftp_settings_of
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ def _can_write(directory: Path) -> str | None:
 
 
 def _directory_check(check: str, value: str, *, write: bool) -> ServiceCheck:
+    if not value.strip():  # Path("") is the working directory: never test that instead
+        return ServiceCheck(check, False, "no directory is set: give one in the service")
     path = Path(value).expanduser()
     if not path.exists():
         return ServiceCheck(
@@ -96,34 +98,35 @@ def _sub_directory_check(check: str, value: str) -> ServiceCheck:
     )
 
 
-def check_local_service(view: ServiceView) -> ServiceReport:
-    """Check the directories (and stylesheet) of a local service."""
+def check_local_service(service: ServiceForm) -> ServiceReport:
+    """Check a service as stored or as typed on the services screen: its directories (and
+    stylesheet) on this machine and, for SFTP, its server."""
     checks: list[ServiceCheck] = []
-    if view.kind.is_export:
-        checks.append(_directory_check("export directory", view.directory, write=True))
-        if view.kind is ServiceKind.EXPORT_XSLT:
+    if service.kind.is_export:
+        checks.append(_directory_check("export directory", service.directory, write=True))
+        if service.kind is ServiceKind.EXPORT_XSLT:
             try:
-                load_stylesheet(Path(view.stylesheet_path).expanduser())
+                load_stylesheet(Path(service.stylesheet_path).expanduser())
             except UserError as exc:
                 checks.append(ServiceCheck("stylesheet", False, exc.message))
             else:
                 checks.append(
-                    ServiceCheck("stylesheet", True, f"'{view.stylesheet_path}' compiles")
+                    ServiceCheck("stylesheet", True, f"'{service.stylesheet_path}' compiles")
                 )
     else:
-        inbox = _directory_check("inbox", view.directory, write=True)
+        inbox = _directory_check("inbox", service.directory, write=True)
         checks.append(inbox)
         if inbox.ok:
-            checks.append(_sub_directory_check("archive directory", view.inbox_archive))
-            checks.append(_sub_directory_check("error directory", view.inbox_error))
-    settings = sftp_settings_of(view)
+            checks.append(_sub_directory_check("archive directory", service.inbox_archive))
+            checks.append(_sub_directory_check("error directory", service.inbox_error))
+    settings = sftp_settings_of(service)
     if settings is not None:
-        checks.append(_sftp_check(settings, write=view.kind.is_export))
-    if not view.enabled:
+        checks.append(_sftp_check(settings, write=service.kind.is_export))
+    if not service.enabled:
         checks.append(
             ServiceCheck("enabled", False, "the service is disabled: its configurations do not run")
         )
-    return ServiceReport(view.name, view.kind.value, checks)
+    return ServiceReport(service.name, service.kind.value, checks)
 
 
 def _sftp_check(settings: SftpSettings, *, write: bool) -> ServiceCheck:

@@ -64,6 +64,14 @@ class ServiceForm:
     sftp_remote_archive: str = ""
     sftp_remote_error: str = ""
 
+    @property
+    def inbox_archive(self) -> str:
+        return self.archive_directory or str(Path(self.directory) / "archive")
+
+    @property
+    def inbox_error(self) -> str:
+        return self.error_directory or str(Path(self.directory) / "error")
+
 
 TRANSPORTS = ("local", "sftp")
 #: The SFTP fields of a form and their keys in a service's ``sftp`` settings.
@@ -120,14 +128,6 @@ def _sftp_problems(form: ServiceForm) -> list[FieldProblem]:
 class ServiceView(ServiceForm):
     id: int = 0
     used_by: list[str] = field(default_factory=list)
-
-    @property
-    def inbox_archive(self) -> str:
-        return self.archive_directory or str(Path(self.directory) / "archive")
-
-    @property
-    def inbox_error(self) -> str:
-        return self.error_directory or str(Path(self.directory) / "error")
 
     def form(self) -> ServiceForm:
         return ServiceForm(

@@ -224,6 +224,15 @@ class SftpSession:
             except Exception:  # noqa: BLE001 - closing a dead connection is not an error
                 log.debug("closing the SFTP connection to %s failed", self.settings.host)
 
+    @property
+    def host_key(self) -> str:
+        """The server's host key, verified on connecting: ``<type> SHA256:<fingerprint>``."""
+        transport = self._client.get_transport()
+        if transport is None:
+            return "unknown (not connected)"
+        key = transport.get_remote_server_key()
+        return f"{key.get_name()} {fingerprint(key)}"
+
     # ------------------------------------------------------------------ helpers
 
     def _connected(self) -> bool:
@@ -602,13 +611,15 @@ class SftpCheck:
     directory: str
     entries: int
     writable: bool
+    #: ``<type> SHA256:<fingerprint>`` of the server's key, as ``ssh-keygen -l`` shows it.
+    host_key: str
 
     def describe(self) -> str:
         """One line for the user."""
         access = "readable and writable" if self.writable else "readable"
         return (
-            f"connected to {self.address}, host key verified; {self.directory} is {access} "
-            f"({self.entries} entries)"
+            f"connected to {self.address}, host key verified ({self.host_key}); "
+            f"{self.directory} is {access} ({self.entries} entries)"
         )
 
 
@@ -621,6 +632,8 @@ def check_connection(settings: SftpSettings, *, write: bool = True) -> SftpCheck
         entries = session.check_directory()
         if write:
             session.probe_write()
-        return SftpCheck(settings.address, settings.remote_directory, entries, write)
+        return SftpCheck(
+            settings.address, settings.remote_directory, entries, write, session.host_key
+        )
     finally:
         session.close()

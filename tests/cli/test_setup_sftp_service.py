@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sftp_server import SshServer, _keygen
+from sftp_server import SshServer
 
 
 def _config(sshd: SshServer, staging: Path, known_hosts: Path | None = None) -> str:
@@ -49,11 +49,7 @@ def test_an_sftp_service_from_the_file_connects_and_dumps_the_same(
 def test_a_wrong_host_key_fails_the_service_test_naming_the_fingerprint(
     orderio, sshd: SshServer, tmp_path: Path
 ) -> None:
-    other = tmp_path / "other"
-    _keygen(other)
-    kind, blob = Path(f"{other}.pub").read_text().split()[:2]
-    known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text(f"[127.0.0.1]:{sshd.port} {kind} {blob}\n")
+    known_hosts, _other = sshd.known_hosts_with_another_key(tmp_path)
     staging = tmp_path / "staging"
     staging.mkdir()
     path = tmp_path / "orderio.toml"

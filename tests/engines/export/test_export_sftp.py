@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from export_fixtures import NS, Shop, package_schema, start_export_process
 from lxml import etree
-from sftp_server import SshServer, _descendants, _keygen
+from sftp_server import SshServer, _descendants
 from sqlalchemy import func, select
 
 from orderio_tui.domain.models import ExportClaim, Run
@@ -198,11 +198,7 @@ def test_a_server_killed_after_the_upload_leaves_the_run_to_recovery(
 def test_a_changed_host_key_fails_the_run_and_nothing_is_uploaded(
     shop: Shop, sshd: SshServer, tmp_path: Path
 ) -> None:
-    other = tmp_path / "other_host_key"
-    _keygen(other)
-    kind, blob = Path(f"{other}.pub").read_text().split()[:2]
-    known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text(f"[127.0.0.1]:{sshd.port} {kind} {blob}\n")
+    known_hosts, _other = sshd.known_hosts_with_another_key(tmp_path)
     _use_sftp(shop, sshd, known_hosts=str(known_hosts))
     shop.add_orders(2)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sftp_server import SshServer, _keygen
+from sftp_server import SshServer, _keygen, fingerprint_by_openssh
 
 from orderio_tui.engines.sftp import (
     ConnectionFailed,
@@ -19,22 +18,13 @@ from orderio_tui.engines.sftp import (
 )
 
 
-def _fingerprint_by_openssh(public_key: Path) -> str:
-    """The fingerprint as ``ssh-keygen -l`` prints it (SHA256:…)."""
-    output = subprocess.run(
-        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return output.split()[1]
-
-
 def test_connection_check_verifies_the_host_and_writes_a_test_file(sshd: SshServer) -> None:
     (sshd.remote / "old.xml").write_text("x")
     check = check_connection(sshd.settings())
     assert check.entries == 1
     assert "host key verified" in check.describe()
+    assert check.host_key == f"ssh-ed25519 {fingerprint_by_openssh(Path(f'{sshd.host_key}.pub'))}"
+    assert check.host_key in check.describe()
     assert sorted(p.name for p in sshd.remote.iterdir()) == ["old.xml"]  # test file removed
 
 
@@ -67,23 +57,19 @@ def test_an_unknown_host_is_refused_with_its_fingerprint(sshd: SshServer, tmp_pa
         open_sftp(sshd.settings(known_hosts=str(empty)))
     message = str(caught.value)
     assert f"127.0.0.1:{sshd.port} is not in {empty}" in message
-    assert _fingerprint_by_openssh(Path(f"{sshd.host_key}.pub")) in message
+    assert fingerprint_by_openssh(Path(f"{sshd.host_key}.pub")) in message
 
 
 def test_a_changed_host_key_is_refused_and_nothing_is_uploaded(
     sshd: SshServer, tmp_path: Path
 ) -> None:
-    other = tmp_path / "other_host_key"
-    _keygen(other)
-    kind, blob = Path(f"{other}.pub").read_text().split()[:2]
-    known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text(f"[127.0.0.1]:{sshd.port} {kind} {blob}\n")
+    known_hosts, other = sshd.known_hosts_with_another_key(tmp_path)
     with pytest.raises(TransportError) as caught:
         check_connection(sshd.settings(known_hosts=str(known_hosts)))
     message = str(caught.value)
     assert "does not match" in message
-    assert _fingerprint_by_openssh(Path(f"{sshd.host_key}.pub")) in message
-    assert _fingerprint_by_openssh(Path(f"{other}.pub")) in message
+    assert fingerprint_by_openssh(Path(f"{sshd.host_key}.pub")) in message
+    assert fingerprint_by_openssh(other) in message
     assert list(sshd.remote.iterdir()) == []
 
 

@@ -8,13 +8,11 @@ next run downloads it again, finds it a SHA-256 duplicate, applies nothing and m
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from failpoint_child import kill_at_failpoint
 from sftp_server import SshServer
 from sqlalchemy import select
 from status_import_fixtures import Entry, ImportWorld, status_xml
@@ -156,24 +154,7 @@ def test_kill_at_each_step_of_a_pickup_then_recover_and_run_again(
     remote_world: ImportWorld, sshd: SshServer, failpoint: str
 ) -> None:
     numbers = _orders_and_file(remote_world, sshd)
-    env = {**os.environ, "ORDERIO_FAILPOINT": failpoint}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, remote_world.db.url, str(remote_world.configuration_id)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stderr is not None
-    for line in child.stderr:
-        if line.startswith(f"FAILPOINT {failpoint}"):
-            break
-    else:
-        raise AssertionError(f"child ended before {failpoint}: {child.wait()}")
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
-    child.stdout.close()  # type: ignore[union-attr]
-    child.stderr.close()
+    kill_at_failpoint(CHILD, [remote_world.db.url, str(remote_world.configuration_id)], failpoint)
 
     recover_abandoned_runs(remote_world.db)
     outcome = remote_world.run()
