@@ -462,15 +462,7 @@ class _ExportRun:
         )
 
     def _progress(self, unit: str, total: int) -> ProgressReporter:
-        return ProgressReporter(
-            self.events,
-            run_id=self.run_id,
-            kind=RunKind.EXPORT,
-            config=self.settings.name,
-            channel=self.settings.channel,
-            unit=unit,
-            total=total,
-        )
+        return _progress(self.events, self.run_id, self.settings, unit, total)
 
     # -- step 2
 
@@ -695,6 +687,21 @@ class _ExportRun:
 # --------------------------------------------------------------------------- dry run
 
 
+def _progress(
+    events: RunEvents | None, run_id: int, settings: ExportSettings, unit: str, total: int
+) -> ProgressReporter:
+    """The reporter of one counted step of an export run (orders written, bytes uploaded)."""
+    return ProgressReporter(
+        events,
+        run_id=run_id,
+        kind=RunKind.EXPORT,
+        config=settings.name,
+        channel=settings.channel,
+        unit=unit,
+        total=total,
+    )
+
+
 def _dry_run(
     db: Database, settings: ExportSettings, trigger: Trigger, events: RunEvents | None
 ) -> RunOutcome:
@@ -722,15 +729,7 @@ def _dry_run(
     logged = 0
     with db.read() as session:
         order_ids = _matching_ids(session, settings, started_at)
-    progress = ProgressReporter(
-        events,
-        run_id=run_id,
-        kind=RunKind.EXPORT,
-        config=settings.name,
-        channel=settings.channel,
-        unit="orders",
-        total=len(order_ids),
-    )
+    progress = _progress(events, run_id, settings, "orders", len(order_ids))
     with db.engine.connect() as connection:
         for batch in order_batches(connection, order_ids, settings.store):
             selected += len(batch)
