@@ -24,6 +24,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 from ..runs.journal import RunEvent, RunOutcome, RunProgress
@@ -47,21 +48,30 @@ def progress_words(event: RunProgress) -> str:
     return text
 
 
+def _one_line() -> Column:
+    """A column that never wraps onto a second line (which would break the live line)."""
+    return Column(no_wrap=True, overflow="ellipsis")
+
+
 class _CountColumn(ProgressColumn):
     """What :func:`progress_words` says of the task's last event."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=_one_line())
 
     def render(self, task: Task) -> Text:
         return Text(str(task.fields.get("words", "")))
 
 
 class _RateColumn(ProgressColumn):
-    """Units per second since the step started."""
+    """Units per second since the step started (the unit is in the count beside it)."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=_one_line())
 
     def render(self, task: Task) -> Text:
         speed = task.speed
-        if not speed:
-            return Text("")
-        return Text(f"{speed:,.0f} {task.fields.get('unit', '')}/s")
+        return Text(f"{speed:,.0f}/s" if speed else "")
 
 
 class ProgressLine:
@@ -69,8 +79,8 @@ class ProgressLine:
 
     def __init__(self, stream: TextIO) -> None:
         self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=20),
+            TextColumn("{task.description}", table_column=_one_line()),
+            BarColumn(bar_width=16),
             TaskProgressColumn(),
             _CountColumn(),
             _RateColumn(),
