@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -147,6 +148,7 @@ def _run_command(kind: RunKind) -> click.Command:
         from ..application.configurations import resolve_configuration
         from ..jobs.execute import run_configuration
         from ..runs.journal import LogLine, RunEvents
+        from .progress import ProgressLine, shows_progress
 
         db = context.db
         with db.read() as session:
@@ -159,11 +161,15 @@ def _run_command(kind: RunKind) -> click.Command:
                     click.echo(f"{local_time(event.at)} {event.level:<7} {event.message}", err=True)
 
             events.subscribe(show)
+        progress = ProgressLine(sys.stderr) if shows_progress(sys.stderr, as_json=as_json) else None
+        if progress is not None:
+            events.subscribe(progress)
         _ECHOED_RUN_LINES.active = not as_json
         try:
-            outcome = run_configuration(
-                db, kind, configuration_id, trigger=Trigger.CLI, dry_run=dry_run, events=events
-            )
+            with progress or nullcontext():
+                outcome = run_configuration(
+                    db, kind, configuration_id, trigger=Trigger.CLI, dry_run=dry_run, events=events
+                )
         finally:
             _ECHOED_RUN_LINES.active = False
         if as_json:

@@ -22,10 +22,11 @@
 
 Every exception is caught and logged; none ends a thread.
 
-Events go to the :class:`RunEvents` given to the scheduler: RunStarted, LogLine and RunOutcome
-from the worker threads, Heartbeat from the heartbeat thread. **Listeners are called from these
-threads, never from the caller's**: a UI must hand the event over to its own thread. A LogLine
-with ``run_id`` 0 is a message of the scheduler itself (a run that could not even be stored).
+Events go to the :class:`RunEvents` given to the scheduler: RunStarted, LogLine, RunProgress
+and RunOutcome from the worker threads, Heartbeat from the heartbeat thread. **Listeners are
+called from these threads, never from the caller's**: a UI must hand the event over to its own
+thread. A LogLine with ``run_id`` 0 is a message of the scheduler itself (a run that could not
+even be stored).
 """
 
 from __future__ import annotations
@@ -849,7 +850,8 @@ def _utc_text(value: datetime) -> str:
 
 
 class RunPrinter:
-    """Prints one line per run start and one per run end (with counts) to ``out``."""
+    """Prints one line per run start and one per run end (with counts) to ``out``; progress
+    events print nothing (stdout stays one line per start and end)."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out

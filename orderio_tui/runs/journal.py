@@ -1,9 +1,10 @@
 """The run journal: what the engines and jobs write about a run, and the events they send.
 
 - :class:`RunOutcome` is the one result object of every run, whoever started it.
-- :class:`RunEvents` is the subscription interface (run started, log line, run finished,
-  heartbeat). **Listeners are called from whatever thread does the work** (a scheduler worker,
-  a TUI thread worker): they must not touch widgets directly but hand the event over, e.g. with
+- :class:`RunEvents` is the subscription interface (run started, log line, progress, run
+  finished, heartbeat); :mod:`orderio_tui.runs.progress` sends the progress, throttled.
+  **Listeners are called from whatever thread does the work** (a scheduler worker, a TUI thread
+  worker): they must not touch widgets directly but hand the event over, e.g. with
   ``App.call_from_thread`` or ``post_message``.
 - :class:`RunJournal` writes a run's log lines and per-order results, each in its own short
   transaction so other processes see them live, and forwards log lines to the listeners.
@@ -130,10 +131,40 @@ class Heartbeat:
     running: int = 0
 
 
+@dataclass(frozen=True)
+class RunProgress:
+    """How far a running run is: ``done`` of ``total`` ``unit`` (orders, files, bytes).
+
+    ``entries`` counts what the files read so far held (status entries, orders taken in), for
+    runs whose ``done`` counts files.
+    """
+
+    run_id: int
+    kind: RunKind
+    config: str
+    channel: str
+    done: int
+    total: int
+    unit: str
+    at: datetime
+    entries: int = 0
+
+    @property
+    def fraction(self) -> float:
+        """``done / total`` from 0 to 1 (1 when there is nothing to do)."""
+        if self.total <= 0:
+            return 1.0
+        return min(1.0, max(0.0, self.done / self.total))
+
+
+#: Every event a :class:`RunEvents` bus carries.
+RunEvent = RunStarted | LogLine | RunProgress | RunOutcome | Heartbeat
+
+
 class RunListener(Protocol):
     """Receives run events. Called from worker threads: hand events over, don't block."""
 
-    def __call__(self, event: RunStarted | LogLine | RunOutcome | Heartbeat) -> None: ...
+    def __call__(self, event: RunEvent) -> None: ...
 
 
 class RunEvents:
@@ -158,7 +189,7 @@ class RunEvents:
 
         return unsubscribe
 
-    def emit(self, event: RunStarted | LogLine | RunOutcome | Heartbeat) -> None:
+    def emit(self, event: RunEvent) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:

@@ -20,12 +20,12 @@ from textual.screen import Screen
 from ..database import Database
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import UserError
-from ..runs.journal import Heartbeat, RunEvents, RunOutcome
+from ..runs.journal import Heartbeat, RunEvents, RunOutcome, RunProgress
 from .commands import ScreenKeysProvider
 from .display import local_clock, local_soon
 from .main.screen import MainScreen
 from .memory import memory_file_path, remember_channel, remembered_channel
-from .messages import RunEnded, RunsChanged
+from .messages import RunEnded, RunProgressChanged, RunsChanged
 from .run_feed import FeedBatch, RunFeed
 from .widgets.confirm import ConfirmScreen
 from .widgets.help import HelpScreen, key_rows
@@ -89,6 +89,8 @@ class OrderioApp(App[None]):
         self.active_runs: dict[tuple[RunKind, int], str] = {}
         #: Runs whose end was announced with a notification (by run id).
         self.announced_runs: set[int] = set()
+        #: The latest progress of the runs of this process going on (by run id).
+        self.run_progress: dict[int, RunProgress] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -236,11 +238,21 @@ class OrderioApp(App[None]):
         if batch.lines or batch.dropped_lines:
             for panel in self._log_panels():
                 panel.add_batch(batch.lines, batch.dropped_lines)
+        ended = [o.run_id for o in batch.finished if o.run_id in self.run_progress]
+        if batch.progress or ended:
+            self.run_progress.update(batch.progress)
+            for run_id in ended:
+                del self.run_progress[run_id]
+            self._progress_changed()
         if batch.runs_changed:
             self._announce(batch)
             message_screens = {id(s): s for s in self.screen_stack}
             for screen in message_screens.values():
                 screen.post_message(RunsChanged(batch.started, batch.finished))
+
+    def _progress_changed(self) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(RunProgressChanged(dict(self.run_progress)))
 
     def _log_panels(self) -> list[RunLogPanel]:
         panels: list[RunLogPanel] = []
@@ -312,8 +324,18 @@ class OrderioApp(App[None]):
         return local_clock(datetime.now(UTC))
 
     def on_run_ended(self, message: RunEnded) -> None:
-        self.active_runs.pop((message.kind, message.configuration_id), None)
+        name = self.active_runs.pop((message.kind, message.configuration_id), None)
         self.drain_feed()
+        # A run that crashed sent no outcome: its progress line goes now.
+        left = [
+            run_id
+            for run_id, event in self.run_progress.items()
+            if message.outcome is None and event.kind is message.kind and event.config == name
+        ]
+        if left:
+            for run_id in left:
+                del self.run_progress[run_id]
+            self._progress_changed()
         if message.outcome is not None:
             self._notify_outcome(message.outcome)
         else:

@@ -12,6 +12,7 @@ from textual.dom import DOMNode
 
 from ..database import Database
 from ..domain.statuses import RunKind
+from ..runs.journal import RunProgress
 
 
 @runtime_checkable
@@ -23,6 +24,8 @@ class OrderioContext(Protocol):
     channel: str | None
     #: Runs started from this TUI that have not come back yet: (kind, id) → name.
     active_runs: dict[tuple[RunKind, int], str]
+    #: The latest progress of the runs of this process going on (by run id).
+    run_progress: dict[int, RunProgress]
 
     def use_channel(self, channel: str) -> None:
         """Show ``channel`` from now on, and open it again the next time."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from ..domain.statuses import RunKind
-from ..runs.journal import RunOutcome, RunStarted
+from ..runs.journal import RunOutcome, RunProgress, RunStarted
 
 
 class RunEnded(Message, bubble=False):
@@ -25,3 +25,11 @@ class RunsChanged(Message, bubble=False):
         super().__init__()
         self.started = started
         self.finished = finished
+
+
+class RunProgressChanged(Message, bubble=False):
+    """The progress of the runs going on changed (``progress``: run id → latest event)."""
+
+    def __init__(self, progress: dict[int, RunProgress]) -> None:
+        super().__init__()
+        self.progress = progress

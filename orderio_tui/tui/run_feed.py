@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from ..runs.journal import Heartbeat, LogLine, RunOutcome, RunStarted
+from ..runs.journal import Heartbeat, LogLine, RunEvent, RunOutcome, RunProgress, RunStarted
 from .display import local_clock
 
 #: Log lines kept between two drains; older ones are dropped (and counted) if the UI lags.
@@ -33,6 +33,8 @@ class FeedBatch:
     started: list[RunStarted] = field(default_factory=list)
     finished: list[RunOutcome] = field(default_factory=list)
     heartbeat: Heartbeat | None = None
+    #: The latest progress of each run that reported some (by run id).
+    progress: dict[int, RunProgress] = field(default_factory=dict)
 
     @property
     def runs_changed(self) -> bool:
@@ -58,10 +60,12 @@ class RunFeed:
         self._started: deque[RunStarted] = deque(maxlen=max_runs)
         self._finished: deque[RunOutcome] = deque(maxlen=max_runs)
         self._heartbeat: Heartbeat | None = None
+        #: The latest progress per run (one entry per running run: bounded by the runs going on).
+        self._progress: dict[int, RunProgress] = {}
         #: run id → configuration name, from the runs' start events (oldest dropped first).
         self._names: OrderedDict[int, str] = OrderedDict()
 
-    def __call__(self, event: RunStarted | LogLine | RunOutcome | Heartbeat) -> None:
+    def __call__(self, event: RunEvent) -> None:
         """Accept one event (from any thread); never blocks for longer than an append."""
         if isinstance(event, LogLine):
             with self._lock:
@@ -75,9 +79,14 @@ class RunFeed:
                 self._names[event.run_id] = event.config
                 if len(self._names) > MAX_KNOWN_RUNS:
                     self._names.popitem(last=False)
+        elif isinstance(event, RunProgress):
+            with self._lock:
+                self._progress[event.run_id] = event
         elif isinstance(event, RunOutcome):
             with self._lock:
                 self._finished.append(event)
+                if event.run_id is not None:
+                    self._progress.pop(event.run_id, None)
         elif isinstance(event, Heartbeat):
             with self._lock:
                 self._heartbeat = event
@@ -96,7 +105,9 @@ class RunFeed:
                 started=list(self._started),
                 finished=list(self._finished),
                 heartbeat=self._heartbeat,
+                progress=self._progress,
             )
+            self._progress = {}
             self._lines.clear()
             self._started.clear()
             self._finished.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import shutil
 import time
 from pathlib import Path
@@ -33,10 +34,19 @@ from orderio_tui.jobs.execute import run_configuration
 from orderio_tui.jobs.leases import lease_key
 from orderio_tui.jobs.scheduler import (
     BackgroundScheduler,
+    RunPrinter,
     list_heartbeats,
     scheduled_configurations,
 )
-from orderio_tui.runs.journal import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted
+from orderio_tui.runs.journal import (
+    Heartbeat,
+    LogLine,
+    RunEvents,
+    RunOutcome,
+    RunProgress,
+    RunStarted,
+)
+from orderio_tui.runs.progress import PROGRESS_INTERVAL_ENV_VAR
 
 EXPORT = RunKind.EXPORT
 
@@ -266,3 +276,20 @@ def test_a_configuration_due_again_while_its_run_goes_on_is_skipped(
     assert 1 <= len(skipped) <= 4
     assert all(f"run {first.id}" in r.message and "still going" in r.message for r in skipped)
     assert_no_overlap(runs)
+
+
+def test_the_scheduler_printer_keeps_one_line_per_run_start_and_end_with_progress_events(
+    db: Database, demo: DemoSummary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PROGRESS_INTERVAL_ENV_VAR, "0")
+    bus = RunEvents()
+    seen: list[object] = []
+    bus.subscribe(seen.append)
+    out = io.StringIO()
+    bus.subscribe(RunPrinter(out))
+    export = configuration_id(db, EXPORT, "demo-b2c", "erp-export")
+    outcome = run_configuration(db, EXPORT, export, trigger=Trigger.SCHEDULE, events=bus)
+    assert any(isinstance(event, RunProgress) for event in seen)
+    lines = out.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["start", "end"]
+    assert f"run {outcome.run_id} {outcome.state.value}" in lines[1]

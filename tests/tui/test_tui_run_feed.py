@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from tui_fixtures import wait_for
 
 from orderio_tui.domain.statuses import RunKind, RunState, Trigger
-from orderio_tui.runs.journal import Heartbeat, LogLine, RunEvents, RunOutcome, RunStarted
+from orderio_tui.runs.journal import (
+    Heartbeat,
+    LogLine,
+    RunEvents,
+    RunOutcome,
+    RunProgress,
+    RunStarted,
+)
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.run_feed import RunFeed
 from orderio_tui.tui.widgets.run_log import MAX_PANEL_LINES, RunLogPanel
@@ -108,3 +115,21 @@ async def test_runs_that_succeed_elsewhere_raise_no_toast_failures_do(app: Order
         await pilot.pause(0.3)
         assert app.announced_runs == {6}
         assert len(app.screen.query("Toast")) == 1
+
+
+def test_the_feed_keeps_the_latest_progress_of_each_run_until_it_ends() -> None:
+    feed = RunFeed()
+
+    def progress(run_id: int, done: int) -> RunProgress:
+        return RunProgress(run_id, RunKind.EXPORT, f"c{run_id}", "shop", done, 10, "orders", AT)
+
+    for done in (1, 2, 3):
+        feed(progress(1, done))
+    feed(progress(2, 5))
+    batch = feed.drain()
+    assert {run_id: event.done for run_id, event in batch.progress.items()} == {1: 3, 2: 5}
+    assert feed.drain().progress == {}
+    feed(progress(1, 4))
+    feed(RunOutcome(1, RunKind.EXPORT, "c1", "shop", RunState.SUCCEEDED))
+    batch = feed.drain()
+    assert batch.progress == {} and [o.run_id for o in batch.finished] == [1]

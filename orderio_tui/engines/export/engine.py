@@ -70,6 +70,7 @@ from ...runs.journal import (
     outcome_of,
     record_failed_run,
 )
+from ...runs.progress import ProgressReporter
 from ..failpoints import failpoint
 from ..sftp import TransportError
 from .completion import (
@@ -389,7 +390,9 @@ class _ExportRun:
         stale = self.delivery.remove_stale(self._finished_uploads)
         if stale:
             self._log(f"removed {len(stale)} temporary file(s) of ended runs: {', '.join(stale)}")
-        session.send(self.paths.final, name)
+        upload = self._progress("bytes", self.paths.final.stat().st_size)
+        session.send(self.paths.final, name, progress=lambda sent, _size: upload.advance(sent))
+        upload.finish()
         with self.db.write() as db_session:
             self._fenced(db_session).remote_uploaded = True
         failpoint("export:before_remote_rename")
@@ -458,6 +461,9 @@ class _ExportRun:
             )
         )
 
+    def _progress(self, unit: str, total: int) -> ProgressReporter:
+        return _progress(self.events, self.run_id, self.settings, unit, total)
+
     # -- step 2
 
     def _write(self) -> tuple[int, int, str]:
@@ -469,6 +475,7 @@ class _ExportRun:
             writer = OrderXmlWriter(sink.write)
             failed = 0
             first_batch = True
+            progress = self._progress("orders", len(self.order_ids))
             with self.db.engine.connect() as connection:
                 for batch in order_batches(connection, self.order_ids, self.settings.store):
                     failures = []
@@ -481,11 +488,13 @@ class _ExportRun:
                     if failures:
                         self._record_failures(failures, failed)
                         failed += len(failures)
+                    progress.advance(writer.orders + failed)
                     if first_batch:
                         writer.flush()
                         sink.flush()
                         failpoint("export:while_writing")
                         first_batch = False
+            progress.finish()
             sha256 = writer.close()
             sink.flush()
             os.fsync(sink.fileno())
@@ -678,6 +687,21 @@ class _ExportRun:
 # --------------------------------------------------------------------------- dry run
 
 
+def _progress(
+    events: RunEvents | None, run_id: int, settings: ExportSettings, unit: str, total: int
+) -> ProgressReporter:
+    """The reporter of one counted step of an export run (orders written, bytes uploaded)."""
+    return ProgressReporter(
+        events,
+        run_id=run_id,
+        kind=RunKind.EXPORT,
+        config=settings.name,
+        channel=settings.channel,
+        unit=unit,
+        total=total,
+    )
+
+
 def _dry_run(
     db: Database, settings: ExportSettings, trigger: Trigger, events: RunEvents | None
 ) -> RunOutcome:
@@ -705,9 +729,11 @@ def _dry_run(
     logged = 0
     with db.read() as session:
         order_ids = _matching_ids(session, settings, started_at)
+    progress = _progress(events, run_id, settings, "orders", len(order_ids))
     with db.engine.connect() as connection:
         for batch in order_batches(connection, order_ids, settings.store):
             selected += len(batch)
+            progress.advance(selected)
             batch_failures = []
             for order in batch:
                 problem = validate_order(order)
@@ -734,6 +760,7 @@ def _dry_run(
                             f"{failure['reason_code']}: {failure['reason_text']}",
                             "WARNING",
                         )
+    progress.finish()
     failed = selected - valid
     counts = {"selected": selected, EXPORTED: valid, FAILED: failed}
     if selected == 0:

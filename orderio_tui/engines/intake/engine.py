@@ -146,6 +146,7 @@ class IntakeRun(InboxRun):
             rejections, results = self._take_batch(session, name, batch, seen, outcome)
             self._note_rejections(outcome, rejections, report)
             self._record_results(session, name, results)
+            self._read_entries(len(batch))
             if number == 0 and report is not None:
                 self._failpoint("mid_apply")
         if outcome.applied > created_before:

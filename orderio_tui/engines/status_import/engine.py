@@ -56,6 +56,7 @@ from ...runs.journal import (
     outcome_of,
     record_failed_run,
 )
+from ...runs.progress import ProgressReporter
 from ..failpoints import failpoint
 from ..files import NotRegularFile, sha256_of
 from ..sftp import TransportError
@@ -398,6 +399,9 @@ class InboxRun:
         self.committed_files = 0
         self._dry_run_hashes: set[str] = set()
         self._spool = _ResultSpool() if dry_run else None
+        #: Files done of files found, and the entries read so far (set once the inbox is read).
+        self._progress = self._files_progress(0)
+        self._entries_read = 0
 
     # ------------------------------------------------------------------ run
 
@@ -453,12 +457,31 @@ class InboxRun:
             )
             return RunState.SUCCEEDED, "no files to import"
         self.journal.log(f"{prefix}{len(scan.ready)} file(s) to import from {layout.inbox}")
-        for path in scan.ready:
+        self._progress = self._files_progress(len(scan.ready))
+        for done, path in enumerate(scan.ready, start=1):
             if self.dry_run:
                 self._dry_run_file(path)
             else:
                 self._import_file(path)
+            self._progress.advance(done, entries=self._entries_read)
+        self._progress.finish()
         return self._final_state(), self._summary()
+
+    def _files_progress(self, files: int) -> ProgressReporter:
+        return ProgressReporter(
+            self.journal.events,
+            run_id=self.run_id,
+            kind=self.KIND.run_kind,
+            config=self.settings.name,
+            channel=self.settings.channel_name,
+            unit="files",
+            total=files,
+        )
+
+    def _read_entries(self, count: int) -> None:
+        """``count`` more entries of the current file were read (for the progress)."""
+        self._entries_read += count
+        self._progress.advance(self._progress.done, entries=self._entries_read)
 
     # ------------------------------------------------------------------ SFTP pickup
 
@@ -749,6 +772,7 @@ class InboxRun:
             iter_entry_batches(path, max_size=self.settings.max_file_size, limits=self.limits)
         ):
             self._apply_batch(applier, session, batch, outcome, report)
+            self._read_entries(len(batch))
             if number == 0 and report is not None:
                 self._failpoint("mid_apply")
 

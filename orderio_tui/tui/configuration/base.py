@@ -30,16 +30,19 @@ from textual.widgets import (
 
 from ...application.configurations import configuration_form_problems, service_fits
 from ...application.forms import FieldErrors, parse_optional_int
+from ...application.runs import RunView, list_runs
 from ...application.services import list_services
 from ...domain.scheduling import Schedule
 from ...domain.statuses import RunKind, ScheduleMode, ScheduleUnit, Weekday
 from ...errors import FieldProblem, UserError, ValidationFailed
 from ..context import OrderioContext, context_of
 from ..display import local_full
+from ..messages import RunEnded, RunsChanged
 from ..widgets.checkbox import MarkedCheckbox
 from ..widgets.confirm import leave_unless_unsaved
 from ..widgets.field import FieldRow, clear_problems, show_problems
 from ..widgets.form import FormScreen, unless_unreadable
+from ..widgets.run_trend import TREND_RUNS, RunTrend
 from ..widgets.select import TypeAheadSelect
 from .controls import form_snapshot, select_value, set_select
 
@@ -186,6 +189,7 @@ class ConfigurationScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title")
+        yield RunTrend(self.KIND, id="config-trend")
         with TabbedContent(id="tabs"):
             for tab_id, title in self.TABS:
                 locked = tab_id != GENERAL_TAB and self.configuration_id is None
@@ -285,7 +289,27 @@ class ConfigurationScreen(FormScreen):
         clear_problems(self)
         self.set_message("")
         self.update_title()
+        self.show_trend()
         self._saved = form_snapshot(self)
+
+    def show_trend(self) -> None:
+        """The sparklines of the configuration's last runs (none for a new one)."""
+        runs: list[RunView] = []
+        if self.configuration_id is not None:
+            runs = list_runs(
+                self.orderio.db,
+                kind=self.KIND,
+                configuration_id=self.configuration_id,
+                limit=TREND_RUNS,
+                include_idle=False,
+            )
+        self.query_one("#config-trend", RunTrend).show(runs)
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self.show_trend()
+
+    def on_runs_changed(self, message: RunsChanged) -> None:
+        self.show_trend()
 
     def read_form(self, errors: FieldErrors) -> Any:
         """The form as the user has it: built tabs from their controls, the others as loaded."""

@@ -16,6 +16,7 @@ from ..context import OrderioContext, context_of
 from ..display import NOTHING, duration, local_day_time, state
 from ..messages import RunEnded, RunsChanged
 from ..widgets.fitted_table import Column, FittedTable
+from ..widgets.run_trend import RunTrend
 
 #: Runs listed (newest first).
 HISTORY_LIMIT = 200
@@ -58,6 +59,7 @@ class RunHistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title")
+        yield RunTrend(self.kind, id="history-trend")
         table = FittedTable(self.columns(), id="runs", cursor_type="row")
         table.border_title = "Runs (enter: log and per-order results)"
         yield table
@@ -94,6 +96,7 @@ class RunHistoryScreen(Screen[None]):
             include_idle=self.show_idle,
         )
         self.runs = {run.run_id: run for run in runs}
+        self.query_one("#history-trend", RunTrend).show(runs)
         table.set_rows(
             [
                 (

@@ -33,26 +33,45 @@ class ConfigurationTable(FittedTable):
         self.rows_by_id: dict[int, ConfigurationRow] = {}
         self._signature: tuple[object, ...] | None = None
 
-    def show(self, rows: list[ConfigurationRow], running: set[int]) -> None:
-        """Replace the rows, keeping the cursor on the same configuration when it is still there."""
-        signature = (tuple(rows), frozenset(running))
+    def show(
+        self,
+        rows: list[ConfigurationRow],
+        running: set[int],
+        percentages: dict[int, int] | None = None,
+    ) -> None:
+        """Replace the rows, keeping the cursor on the same configuration when it is still there.
+
+        ``percentages``: how far the runs going on are (configuration id → percent).
+        """
+        percentages = percentages or {}
+        signature = (tuple(rows), frozenset(running), tuple(sorted(percentages.items())))
         if signature == self._signature:
             return
         self._signature = signature
         self.rows_by_id = {row.id: row for row in rows}
-        self.set_rows([(str(row.id), self._cells(row, row.id in running)) for row in rows])
+        self.set_rows(
+            [
+                (str(row.id), self._cells(row, row.id in running, percentages.get(row.id)))
+                for row in rows
+            ]
+        )
         self.border_subtitle = "" if rows else "none yet: press n to create one"
 
     @staticmethod
-    def _cells(row: ConfigurationRow, running: bool) -> list[Cell]:
+    def _cells(row: ConfigurationRow, running: bool, percent: int | None) -> list[Cell]:
         seconds = sub_minute(row.schedule)
+        if percent is not None:
+            running_state = state("RUNNING")
+            running_state.append(f" {percent}%")
         return [
             row.name,
             row.service,
             schedule_short(row.schedule),
             local_short(row.last_run_at, seconds=seconds)
             + (f" ✓{local_clock(row.checked_at)}" if row.checked_at else ""),
-            state("RUNNING" if running else row.last_run_state),
+            running_state
+            if percent is not None
+            else state("RUNNING" if running else row.last_run_state),
             "BROKEN" if row.problem else local_short(row.next_run_at, seconds=seconds),
         ]
 

@@ -35,9 +35,10 @@ from ..configuration.import_screen import ImportConfigurationScreen
 from ..configuration.intake_screen import IntakeConfigurationScreen
 from ..context import OrderioContext, context_of
 from ..display import show_times_in
-from ..messages import RunEnded, RunsChanged
+from ..messages import RunEnded, RunProgressChanged, RunsChanged
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.run_log import RunLogPanel
+from ..widgets.run_progress import RunProgressPanel
 from ..widgets.select import TypeAheadSelect
 from .configuration_table import ConfigurationTable
 
@@ -101,6 +102,7 @@ class MainScreen(Screen[None]):
         yield ConfigurationTable(RunKind.EXPORT, "Order Export", id="export-table")
         yield ConfigurationTable(RunKind.IMPORT, "Order Status Import", id="import-table")
         yield ConfigurationTable(RunKind.INTAKE, "Order Intake", id="intake-table")
+        yield RunProgressPanel(id="run-progress")
         yield RunLogPanel(id="log")
         yield Static("", id="status-line", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -160,8 +162,19 @@ class MainScreen(Screen[None]):
             (RunKind.INTAKE, "#intake-table"),
         ):
             rows = [] if channel is None else list_configurations(self.orderio.db, kind, channel)
-            running = {cid for k, cid in self.orderio.active_runs if k is kind}
-            self.query_one(table_id, ConfigurationTable).show(rows, running)
+            self._show_rows(self.query_one(table_id, ConfigurationTable), rows)
+
+    def _show_rows(self, table: ConfigurationTable, rows: list[ConfigurationRow]) -> None:
+        """Show ``rows`` with the runs going on: RUNNING, and how far when they report it."""
+        kind, channel = table.kind, self.orderio.channel
+        running = {cid for k, cid in self.orderio.active_runs if k is kind}
+        ids = {row.name: row.id for row in rows}
+        percentages = {
+            ids[event.config]: round(event.fraction * 100)
+            for event in self.orderio.run_progress.values()
+            if event.kind is kind and event.channel == channel and event.config in ids
+        }
+        table.show(rows, running, percentages)
 
     def update_status_line(self) -> None:
         for line in self.query("#status-line").results(Static):  # none while shutting down
@@ -201,6 +214,11 @@ class MainScreen(Screen[None]):
 
     def on_runs_changed(self, message: RunsChanged) -> None:
         self.refresh_lists()
+
+    def on_run_progress_changed(self, message: RunProgressChanged) -> None:
+        self.query_one("#run-progress", RunProgressPanel).show(message.progress)
+        for table in self.query(ConfigurationTable):  # the rows as read last: no query here
+            self._show_rows(table, list(table.rows_by_id.values()))
 
     # ------------------------------------------------------------------ actions
 

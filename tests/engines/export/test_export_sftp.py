@@ -17,12 +17,14 @@ from pathlib import Path
 import pytest
 from export_fixtures import NS, Shop, package_schema, start_export_process
 from lxml import etree
+from progress_checks import progress_of_run
 from sftp_server import SshServer, _descendants
 from sqlalchemy import func, select
 
 from orderio_tui.domain.models import ExportClaim, Run
 from orderio_tui.domain.statuses import RunState, Trigger
 from orderio_tui.engines.export import recover_abandoned_export_runs, run_export
+from orderio_tui.runs.journal import RunEvents
 
 
 def _use_sftp(shop: Shop, sshd: SshServer, **overrides: object) -> None:
@@ -335,3 +337,20 @@ def test_a_server_that_stops_answering_the_remote_rename_leaves_the_run_to_recov
     run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI)
     assert sum(len(n) for n in _check_delivered_exactly_once(shop, sshd).values()) == 3
     assert len(delivered) <= 1
+
+
+def test_delivery_reports_the_bytes_uploaded_up_to_the_file_size(
+    shop: Shop, sshd: SshServer
+) -> None:
+    _use_sftp(shop, sshd)
+    shop.add_orders(3)
+    events = RunEvents()
+    seen: list[object] = []
+    events.subscribe(seen.append)
+
+    outcome = run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI, events=events)
+
+    [name] = _check_delivered_exactly_once(shop, sshd)
+    uploaded = progress_of_run(seen, outcome.run_id, "bytes")
+    assert uploaded[-1].total == (sshd.remote / name).stat().st_size
+    assert progress_of_run(seen, outcome.run_id, "orders")[-1].done == 3

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from intake_fixtures import b2b_order, orders_file
+from progress_checks import progress_of_run
 from sqlalchemy import func, select
 
 from orderio_tui.application.channels import remove_channel
@@ -37,6 +38,8 @@ from orderio_tui.errors import UserError, ValidationFailed
 from orderio_tui.jobs.execute import run_configuration
 from orderio_tui.jobs.recovery import recover_abandoned_runs
 from orderio_tui.jobs.scheduler import scheduled_configurations
+from orderio_tui.runs.journal import RunEvents
+from orderio_tui.runs.progress import PROGRESS_INTERVAL_ENV_VAR
 
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE orders [<!ENTITY secret SYSTEM "file:///etc/hostname">]>
@@ -323,3 +326,29 @@ def test_a_channel_with_an_intake_configuration_is_not_removed(intake) -> None:
     with pytest.raises(UserError) as refused, db.write() as session:
         remove_channel(session, "b2b")
     assert "intake configuration shop-orders" in str(refused.value)
+
+
+def test_intake_progress_counts_files_and_orders_taken_in_and_ends_complete(
+    intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, inbox, configuration_id = intake
+    monkeypatch.setenv(PROGRESS_INTERVAL_ENV_VAR, "0")
+    _old(orders_file(inbox / "a.xml", *(b2b_order(f"B-{n}") for n in range(600))))
+    _old(orders_file(inbox / "b.xml", b2b_order("C-1")))
+    events = RunEvents()
+    seen: list[object] = []
+    events.subscribe(seen.append)
+    outcome = run_configuration(
+        db, RunKind.INTAKE, configuration_id, trigger=Trigger.CLI, events=events
+    )
+    assert outcome.counts["created"] == 601
+    progress = progress_of_run(seen, outcome.run_id, "files")
+    # Orders are counted per batch of 500 as they are taken in, files as each one ends.
+    assert [(e.done, e.total, e.entries) for e in progress] == [
+        (0, 2, 500),
+        (0, 2, 600),
+        (1, 2, 600),
+        (1, 2, 601),
+        (2, 2, 601),
+    ]
+    assert {e.kind for e in progress} == {RunKind.INTAKE}
