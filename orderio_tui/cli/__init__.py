@@ -24,6 +24,7 @@ from ..errors import UserError, printable
 from ..runs.journal import RUN_ID_FIELD
 from . import parameters as types
 from .alerts import alerts_group
+from .audit import audit_command
 from .context import EXIT_USAGE, Context, local_time, pass_context, print_json, table
 from .setup import COMMAND_GROUPS
 
@@ -295,7 +296,7 @@ for _group, _kind in (
     _group.add_command(_schedule_command(_kind))
 
 
-for _command_group in (*COMMAND_GROUPS, alerts_group):
+for _command_group in (*COMMAND_GROUPS, alerts_group, audit_command):
     cli.add_command(_command_group)
 
 

@@ -792,3 +792,37 @@ class AlertNotice(Base):
     #: Set when delivery was given up after the last attempt.
     abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+# --------------------------------------------------------------------------- audit trail
+
+
+class AuditEntry(Base):
+    """One change of a configuration, service, channel or alert: who, when, what (SPEC §16).
+
+    Only what the forms hold is recorded, and they hold environment-variable names, never
+    secrets.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_channel_at", "channel", "at"),
+        Index("ix_audit_log_subject", "kind", "subject_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The operating-system user and host of the process that made the change.
+    os_user: Mapped[str] = mapped_column(String(100))
+    host: Mapped[str] = mapped_column(String(255))
+    #: "export", "import", "intake", "service", "channel" or "alert".
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The id of the changed row, so that a renamed configuration keeps its trail.
+    subject_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    name: Mapped[str] = mapped_column(String(200))
+    #: The channel a configuration or alert belongs to (a channel's own name for a channel).
+    channel: Mapped[str | None] = mapped_column(String(100), default=None)
+    #: "create", "update" or "delete".
+    action: Mapped[str] = mapped_column(String(10))
+    #: ``[[field, before, after], …]``; before is None for a create, after for a delete.
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
