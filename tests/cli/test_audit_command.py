@@ -69,9 +69,7 @@ def test_a_config_apply_writes_one_entry_per_change_and_an_unchanged_one_none(
     assert orderio("config", "apply", str(config_file)).code == 0
     assert len(orderio("audit", "--json").json()) == 3
 
-    config_file.write_text(
-        FILE.format(root=config_file.parent, description="to the new ERP")
-    )
+    config_file.write_text(FILE.format(root=config_file.parent, description="to the new ERP"))
     assert orderio("config", "apply", str(config_file)).code == 0
     [change, *_] = orderio("audit", "--json").json()
     assert (change["kind"], change["action"], change["channel"]) == ("export", "update", "shop-de")
