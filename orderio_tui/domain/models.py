@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -314,6 +315,9 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "document_no"),
         Index("ix_orders_channel_status_created", "channel_id", "status", "created_at"),
+        # The orders search (SPEC §16); lower() indexes for e-mail and names follow the class.
+        Index("ix_orders_channel_created", "channel_id", "created_at"),
+        Index("ix_orders_customer_no", "customer_no"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -387,6 +391,11 @@ class Order(Base):
     history: Mapped[list[StatusHistory]] = relationship(
         back_populates="order", order_by="StatusHistory.id", cascade="all, delete-orphan"
     )
+
+
+#: Searches by e-mail and name match from the start in any case: a range on lower(column).
+for _column in ("buyer_email", "buyer_first_name", "buyer_last_name", "buyer_company"):
+    Index(f"ix_orders_{_column}_lower", func.lower(getattr(Order, _column)))
 
 
 class Destination(AddressColumns, Base):
