@@ -33,7 +33,7 @@ def audit_command(
         ["AT", "WHO", "ACTION", "KIND", "CHANNEL", "NAME", "CHANGES"],
         [
             (
-                local_time(view.at, context.zone_of(view.channel)),
+                local_time(view.at),
                 view.who,
                 view.action,
                 view.kind,
