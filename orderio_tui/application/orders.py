@@ -363,9 +363,7 @@ def _search_conditions(
     return conditions
 
 
-def search_query(
-    session: Session, channel: str | None, filters: OrderFilter
-) -> Select[tuple[Order, str]]:
+def search_query(session: Session, channel: str | None, filters: OrderFilter) -> Select[Order, str]:
     """The query of orders (of ``channel``, matching ``filters``) with their channel's name, by
     document number; every condition is one an index of the orders table serves."""
     query = (
