@@ -33,6 +33,7 @@ from ..domain.models import (
     utcnow,
 )
 from ..errors import FieldProblem, NotFound, ValidationFailed
+from .audit import CREATE, DELETE, UPDATE, record_change
 from .forms import FieldErrors, parse_list, parse_optional_int
 
 #: Undelivered notices shown per alert (the newest).
@@ -221,12 +222,45 @@ def store_alert(db: Database, settings: AlertSettings, *, new: bool) -> AlertVie
             raise ValidationFailed([FieldProblem("name", problem)])
         if not new and exists is None:
             _alert(session, settings.name)
-        return _view(session, save_alert(session, settings))
+        return _view(session, put_alert(session, settings))
+
+
+def put_alert(session: Session, settings: AlertSettings) -> Alert:
+    """Create or update the alert ``settings.name`` in the caller's transaction, with its
+    entry in the audit trail; :class:`ValidationFailed` has every problem."""
+    stored = session.scalars(select(Alert).where(Alert.name == settings.name)).first()
+    before = settings_of(session, stored) if stored is not None else None
+    alert = save_alert(session, settings)
+    after = settings_of(session, alert)
+    _audit(session, alert, CREATE if before is None else UPDATE, before, after)
+    return alert
+
+
+def _audit(
+    session: Session,
+    alert: Alert,
+    action: str,
+    before: AlertSettings | None,
+    after: AlertSettings | None,
+) -> None:
+    settings = after or before
+    assert settings is not None, "a change has a before or an after"
+    record_change(
+        session,
+        "alert",
+        action,
+        alert.name,
+        subject_id=alert.id,
+        channel=settings.channel,
+        before=before,
+        after=after,
+    )
 
 
 def remove_alert(session: Session, name: str) -> None:
     """Delete an alert with its incidents and notices, in the caller's transaction."""
     alert = _alert(session, name)
+    _audit(session, alert, DELETE, settings_of(session, alert), None)
     # Explicitly, not by the foreign keys' cascade: SQLite may run without foreign keys.
     session.execute(delete(AlertNotice).where(AlertNotice.alert_id == alert.id))
     session.execute(delete(AlertIncident).where(AlertIncident.alert_id == alert.id))

@@ -24,6 +24,7 @@ from ..domain.models import (
     Run,
 )
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed
+from .audit import CREATE, DELETE, UPDATE, record_change
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -208,7 +209,28 @@ def add_channel(session: Session, form: ChannelForm) -> ChannelView:
     _store(channel, form)
     session.add(channel)
     session.flush()
-    return _view(channel)
+    view = _view(channel)
+    _audit(session, channel, CREATE, None, view.form())
+    return view
+
+
+def _audit(
+    session: Session,
+    channel: Channel,
+    action: str,
+    before: ChannelForm | None,
+    after: ChannelForm | None,
+) -> None:
+    record_change(
+        session,
+        "channel",
+        action,
+        channel.name,
+        subject_id=channel.id,
+        channel=channel.name,
+        before=before,
+        after=after,
+    )
 
 
 def change_channel(session: Session, name: str, form: ChannelForm) -> ChannelView:
@@ -217,9 +239,12 @@ def change_channel(session: Session, name: str, form: ChannelForm) -> ChannelVie
     problems = channel_problems(session, form, channel_id=channel.id)
     if problems:
         raise ValidationFailed(problems)
+    before = _view(channel).form()
     _store(channel, form)
     session.flush()
-    return _view(channel)
+    view = _view(channel)
+    _audit(session, channel, UPDATE, before, view.form())
+    return view
 
 
 def channel_users(session: Session, channel: Channel) -> list[str]:
@@ -257,6 +282,7 @@ def remove_channel(session: Session, name: str) -> None:
             f"channel '{name}' is in use ({'; '.join(users)}): delete its configurations "
             f"first; a channel with orders or run history is kept"
         )
+    _audit(session, channel, DELETE, _view(channel).form(), None)
     session.delete(channel)
     session.flush()
 

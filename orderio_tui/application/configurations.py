@@ -40,6 +40,7 @@ from ..domain.statuses import (
     transition_allowed,
 )
 from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed, echo
+from .audit import CREATE, DELETE, UPDATE, record_change
 from .channels import channel_by_name
 from .forms import (
     MAX_AMOUNT,
@@ -486,10 +487,42 @@ def save_configuration(
         if configuration_id is None
         else _get(session, kind, configuration_id)
     )
+    before = None if configuration_id is None else form_of(session, row)
     store(session, row, form)
     session.add(row)
     session.flush()
+    session.expire(row, ["service", "channel"])  # the new ids' rows, not the ones loaded before
+    _audit(session, kind, row, CREATE if before is None else UPDATE, before, form_of(session, row))
     return row.id
+
+
+def form_of(
+    session: Session, row: Configuration
+) -> ExportConfigurationForm | ImportConfigurationForm:
+    """The form that shows a stored configuration of any kind."""
+    if isinstance(row, ExportConfiguration):
+        return export_form_of(session, row)
+    return import_form_of(session, row)
+
+
+def _audit(
+    session: Session,
+    kind: RunKind,
+    row: Configuration,
+    action: str,
+    before: object | None,
+    after: object | None,
+) -> None:
+    record_change(
+        session,
+        kind.value,
+        action,
+        row.name,
+        subject_id=row.id,
+        channel=row.channel.name,
+        before=before,
+        after=after,
+    )
 
 
 def _create(db: Database, kind: RunKind, channel: str, form: object) -> int:
@@ -567,6 +600,7 @@ def remove_configuration(session: Session, kind: RunKind, configuration_id: int)
     """Delete a configuration in ``session``; its run history stays."""
     row = session.get(_model(kind), configuration_id)
     if row is not None:
+        _audit(session, kind, row, DELETE, form_of(session, row), None)
         session.delete(row)
         session.flush()
 
@@ -583,7 +617,10 @@ def set_schedule(db: Database, kind: RunKind, configuration_id: int, value: Sche
     if problems:
         raise ValidationFailed(problems)
     with db.write() as session:
-        store_schedule(_get(session, kind, configuration_id), value)
+        row = _get(session, kind, configuration_id)
+        before = form_of(session, row)
+        store_schedule(row, value)
+        _audit(session, kind, row, UPDATE, before, form_of(session, row))
 
 
 def _get(session: Session, kind: RunKind, configuration_id: int) -> Configuration:

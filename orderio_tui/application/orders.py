@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from ..database import Database
-from ..domain.models import Channel, Order, RunResultRow
+from ..domain.models import CENT, Channel, Order, RunResultRow
 from ..domain.order_json import document_of
-from ..errors import Ambiguous, NotFound
+from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed, echo
 from .channels import channel_by_name
+from .forms import text_problem
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -155,28 +161,241 @@ def _view(order: Order, channel_name: str, *, detail: bool) -> OrderView:
     )
 
 
+#: Longest text a search field takes (customer id, e-mail, name, document number).
+MAX_SEARCH_LENGTH = 200
+#: Largest gross amount a search takes (the Money column's range is far beyond it).
+MAX_SEARCH_AMOUNT = Decimal("1000000000")
+
+
+def parse_amount(text: str) -> Decimal:
+    """A gross amount of a search, 0 to :data:`MAX_SEARCH_AMOUNT` with at most two decimals;
+    :class:`ValueError` says what is wrong."""
+    text = text.strip()
+    try:
+        amount = Decimal(text) if len(text) <= 20 else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValueError(f"{echo(text[:40])!r} is not an amount such as 12.50")
+    if not 0 <= amount <= MAX_SEARCH_AMOUNT:
+        raise ValueError(f"{text} is not an amount from 0 to {MAX_SEARCH_AMOUNT}")
+    if amount != amount.quantize(CENT):
+        raise ValueError(f"{text} has more than two decimals")
+    return amount
+
+
+def parse_day(text: str) -> date:
+    """A day of a search written YYYY-MM-DD; :class:`ValueError` says what is wrong."""
+    text = text.strip()
+    try:
+        if len(text) != len("YYYY-MM-DD"):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{echo(text[:40])!r} is not a day written YYYY-MM-DD") from None
+
+
+#: How the search fields that are not text are read.
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "created_from": parse_day,
+    "created_to": parse_day,
+    "gross_min": parse_amount,
+    "gross_max": parse_amount,
+}
+
+
+def parse_order_filter(texts: Mapping[str, str], **given: Any) -> OrderFilter:
+    """The search of the orders browser's fields (named as :class:`OrderFilter`'s; empty ones
+    are not searched by) and the ``given`` values; :class:`ValidationFailed` has each field's
+    problem."""
+    values: dict[str, Any] = dict(given)
+    problems: list[FieldProblem] = []
+    for name, text in texts.items():
+        if not text.strip():
+            continue
+        try:
+            values[name] = _PARSERS.get(name, str.strip)(text)
+        except ValueError as error:
+            problems.append(FieldProblem(name, str(error)))
+    if problems:
+        raise ValidationFailed(problems)
+    return OrderFilter(**values)
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """What orders are searched by (SPEC §16); every field is optional and all are combined.
+
+    ``customer_id`` is the buyer's customer number, exactly; ``email`` and ``name`` (first name,
+    last name, "first last" or company) match from their start, in any case. The creation days
+    are those of the order's channel's time zone, both included.
+    """
+
+    status: str | None = None
+    document_prefix: str | None = None
+    customer_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    gross_min: Decimal | None = None
+    gross_max: Decimal | None = None
+
+    def problems(self) -> list[FieldProblem]:
+        """What makes this search impossible, one message per field."""
+        found: list[FieldProblem] = []
+        for name in ("document_prefix", "customer_id", "email", "name"):
+            value = getattr(self, name)
+            problem = text_problem(value, MAX_SEARCH_LENGTH) if value else None
+            if problem:
+                found.append(FieldProblem(name, problem))
+        for name in ("gross_min", "gross_max"):
+            value = getattr(self, name)
+            if value is not None and not (0 <= value <= MAX_SEARCH_AMOUNT):
+                found.append(FieldProblem(name, f"an amount from 0 to {MAX_SEARCH_AMOUNT}"))
+        low, high = self.gross_min, self.gross_max
+        if low is not None and high is not None and low > high:
+            found.append(FieldProblem("gross_max", "the maximum is below the minimum"))
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            found.append(FieldProblem("created_to", "the last day is before the first"))
+        return found
+
+
+def _fold(text: str, dialect: str) -> str:
+    """``text`` lowered as the database's ``lower()`` lowers it (SQLite: ASCII letters only)."""
+    if dialect == "sqlite":
+        return text.translate(_ASCII_LOWER)
+    return text.lower()
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _starts_with(column: Any, text: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` starts with ``text`` in any case: a range on ``lower(column)`` that its index
+    serves, and the exact prefix test on the rows in that range."""
+    prefix = _fold(text, dialect)
+    lowered = func.lower(column)
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first text past every match
+    return and_(lowered >= prefix, lowered < after, lowered.startswith(prefix, autoescape=True))
+
+
+def _name_matches(text: str, dialect: str) -> ColumnElement[bool]:
+    """Last name, first name or company from its start; "Lea Wag" is a first name and the
+    start of a last name (or the start of a last name or company with a space)."""
+    first, _, last = text.partition(" ")
+    if not last.strip():
+        named = _starts_with(Order.buyer_first_name, text, dialect)
+    else:
+        named = and_(
+            _starts_with(Order.buyer_first_name, first, dialect),
+            _starts_with(Order.buyer_last_name, last.strip(), dialect),
+        )
+    return or_(
+        _starts_with(Order.buyer_last_name, text, dialect),
+        named,
+        _starts_with(Order.buyer_company, text, dialect),
+    )
+
+
+def _zone(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC  # channel time zones are checked when saved; this is only a last resort
+
+
+def _unindexed(column: Any) -> ColumnElement[Any]:
+    """``+column`` (SQLite): the same value, which SQLite's planner does not look up in an
+    index."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def _created_between(
+    channels: list[Channel], first: date | None, last: date | None, created: Any
+) -> ColumnElement[bool]:
+    """Created (``created``: the creation time column) on the days ``first`` to ``last`` of each
+    order's channel's time zone."""
+    matches = []
+    for channel in channels:
+        zone = _zone(channel.timezone)
+        bounds = [Order.channel_id == channel.id]
+        if first is not None:
+            bounds.append(created >= datetime.combine(first, time(), zone))
+        if last is not None:
+            bounds.append(created < datetime.combine(last + timedelta(1), time(), zone))
+        matches.append(and_(*bounds))
+    return or_(*matches) if matches else false()
+
+
+def _search_conditions(
+    session: Session, channels: list[Channel], filters: OrderFilter
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of ``filters``; each can be served by an index of the orders
+    table."""
+    dialect = session.get_bind().dialect.name
+    conditions: list[ColumnElement[bool]] = []
+    if filters.status:
+        conditions.append(Order.status == filters.status)
+    if filters.document_prefix:
+        conditions.append(Order.document_no.startswith(filters.document_prefix, autoescape=True))
+    if filters.customer_id:
+        conditions.append(Order.customer_no == filters.customer_id.strip())
+    if filters.email and filters.email.strip():
+        conditions.append(_starts_with(Order.buyer_email, filters.email.strip(), dialect))
+    if filters.name and filters.name.strip():
+        conditions.append(_name_matches(filters.name.strip(), dialect))
+    # SQLite has no statistics of ranges: with a narrower search at hand, a wide creation or
+    # gross range must not be the index it walks (its rows are tested instead).
+    narrow = dialect == "sqlite" and any(
+        (filters.document_prefix, filters.customer_id, filters.email, filters.name)
+    )
+    created: Any = _unindexed(Order.created_at) if narrow else Order.created_at
+    gross: Any = _unindexed(Order.gross_total) if narrow else Order.gross_total
+    if filters.created_from is not None or filters.created_to is not None:
+        conditions.append(
+            _created_between(channels, filters.created_from, filters.created_to, created)
+        )
+    if filters.gross_min is not None:
+        conditions.append(gross >= filters.gross_min)
+    if filters.gross_max is not None:
+        conditions.append(gross <= filters.gross_max)
+    return conditions
+
+
+def search_query(session: Session, channel: str | None, filters: OrderFilter) -> Select[Order, str]:
+    """The query of orders (of ``channel``, matching ``filters``) with their channel's name, by
+    document number; every condition is one an index of the orders table serves."""
+    query = (
+        select(Order, Channel.name)
+        .join(Channel, Channel.id == Order.channel_id)
+        .order_by(Order.document_no, Order.id)
+    )
+    if channel is not None:
+        channels = [channel_by_name(session, channel)]
+        query = query.where(Order.channel_id == channels[0].id)
+    else:
+        channels = list(session.scalars(select(Channel)))
+    return query.where(*_search_conditions(session, channels, filters))
+
+
 def list_orders(
     db: Database,
     *,
     channel: str | None = None,
-    status: str | None = None,
     limit: int | None = None,
-    search: str | None = None,
+    filters: OrderFilter | None = None,
 ) -> list[OrderView]:
-    """Orders (of a channel, with a status, matching a document number prefix) oldest first."""
+    """Orders (of a channel, matching ``filters``) by document number, searched by the
+    database; :class:`ValidationFailed` when a filter is impossible."""
+    filters = filters or OrderFilter()
+    problems = filters.problems()
+    if problems:
+        raise ValidationFailed(problems)
     with db.read() as session:
-        query = (
-            select(Order, Channel.name)
-            .join(Channel, Channel.id == Order.channel_id)
-            .options(selectinload(Order.line_items), selectinload(Order.payments))
-            .order_by(Order.document_no, Order.id)
+        query = search_query(session, channel, filters).options(
+            selectinload(Order.line_items), selectinload(Order.payments)
         )
-        if channel is not None:
-            query = query.where(Order.channel_id == channel_by_name(session, channel).id)
-        if status:
-            query = query.where(Order.status == status)
-        if search:
-            query = query.where(Order.document_no.startswith(search, autoescape=True))
         if limit is not None:
             query = query.limit(limit)
         return [_view(o, name, detail=False) for o, name in session.execute(query)]

@@ -202,3 +202,59 @@ def run_detail(db: Database, run_id: int, *, max_results: int = 5000) -> RunDeta
             )
         ]
         return RunDetail(_run_view(run, channel.name if channel else ""), log, results)
+
+
+# --------------------------------------------------------------------------- file preview
+
+#: Lines a file preview shows at most.
+PREVIEW_LINES = 200
+#: Characters of one line a preview shows; the rest of a longer line is left out.
+PREVIEW_LINE_LENGTH = 1000
+#: Bytes a preview reads at most, however the file's lines are cut.
+PREVIEW_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """The first lines of a run's file, read-only; ``problem`` says why there are none."""
+
+    path: str
+    lines: list[str]
+    #: True when the file goes on after the lines shown.
+    more: bool = False
+    problem: str | None = None
+
+
+def file_preview(
+    path: str, *, max_lines: int = PREVIEW_LINES, max_line_length: int = PREVIEW_LINE_LENGTH
+) -> FilePreview:
+    """The first ``max_lines`` lines of ``path``, each cut at ``max_line_length`` characters; a
+    file that is gone or unreadable gives a preview with its ``problem`` instead."""
+    lines: list[str] = []
+    try:
+        with open(path, "rb") as file:
+            budget = PREVIEW_BYTES
+            while len(lines) < max_lines and budget > 0:
+                # A line's characters take up to 4 bytes; more is read only to find its end.
+                raw = file.readline(min(budget, max_line_length * 4 + 4))
+                if not raw:
+                    return FilePreview(path, lines)
+                budget -= len(raw)
+                while not raw.endswith(b"\n") and budget > 0:
+                    rest = file.readline(min(budget, 64 * 1024))
+                    if not rest:
+                        break
+                    budget -= len(rest)
+                    raw = raw[: max_line_length * 4 + 4] + rest[-1:]
+                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                if len(text) > max_line_length:
+                    text = text[: max_line_length - 1] + "…"
+                lines.append(text)
+            return FilePreview(path, lines, more=bool(file.read(1)))
+    except FileNotFoundError:
+        problem = "the file no longer exists: it was moved or deleted after the run"
+    except IsADirectoryError:
+        problem = "this is a directory, not a file"
+    except OSError as exc:
+        problem = f"the file cannot be read: {exc.strerror or exc}"
+    return FilePreview(path, [], problem=problem)

@@ -15,6 +15,7 @@ from ..database import Database
 from ..domain.models import ExportConfiguration, ImportConfiguration, IntakeConfiguration, Service
 from ..domain.statuses import ServiceKind
 from ..errors import FieldProblem, NotFound, UserError, ValidationFailed, echo
+from .audit import CREATE, DELETE, UPDATE, record_change
 from .forms import length_problems, text_field_problems
 
 if TYPE_CHECKING:
@@ -477,10 +478,32 @@ def save_service(
         problems = _update_problems(session, service, form)
     if problems:
         raise ValidationFailed(problems)
+    before = None if service_id is None else _view(session, service).form()
     _store(service, form)
     session.add(service)
     session.flush()
-    return _view(session, service)
+    view = _view(session, service)
+    _audit(session, service, CREATE if before is None else UPDATE, before, view.form())
+    return view
+
+
+def _audit(
+    session: Session,
+    service: Service,
+    action: str,
+    before: ServiceForm | None,
+    after: ServiceForm | None,
+) -> None:
+    record_change(
+        session,
+        "service",
+        action,
+        service.name,
+        subject_id=service.id,
+        channel=None,
+        before=before,
+        after=after,
+    )
 
 
 def services_in(session: Session) -> list[ServiceView]:
@@ -511,6 +534,7 @@ def remove_service(session: Session, service_id: int) -> None:
             f"service '{service.name}' is used by {', '.join(view.used_by)}: "
             f"change or delete those configurations first"
         )
+    _audit(session, service, DELETE, view.form(), None)
     session.delete(service)
     session.flush()
 

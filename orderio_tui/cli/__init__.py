@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 import click
 
@@ -25,6 +25,7 @@ from ..errors import UserError, printable
 from ..runs import RUN_ID_FIELD
 from . import parameters as types
 from .alerts import alerts_group
+from .audit import audit_command
 from .context import EXIT_USAGE, Context, local_time, pass_context, print_json, table
 from .setup import COMMAND_GROUPS
 
@@ -301,7 +302,7 @@ for _group, _kind in (
     _group.add_command(_schedule_command(_kind))
 
 
-for _command_group in (*COMMAND_GROUPS, alerts_group):
+for _command_group in (*COMMAND_GROUPS, alerts_group, audit_command):
     cli.add_command(_command_group)
 
 
@@ -315,18 +316,40 @@ for _command_group in (*COMMAND_GROUPS, alerts_group):
     type=click.Choice([s.value for s in OrderStatus], case_sensitive=False),
     help="Only orders with this status.",
 )
+@click.option(
+    "--document",
+    "document_prefix",
+    type=types.SEARCH_TEXT,
+    help="Document number starts with this.",
+)
+@click.option(
+    "--customer", "customer_id", type=types.SEARCH_TEXT, help="The buyer's customer id, exactly."
+)
+@click.option("--email", type=types.SEARCH_TEXT, help="The buyer's e-mail starts with this.")
+@click.option(
+    "--name", type=types.SEARCH_TEXT, help="First name, last name, 'first last' or company."
+)
+@click.option("--created-from", type=types.DAY, metavar="YYYY-MM-DD", help="Created on or after.")
+@click.option("--created-to", type=types.DAY, metavar="YYYY-MM-DD", help="Created on or before.")
+@click.option("--gross-min", type=types.AMOUNT, help="Gross total at least this.")
+@click.option("--gross-max", type=types.AMOUNT, help="Gross total at most this.")
 @click.option("--limit", type=types.LIMIT, help="At most N orders.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def orders(
-    context: Context, channel: str | None, status: str | None, limit: int | None, as_json: bool
+    context: Context,
+    channel: str | None,
+    status: str | None,
+    limit: int | None,
+    as_json: bool,
+    **search: Any,  # the fields of OrderFilter that the search options hold
 ) -> None:
-    """List orders."""
-    from ..application.orders import list_orders
+    """List orders by document number; the search options combine (days are those of the
+    order's channel's time zone)."""
+    from ..application.orders import OrderFilter, list_orders
 
-    views = list_orders(
-        context.db, channel=channel, status=status.upper() if status else None, limit=limit
-    )
+    filters = OrderFilter(status=status.upper() if status else None, **search)
+    views = list_orders(context.db, channel=channel, limit=limit, filters=filters)
     if as_json:
         print_json([v.to_json() for v in views])
         return

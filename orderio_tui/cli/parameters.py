@@ -7,11 +7,14 @@ further down (an integer too large for the database, text that is not UTF-8, ``n
 from __future__ import annotations
 
 import math
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import click
 
 from ..application.forms import text_problem
+from ..application.orders import MAX_SEARCH_LENGTH, parse_amount, parse_day
 from ..domain.scheduling import MAX_EVERY
 
 #: Longest name, document number or channel the command line accepts.
@@ -66,7 +69,39 @@ class Seconds(click.FloatRange):
         return super().convert(seconds, param, ctx)  # type: ignore[no-any-return]
 
 
+class Amount(click.ParamType):
+    """A gross amount of the orders search, as the orders browser reads one."""
+
+    name = "amount"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_amount(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+class Day(click.ParamType):
+    """A day of the orders search written YYYY-MM-DD."""
+
+    name = "day"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
 NAME = Text()
+#: A search text of `orders` (customer id, e-mail, name, document number).
+SEARCH_TEXT = Text(MAX_SEARCH_LENGTH)
 DB_URL = Text(MAX_PATH_LENGTH)
 #: HH:MM; the schedule itself says what a valid time is.
 TIME_OF_DAY = Text(max_length=10)
@@ -78,3 +113,7 @@ SEED = click.IntRange(0, 2**63 - 1)
 #: ``--every N``: the unit's own bound is checked by the schedule (at most one year of it).
 EVERY = click.IntRange(1, max(MAX_EVERY.values()))
 DURATION = Seconds()
+#: A day of the orders search (``--created-from``), read in the channel's time zone.
+DAY = Day()
+#: A gross amount of the orders search (``--gross-min``).
+AMOUNT = Amount()

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -314,6 +315,9 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "document_no"),
         Index("ix_orders_channel_status_created", "channel_id", "status", "created_at"),
+        # The orders search (SPEC §16); lower() indexes for e-mail and names follow the class.
+        Index("ix_orders_channel_created", "channel_id", "created_at"),
+        Index("ix_orders_customer_no", "customer_no"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -387,6 +391,11 @@ class Order(Base):
     history: Mapped[list[StatusHistory]] = relationship(
         back_populates="order", order_by="StatusHistory.id", cascade="all, delete-orphan"
     )
+
+
+#: Searches by e-mail and name match from the start in any case: a range on lower(column).
+for _column in ("buyer_email", "buyer_first_name", "buyer_last_name", "buyer_company"):
+    Index(f"ix_orders_{_column}_lower", func.lower(getattr(Order, _column)))
 
 
 class Destination(AddressColumns, Base):
@@ -792,3 +801,37 @@ class AlertNotice(Base):
     #: Set when delivery was given up after the last attempt.
     abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+# --------------------------------------------------------------------------- audit trail
+
+
+class AuditEntry(Base):
+    """One change of a configuration, service, channel or alert: who, when, what (SPEC §16).
+
+    Only what the forms hold is recorded, and they hold environment-variable names, never
+    secrets.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_channel_at", "channel", "at"),
+        Index("ix_audit_log_subject", "kind", "subject_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The operating-system user and host of the process that made the change.
+    os_user: Mapped[str] = mapped_column(String(100))
+    host: Mapped[str] = mapped_column(String(255))
+    #: "export", "import", "intake", "service", "channel" or "alert".
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The id of the changed row, so that a renamed configuration keeps its trail.
+    subject_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    name: Mapped[str] = mapped_column(String(200))
+    #: The channel a configuration or alert belongs to (a channel's own name for a channel).
+    channel: Mapped[str | None] = mapped_column(String(100), default=None)
+    #: "create", "update" or "delete".
+    action: Mapped[str] = mapped_column(String(10))
+    #: ``[[field, before, after], …]``; before is None for a create, after for a delete.
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -3,6 +3,7 @@ process behind an owner id is gone (SPEC §7, §8)."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import socket
 import uuid
@@ -18,6 +19,19 @@ def process_owner() -> str:
     if int(pid) != os.getpid():
         PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     return PROCESS_OWNER
+
+
+def os_user() -> str:
+    """The operating-system user running this process (its uid when it has no name)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry, as in some containers
+        return str(os.getuid())
+
+
+def host_name() -> str:
+    """The name of the host this process runs on."""
+    return socket.gethostname()
 
 
 def owner_is_gone(owner: str | None) -> bool:

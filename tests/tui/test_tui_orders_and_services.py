@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static, TabbedContent
-from tui_fixtures import wait_for
+from sqlalchemy import select
+from textual.widgets import DataTable, Input, Static, TabbedContent
+from tui_fixtures import type_text, wait_for
 
 from orderio_tui.application.orders import list_orders
 from orderio_tui.application.services import list_services
 from orderio_tui.database import Database
+from orderio_tui.domain.models import Order
 from orderio_tui.tui.app import OrderioApp
 from orderio_tui.tui.main.screen import MainScreen
 from orderio_tui.tui.orders.detail import OrderDetailScreen
@@ -102,3 +104,40 @@ async def test_services_screen_lists_edits_and_refuses_to_delete_a_used_service(
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ServicesScreen))
         assert column(table, 0)[0] == "bi-xml-export"  # in use: not deleted
+
+
+async def test_orders_browser_searches_by_customer_and_gross_and_says_what_is_wrong(
+    app: OrderioApp, db: Database
+) -> None:
+    orders = list_orders(db, channel="demo-b2c")
+    with db.read() as session:
+        customers = dict(session.execute(select(Order.document_no, Order.customer_no)).all())
+    customer = customers[orders[0].document_no]
+    theirs = [o for o in orders if customers[o.document_no] == customer]
+    cheap = [o for o in theirs if o.gross_total <= theirs[0].gross_total]
+    assert len(theirs) < len(orders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OrdersScreen))
+        table = app.screen.query_one("#orders", DataTable)
+        app.screen.query_one("#search-customer_id", Input).focus()
+        await type_text(pilot, customer)
+        expected = [o.document_no for o in theirs]
+        await wait_for(pilot, lambda: column(table, 0) == expected, what="the customer search")
+
+        # from the document search back past the status to the last search field: gross ≤
+        await pilot.press("ctrl+f", "shift+tab", "shift+tab")
+        assert app.focused is app.screen.query_one("#search-gross_max", Input)
+        await type_text(pilot, str(theirs[0].gross_total))
+        expected = [o.document_no for o in cheap]
+        await wait_for(pilot, lambda: column(table, 0) == expected, what="the gross search")
+
+        await type_text(pilot, "x")
+        await wait_for(
+            pilot,
+            lambda: "is not an amount" in str(table.border_subtitle),
+            what="the message",
+        )
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: table.row_count == len(orders), what="all orders again")

@@ -20,12 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...alerts.settings import save_alert
 from ...database import Database
 from ...domain.models import Channel, ExportConfiguration, ImportConfiguration, IntakeConfiguration
 from ...domain.statuses import RunKind
 from ...errors import UserError, ValidationFailed
-from ..alerts import alert_settings_in, remove_alert
+from ..alerts import alert_settings_in, put_alert, remove_alert
 from ..channels import add_channel, change_channel, channels_in, remove_channel
 from ..configurations import (
     export_form_of,
@@ -314,7 +313,7 @@ class _Applier:
             skip = ("channel",) if settings.channel in self.broken["channel"] else ()
             if broken_configurations.intersection(settings.configurations):
                 skip += ("configurations",)  # their own problems are reported at them
-            save = partial(save_alert, self.session, settings)
+            save = partial(put_alert, self.session, settings)
             self._put(
                 entry,
                 alert_record(before) if before else None,

@@ -166,6 +166,7 @@ class ConfigurationScreen(FormScreen):
             id="config.previous_tab",
             show=False,
         ),
+        Binding("f7", "audit", "Audit", id="config.audit", tooltip="Who changed it, and how"),
     ]
 
     def __init__(self, channel: str, configuration_id: int | None) -> None:
@@ -469,6 +470,17 @@ class ConfigurationScreen(FormScreen):
             self.set_message(str(exc), problem=True)
             return
         self.notify("Reset to the stored values" if self.configuration_id else "Reset")
+
+    def action_audit(self) -> None:
+        """The audit trail of this configuration (a new one has none yet)."""
+        if self.configuration_id is None:
+            self.notify("a new configuration has no audit trail until it is applied")
+            return
+        from .audit_screen import AuditTrailScreen
+
+        self.app.push_screen(
+            AuditTrailScreen(self.KIND, self.configuration_id, self.form.name, self.channel)
+        )
 
     def action_leave(self) -> None:
         leave_unless_unsaved(self, dirty=self.dirty)

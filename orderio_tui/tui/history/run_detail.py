@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ...application.runs import RunDetail, run_detail
+from ...application.runs import RunDetail, RunView, run_detail
 from ...errors import UserError
 from ..context import OrderioContext, context_of
 from ..display import NOTHING, counts, duration, local_clock, local_full
@@ -32,6 +32,16 @@ def summary_text(detail: RunDetail) -> str:
     return "\n".join(lines)
 
 
+def open_file_preview(screen: Screen[None], run: RunView) -> None:
+    """Show the preview of ``run``'s files, or say that it wrote or read none."""
+    if not run.files:
+        screen.notify(f"run {run.run_id} has no file", severity="warning")
+        return
+    from .file_preview import FilePreviewScreen
+
+    screen.app.push_screen(FilePreviewScreen(list(run.files), run.run_id))
+
+
 class RunDetailScreen(Screen[None]):
     """Summary, per-order results (first tab) and the stored log of one run."""
 
@@ -39,11 +49,13 @@ class RunDetailScreen(Screen[None]):
         Binding("escape", "back", "Back", id="run.back"),
         Binding("f5,ctrl+r", "refresh", "Refresh", id="run.refresh", key_display="f5"),
         Binding("f6", "switch_tab", "Results/Log", id="run.switch_tab"),
+        Binding("p", "preview_file", "File", id="run.preview", tooltip="Preview the run's file"),
     ]
 
     def __init__(self, run_id: int) -> None:
         super().__init__()
         self.run_id = run_id
+        self.detail: RunDetail | None = None
 
     @property
     def orderio(self) -> OrderioContext:
@@ -71,13 +83,18 @@ class RunDetailScreen(Screen[None]):
         except UserError as exc:
             self.query_one("#run-summary", Static).update(str(exc))
             return
+        self.detail = detail
         self.query_one("#run-summary", Static).update(summary_text(detail))
         results = self.query_one("#results", DataTable)
         results.clear()
-        for result in detail.results:
+        for index, result in enumerate(detail.results):
             reason = ": ".join(p for p in (result.reason_code, result.reason_text) if p)
             results.add_row(
-                result.document_no, result.outcome, reason or NOTHING, result.file_name or NOTHING
+                result.document_no,
+                result.outcome,
+                reason or NOTHING,
+                result.file_name or NOTHING,
+                key=str(index),
             )
         results.border_subtitle = (
             f"{len(detail.results)} orders" if detail.results else ("no per-order results")
@@ -95,6 +112,20 @@ class RunDetailScreen(Screen[None]):
     def on_run_ended(self, message: RunEnded) -> None:
         if message.outcome is not None and message.outcome.run_id == self.run_id:
             self.load()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a per-order result opens that order."""
+        event.stop()
+        if self.detail is None or event.row_key.value is None:
+            return
+        from ..orders.detail import OrderDetailScreen
+
+        result = self.detail.results[int(event.row_key.value)]
+        self.app.push_screen(OrderDetailScreen(result.document_no, self.detail.run.channel))
+
+    def action_preview_file(self) -> None:
+        if self.detail is not None:
+            open_file_preview(self, self.detail.run)
 
     def action_refresh(self) -> None:
         self.load()

@@ -37,6 +37,7 @@ class RunHistoryScreen(Screen[None]):
         Binding("escape", "back", "Back", id="history.back"),
         Binding("f5,ctrl+r", "refresh", "Refresh", id="history.refresh", key_display="f5"),
         Binding("a", "toggle_idle", "All runs", id="history.all"),
+        Binding("p", "preview_file", "File", id="history.preview", tooltip="Preview its file"),
     ]
 
     def __init__(self, kind: RunKind, configuration_id: int, name: str, channel: str) -> None:
@@ -134,6 +135,16 @@ class RunHistoryScreen(Screen[None]):
 
     def on_run_ended(self, message: RunEnded) -> None:
         self.load()
+
+    def action_preview_file(self) -> None:
+        table = self.query_one("#runs", FittedTable)
+        if not table.row_count:
+            return
+        from .run_detail import open_file_preview
+
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key is not None and int(key) in self.runs:
+            open_file_preview(self, self.runs[int(key)])
 
     def action_toggle_idle(self) -> None:
         self.show_idle = not self.show_idle

@@ -1,4 +1,5 @@
-"""Orders of the selected channel, filtered by status and document number."""
+"""Orders of the selected channel, searched by status, document number, customer id, e-mail,
+name, creation days and gross amount (SPEC §16); the database does the searching."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
-from ...application.orders import OrderView, list_orders
+from ...application.orders import (
+    MAX_SEARCH_LENGTH,
+    OrderFilter,
+    OrderView,
+    list_orders,
+    parse_order_filter,
+)
 from ...domain.statuses import OrderStatus
-from ...errors import UserError
+from ...errors import UserError, ValidationFailed
 from ..context import OrderioContext, context_of
 from ..display import local_short
 from ..widgets.fitted_table import Column, FittedTable
@@ -33,14 +40,33 @@ ORDER_COLUMNS = (
 #: Orders listed at most; the filters narrow the list down.
 ORDERS_SHOWN = 500
 
+#: The search fields above the status filter: (OrderFilter field, placeholder, tooltip).
+SEARCH_FIELDS = (
+    ("customer_id", "customer", "The buyer's customer id, exactly"),
+    ("email", "e-mail", "The buyer's e-mail starts with this, in any case"),
+    ("name", "name", "First name, last name, 'first last' or company starts with this"),
+    ("created_from", "created ≥", "Created on or after this day (YYYY-MM-DD, channel's time)"),
+    ("created_to", "created ≤", "Created on or before this day (YYYY-MM-DD, channel's time)"),
+    ("gross_min", "gross ≥", "Gross total at least this (12.50)"),
+    ("gross_max", "gross ≤", "Gross total at most this (12.50)"),
+)
+
 
 class OrdersScreen(Screen[None]):
-    """The orders browser: a status filter, a document-number search and the list."""
+    """The orders browser: the search fields, a status filter, a document-number search and the
+    list."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="orders.back"),
         Binding("f5,ctrl+r", "refresh", "Refresh", id="orders.refresh", key_display="f5"),
         Binding("ctrl+f", "search", "Search", id="orders.search", tooltip="Document number"),
+        Binding(
+            "ctrl+l",
+            "clear_search",
+            "Clear search",
+            id="orders.clear",
+            tooltip="Empty every search field",
+        ),
     ]
 
     def __init__(self, channel: str) -> None:
@@ -53,6 +79,18 @@ class OrdersScreen(Screen[None]):
         return context_of(self)
 
     def compose(self) -> ComposeResult:
+        with Horizontal(id="orders-search"):
+            yield Label("Search", classes="filter-label")  # first: tab order ends at the status
+            for name, placeholder, tooltip in SEARCH_FIELDS:
+                field = Input(
+                    id=f"search-{name}",
+                    placeholder=placeholder,
+                    max_length=MAX_SEARCH_LENGTH,
+                    compact=True,
+                    classes="search-field",
+                )
+                field.tooltip = tooltip
+                yield field
         with Horizontal(id="orders-filter"):
             yield Label("Status", classes="filter-label")
             yield TypeAheadSelect(
@@ -77,14 +115,26 @@ class OrdersScreen(Screen[None]):
     def load(self) -> None:
         """Reload the list with the current filters (in a thread: the list can be long)."""
         status = self.query_one("#status-filter", Select).value
-        search = self.query_one("#order-search", Input).value.strip()
-        self.query_one("#orders", DataTable).border_subtitle = "loading…"
-        self.fetch_orders(None if status is Select.NULL else str(status), search or None)
+        table = self.query_one("#orders", DataTable)
+        try:
+            filters = parse_order_filter(
+                {
+                    name: self.query_one(f"#search-{name}", Input).value
+                    for name, *_ in SEARCH_FIELDS
+                },
+                status=None if status is Select.NULL else str(status),
+                document_prefix=self.query_one("#order-search", Input).value.strip() or None,
+            )
+        except ValidationFailed as error:
+            table.border_subtitle = f"search: {error.problems[0].message}"
+            return
+        table.border_subtitle = "loading…"
+        self.fetch_orders(filters)
 
     @work(thread=True, exclusive=True, group="orders", exit_on_error=False)
-    def fetch_orders(self, status: str | None, search: str | None) -> list[OrderView]:
+    def fetch_orders(self, filters: OrderFilter) -> list[OrderView]:
         return list_orders(
-            self.orderio.db, channel=self.channel, status=status, search=search, limit=ORDERS_SHOWN
+            self.orderio.db, channel=self.channel, filters=filters, limit=ORDERS_SHOWN
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -125,13 +175,13 @@ class OrdersScreen(Screen[None]):
     def status_chosen(self) -> None:
         self.load()
 
-    @on(Input.Changed, "#order-search")
+    @on(Input.Changed, "#order-search, .search-field")
     def search_typed(self) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         self._search_timer = self.set_timer(0.3, self.load)
 
-    @on(Input.Submitted, "#order-search")
+    @on(Input.Submitted, "#order-search, .search-field")
     def search_submitted(self) -> None:
         self.load()
         self.query_one("#orders", DataTable).focus()
@@ -146,6 +196,11 @@ class OrdersScreen(Screen[None]):
 
     def action_search(self) -> None:
         self.query_one("#order-search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        for name, *_ in SEARCH_FIELDS:
+            self.query_one(f"#search-{name}", Input).value = ""
+        self.query_one("#order-search", Input).value = ""
 
     def action_refresh(self) -> None:
         self.load()
