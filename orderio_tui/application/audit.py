@@ -21,13 +21,10 @@ from sqlalchemy.orm import Session
 
 from ..database import Database
 from ..domain.models import AuditEntry
+from ..domain.statuses import DEFAULT_AUDIT_LIMIT as DEFAULT_LIMIT
 from ..runs.identity import host_name, os_user
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
-#: What the trail records changes of.
-AUDIT_KINDS = ("export", "import", "intake", "service", "channel", "alert")
-#: Entries shown when no limit is given.
-DEFAULT_LIMIT = 100
 #: Longest value shown in a one-line description of a change.
 _SHOWN_VALUE_LENGTH = 60
 

@@ -156,3 +156,40 @@ def length_problems(values: Iterable[tuple[str, str, str, int]]) -> list[FieldPr
         for field, label, value, limit in values
         if len(value.strip()) > limit
     ]
+
+
+# --------------------------------------------------------------------------- order search
+
+_CENT = Decimal("0.01")
+#: Longest text a search field takes (customer id, e-mail, name, document number).
+MAX_SEARCH_LENGTH = 200
+#: Largest gross amount a search takes (the Money column's range is far beyond it).
+MAX_SEARCH_AMOUNT = Decimal("1000000000")
+
+
+def parse_amount(text: str) -> Decimal:
+    """A gross amount of a search, 0 to :data:`MAX_SEARCH_AMOUNT` with at most two decimals;
+    :class:`ValueError` says what is wrong."""
+    text = text.strip()
+    try:
+        amount = Decimal(text) if len(text) <= 20 else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValueError(f"{echo(text[:40])!r} is not an amount such as 12.50")
+    if not 0 <= amount <= MAX_SEARCH_AMOUNT:
+        raise ValueError(f"{text} is not an amount from 0 to {MAX_SEARCH_AMOUNT}")
+    if amount != amount.quantize(_CENT):
+        raise ValueError(f"{text} has more than two decimals")
+    return amount
+
+
+def parse_day(text: str) -> date:
+    """A day of a search written YYYY-MM-DD; :class:`ValueError` says what is wrong."""
+    text = text.strip()
+    try:
+        if len(text) != len("YYYY-MM-DD"):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{echo(text[:40])!r} is not a day written YYYY-MM-DD") from None

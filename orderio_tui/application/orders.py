@@ -6,7 +6,7 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,11 +16,17 @@ from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from ..database import Database
-from ..domain.models import CENT, Channel, Order, RunResultRow
+from ..domain.models import Channel, Order, RunResultRow
 from ..domain.order_json import document_of
-from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed, echo
+from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed
 from .channels import channel_by_name
-from .forms import text_problem
+from .forms import (  # the search values' parsing, light enough for the command line
+    MAX_SEARCH_AMOUNT,
+    MAX_SEARCH_LENGTH,
+    parse_amount,
+    parse_day,
+    text_problem,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -159,40 +165,6 @@ def _view(order: Order, channel_name: str, *, detail: bool) -> OrderView:
         else [],
         invoice_address=[line for line in address if line] if detail else [],
     )
-
-
-#: Longest text a search field takes (customer id, e-mail, name, document number).
-MAX_SEARCH_LENGTH = 200
-#: Largest gross amount a search takes (the Money column's range is far beyond it).
-MAX_SEARCH_AMOUNT = Decimal("1000000000")
-
-
-def parse_amount(text: str) -> Decimal:
-    """A gross amount of a search, 0 to :data:`MAX_SEARCH_AMOUNT` with at most two decimals;
-    :class:`ValueError` says what is wrong."""
-    text = text.strip()
-    try:
-        amount = Decimal(text) if len(text) <= 20 else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise ValueError(f"{echo(text[:40])!r} is not an amount such as 12.50")
-    if not 0 <= amount <= MAX_SEARCH_AMOUNT:
-        raise ValueError(f"{text} is not an amount from 0 to {MAX_SEARCH_AMOUNT}")
-    if amount != amount.quantize(CENT):
-        raise ValueError(f"{text} has more than two decimals")
-    return amount
-
-
-def parse_day(text: str) -> date:
-    """A day of a search written YYYY-MM-DD; :class:`ValueError` says what is wrong."""
-    text = text.strip()
-    try:
-        if len(text) != len("YYYY-MM-DD"):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{echo(text[:40])!r} is not a day written YYYY-MM-DD") from None
 
 
 #: How the search fields that are not text are read.

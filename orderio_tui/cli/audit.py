@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import click
 
-from ..application.audit import AUDIT_KINDS, DEFAULT_LIMIT
+from ..domain.statuses import AUDIT_KINDS
+from ..domain.statuses import DEFAULT_AUDIT_LIMIT as DEFAULT_LIMIT
 from . import parameters as types
 from .context import Context, local_time, pass_context, print_json, table
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import click
 
-from ..application.forms import text_problem
-from ..application.orders import MAX_SEARCH_LENGTH, parse_amount, parse_day
+from ..application.forms import MAX_SEARCH_LENGTH, parse_amount, parse_day, text_problem
 from ..domain.scheduling import MAX_EVERY
 
 #: Longest name, document number or channel the command line accepts.

@@ -240,3 +240,9 @@ def is_settable(actor: Actor, entity: Entity, target: str) -> bool:
 def import_accepts_order(status: str) -> bool:
     """Whether a status import may touch an order in ``status`` (handed over or imported)."""
     return status in TRANSITIONS[(Actor.IMPORT, Entity.ORDER)].sources
+
+
+#: What the audit trail records changes of.
+AUDIT_KINDS = ("export", "import", "intake", "service", "channel", "alert")
+#: Audit entries shown when no limit is given.
+DEFAULT_AUDIT_LIMIT = 100
