@@ -3,6 +3,7 @@ process behind an owner id is gone (SPEC §7, §8)."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import socket
 import uuid
@@ -18,6 +19,14 @@ def process_owner() -> str:
     if int(pid) != os.getpid():
         PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     return PROCESS_OWNER
+
+
+def os_user() -> str:
+    """The operating-system user running this process, as history rows name who acted."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (containers)
+        return f"uid {os.getuid()}"
 
 
 def owner_is_gone(owner: str | None) -> bool:
