@@ -8,14 +8,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ...application.retry import retry_orders
 from ...application.runs import RunDetail, run_detail
 from ...domain.statuses import RunKind
 from ...errors import UserError
 from ..context import OrderioContext, context_of
 from ..display import NOTHING, counts, duration, local_clock, local_full
 from ..messages import RunEnded, RunsChanged
-from ..orders.detail import retry_message
+from ..orders.detail import retry_and_notify
 from ..widgets.run_log import WrappedLog
 
 
@@ -174,15 +173,9 @@ class RunDetailScreen(Screen[None]):
 
     def _retry(self, documents: list[str], run_id: int | None) -> None:
         assert self.detail is not None
-        try:
-            outcome = retry_orders(
-                self.orderio.db, documents, run_id=run_id, channel=self.detail.run.channel
-            )
-        except UserError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        message, warning = retry_message(outcome)
-        self.notify(message, severity="warning" if warning else "information")
+        retry_and_notify(
+            self, self.orderio.db, documents, run_id=run_id, channel=self.detail.run.channel
+        )
         self.marked.clear()
         self.load()
 

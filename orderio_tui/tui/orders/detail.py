@@ -3,6 +3,8 @@ would (not) export it now; a failed order can be retried from here (SPEC §16)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from ...application.explain import Explanation, explain_for_every_configuration
 from ...application.orders import HistoryView, OrderView, order_detail
 from ...application.retry import RetryOutcome, retry_orders
+from ...database import Database
 from ...errors import UserError
 from ..context import OrderioContext, context_of
 from ..display import NOTHING, local_day_time, local_full
@@ -78,6 +81,24 @@ def explanation_text(explanations: list[Explanation]) -> str:
     if not explanations:
         return "The channel has no export configuration."
     return "\n\n".join("\n".join(e.lines()) for e in explanations)
+
+
+def retry_and_notify(
+    screen: Screen[Any],
+    db: Database,
+    documents: list[str],
+    *,
+    channel: str,
+    run_id: int | None = None,
+) -> None:
+    """Retry the orders (or the failed ones of run ``run_id``) and say what happened."""
+    try:
+        outcome = retry_orders(db, documents, run_id=run_id, channel=channel)
+    except UserError as exc:
+        screen.notify(str(exc), severity="error")
+        return
+    message, warning = retry_message(outcome)
+    screen.notify(message, severity="warning" if warning else "information")
 
 
 def retry_message(outcome: RetryOutcome) -> tuple[str, bool]:
@@ -188,13 +209,7 @@ class OrderDetailScreen(Screen[None]):
         self._show_tab("tab-explain")
 
     def action_retry(self) -> None:
-        try:
-            outcome = retry_orders(self.orderio.db, [self.document_no], channel=self.channel)
-        except UserError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        message, warning = retry_message(outcome)
-        self.notify(message, severity="warning" if warning else "information")
+        retry_and_notify(self, self.orderio.db, [self.document_no], channel=self.channel)
         self.load()
 
     def action_back(self) -> None:
