@@ -90,6 +90,8 @@ class OrderFacts:
 
     id: int
     channel_id: int
+    #: The name of the order's channel, as explanations show it.
+    channel: str
     document_no: str
     status: str
     customer_type: str
@@ -206,6 +208,21 @@ class _Bound(Condition):
 
 
 @dataclass(frozen=True, eq=False)
+class _SameChannel(Condition):
+    """Only orders of the configuration's channel."""
+
+    channel_id: int
+    name: str = "channel"
+
+    def clause(self) -> ColumnElement[bool]:
+        return Order.channel_id == self.channel_id
+
+    def check(self, facts: OrderFacts) -> ConditionCheck:
+        passed = facts.channel_id == self.channel_id
+        return ConditionCheck(self.name, "the configuration's channel", facts.channel, passed)
+
+
+@dataclass(frozen=True, eq=False)
 class _NotInLedger(Condition):
     """Only orders not yet exported by this configuration."""
 
@@ -250,7 +267,7 @@ def export_conditions(configuration: ExportConfiguration, *, now: datetime) -> l
     order, then the ledger and the claims of active runs. :func:`matching_orders_query` selects
     with their clauses and :func:`explain_conditions` checks one order with them."""
     conditions: list[Condition] = [
-        _Among("channel", Order.channel_id, "channel_id", (configuration.channel_id,)),
+        _SameChannel(configuration.channel_id),
         _Among(
             "order_status",
             Order.status,
@@ -361,6 +378,7 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
     return OrderFacts(
         id=order.id,
         channel_id=order.channel_id,
+        channel=order.channel.name,
         document_no=order.document_no,
         status=order.status,
         customer_type=order.customer_type,

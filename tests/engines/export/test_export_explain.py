@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from orderio_tui.application.explain import explain_in_session, explain_order
 from orderio_tui.domain.conditions import export_conditions, matching_orders_query, order_facts
 from orderio_tui.domain.models import (
+    Channel,
     ExportClaim,
     ExportConfiguration,
     ExportLedgerEntry,
@@ -61,6 +62,7 @@ orders_strategy = st.lists(
             "currency": st.sampled_from(["EUR", "EUR", None]),
             "in_ledger": st.sampled_from([False, False, True]),
             "claimed": st.sampled_from([False, False, False, True]),
+            "other_channel": st.sampled_from([False, False, False, True]),
         }
     ),
     min_size=2,
@@ -112,12 +114,17 @@ def _reset(shop: Shop) -> None:
 
 
 def _prepare(shop: Shop, orders: list[dict[str, Any]], conditions: dict[str, Any]) -> None:
-    """The orders (some in the ledger, some claimed by a running run of another configuration)
-    and the configuration's conditions."""
+    """The orders (some in another channel, some in the ledger, some claimed by a running run of
+    another configuration) and the configuration's conditions."""
     now = utcnow()
     other_id = shop.add_configuration("other") if not _has(shop, "other") else _id(shop, "other")
     with shop.db.write() as session:
         channel = shop.channel(session)
+        elsewhere = session.scalar(select(Channel).where(Channel.name == "elsewhere"))
+        if elsewhere is None:
+            elsewhere = Channel(name="elsewhere", store="Elsewhere")
+            session.add(elsewhere)
+            session.flush()
         claimer = create_run(
             session,
             kind=RunKind.EXPORT,
@@ -132,7 +139,7 @@ def _prepare(shop: Shop, orders: list[dict[str, Any]], conditions: dict[str, Any
             in_ledger, claimed = fields.pop("in_ledger"), fields.pop("claimed")
             order = add_order(
                 session,
-                channel,
+                elsewhere if fields.pop("other_channel") else channel,
                 document_no=f"D{number}",
                 created_at=now - age - JITTER,
                 **fields,
