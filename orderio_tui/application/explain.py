@@ -75,8 +75,8 @@ class Explanation:
         for check in self.checks:
             mark = "ok  " if check.passed else "FAIL"
             lines.append(
-                f"  {mark} {check.check}: required {_words(check.expected)}; "
-                f"order has {_words(check.actual)}"
+                f"  {mark} {check.check}: required {_required(check.expected)}; "
+                f"order: {_value(check.actual)}"
             )
         return lines
 
@@ -87,9 +87,15 @@ VALIDATION = "validation"
 MAX_ORDERS = "max_orders"
 
 
-def _words(value: Any) -> str:
+def _required(value: Any) -> str:
     if isinstance(value, list):
-        return "one of " + ", ".join(str(v) for v in value) if value else "none"
+        return "one of " + ", ".join(str(v) for v in value) if value else "a value (none selected)"
+    return str(value)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
     return "none" if value is None else str(value)
 
 

@@ -371,6 +371,10 @@ def orders_retry(
 
     if bool(document_nos) == (run_id is not None):
         raise click.UsageError("name document numbers or --run N, not both and not neither")
+    parent = click.get_current_context().parent
+    channel = channel or (
+        parent.params.get("channel") if parent else None
+    )  # `orders --channel C retry`
     outcome = retry_orders(context.db, document_nos, run_id=run_id, channel=channel)
     if as_json:
         print_json(outcome.to_json())

@@ -72,6 +72,10 @@ def test_retry_needs_orders_or_a_run(demo_300) -> None:
     neither = demo_300("orders", "retry", "--json")
     assert neither.code == 2
     assert json.loads(neither.out)["exit"] == 2
+    b2c_order = demo_300("orders", "--channel", "demo-b2c", "--json").json()[0]["document_no"]
+    elsewhere = demo_300("orders", "--channel", "demo-b2b", "retry", b2c_order)
+    assert elsewhere.code == 2
+    assert f"order '{b2c_order}' does not exist in channel 'demo-b2b'" in elsewhere.err
     unknown_run = demo_300("orders", "retry", "--run", "9999")
     assert unknown_run.code == 2
     assert (

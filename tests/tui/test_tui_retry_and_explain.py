@@ -57,10 +57,9 @@ async def test_order_detail_explains_and_retries_a_failed_order(
         assert screen.query_one(TabbedContent).active == "tab-explain"
         text = str(screen.query_one("#explain", Static).render())
         assert f"order {failed} would NOT be exported by 'erp-export' (demo-b2c) now" in text
-        assert "FAIL order_status: required one of NEW; order has EXPORTFAILED" in text
+        assert "FAIL order_status: required one of NEW; order: EXPORTFAILED" in text
         assert (
-            "FAIL validation: required valid for export; order has INCOMPLETE_INVOICE_ADDRESS"
-            in text
+            "FAIL validation: required valid for export; order: INCOMPLETE_INVOICE_ADDRESS" in text
         )
         assert "by 'bi-export' (demo-b2c)" in text
 

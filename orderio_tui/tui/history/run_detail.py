@@ -53,7 +53,7 @@ class RunDetailScreen(Screen[None]):
         Binding(
             "T",
             "retry_all",
-            "Retry all failed",
+            "Retry all",
             id="run.retry_all",
             key_display="shift+t",
             tooltip="Send every failed order of this run again",
