@@ -175,3 +175,21 @@ def test_run_without_failed_orders_and_unknown_run_are_user_errors(shop: Shop) -
         retry_orders(shop.db, run_id=run.run_id)
     with pytest.raises(UserError, match="run 999 does not exist"):
         retry_orders(shop.db, run_id=999)
+
+
+def test_a_retried_order_no_longer_waits_behind_the_others_of_a_limited_run(shop: Shop) -> None:
+    _orders(
+        shop,
+        {"document_no": "OLD-BAD", "invoice_city": None},
+        {"document_no": "GOOD-1"},
+        {"document_no": "GOOD-2"},
+    )
+    shop.configure(order_statuses=["NEW", "EXPORTFAILED"], max_orders=1)
+    assert _export(shop).counts["failed"] == 1  # the oldest, OLD-BAD, fails
+    assert _in_file(Path(_export(shop).files[0])) == ["GOOD-1"]  # the failure waits behind
+
+    retry_orders(shop.db, ["OLD-BAD"], who="erin")  # its data is still bad: it fails again
+
+    third = _export(shop)
+    assert third.counts == {"selected": 1, "exported": 0, "failed": 1}  # oldest first again
+    assert shop.statuses() == {"OLD-BAD": "EXPORTFAILED", "GOOD-1": "EXPORTED", "GOOD-2": "NEW"}
