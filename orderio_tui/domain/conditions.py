@@ -4,6 +4,11 @@
 orders and nothing is filtered afterwards in Python. The export engine claims exactly the ids this
 statement returns; the TUI shows :func:`count_matching_orders` as "N orders match now".
 
+Every criterion is one :class:`Condition` of :func:`export_conditions`: its ``clause()`` is a
+where-clause of that statement and its ``check()`` the same test on one order's
+:class:`OrderFacts`, which is how `explain` (SPEC §16) says why an order is (not) selected. One
+list serves both, so the explanation and the selection can not disagree.
+
 Three choices where the criteria leave room:
 
 - A line-item (payment) status condition that selects *every* known status places no restriction,
