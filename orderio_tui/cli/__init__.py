@@ -309,7 +309,7 @@ for _command_group in (*COMMAND_GROUPS, alerts_group, audit_command):
 # --------------------------------------------------------------------------- orders, runs
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--channel", type=types.NAME)
 @click.option(
     "--status",
@@ -335,9 +335,9 @@ for _command_group in (*COMMAND_GROUPS, alerts_group, audit_command):
 @click.option("--gross-max", type=types.AMOUNT, help="Gross total at most this.")
 @click.option("--limit", type=types.LIMIT, help="At most N orders.")
 @click.option("--json", "as_json", is_flag=True)
-@pass_context
+@click.pass_context
 def orders(
-    context: Context,
+    click_context: click.Context,
     channel: str | None,
     status: str | None,
     limit: int | None,
@@ -345,9 +345,13 @@ def orders(
     **search: Any,  # the fields of OrderFilter that the search options hold
 ) -> None:
     """List orders by document number; the search options combine (days are those of the
-    order's channel's time zone)."""
+    order's channel's time zone). `orders retry` sends failed orders again."""
+    if click_context.invoked_subcommand is not None:
+        return
     from ..application.orders import OrderFilter, list_orders
 
+    context = click_context.find_object(Context)
+    assert context is not None
     filters = OrderFilter(status=status.upper() if status else None, **search)
     views = list_orders(context.db, channel=channel, limit=limit, filters=filters)
     if as_json:
@@ -369,6 +373,66 @@ def orders(
             for v in views
         ],
     )
+
+
+@orders.command("retry")
+@click.argument("document_nos", nargs=-1, type=types.NAME, metavar="[DOCUMENT_NO]...")
+@click.option("--run", "run_id", type=types.RUN_ID, help="Every failed order of this export run.")
+@click.option("--channel", type=types.NAME, help="Channel of the orders (if not unique).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def orders_retry(
+    context: Context,
+    document_nos: tuple[str, ...],
+    run_id: int | None,
+    channel: str | None,
+    as_json: bool,
+) -> None:
+    """Send EXPORTFAILED orders again: each returns to the status it had before the failed
+    export and the next run selects it. Other orders are refused (exit 3 when some were
+    retried, 2 when none)."""
+    from ..application.retry import retry_orders
+
+    if bool(document_nos) == (run_id is not None):
+        raise click.UsageError("name document numbers or --run N, not both and not neither")
+    parent = click.get_current_context().parent
+    channel = channel or (
+        parent.params.get("channel") if parent else None
+    )  # `orders --channel C retry`
+    outcome = retry_orders(context.db, document_nos, run_id=run_id, channel=channel)
+    if as_json:
+        print_json(outcome.to_json())
+    else:
+        for retried in outcome.retried:
+            click.echo(
+                f"retried order {retried.document_no} ({retried.channel}): now {retried.status}"
+            )
+        for refused in outcome.refused:
+            click.echo(f"orderio-tui: refused: {refused.message}", err=True)
+        if not outcome.retried:
+            click.echo("orderio-tui: error: no order was retried", err=True)
+    sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.argument("document_no", type=types.NAME)
+@click.option("--config", "config", required=True, type=types.NAME, help="Export configuration.")
+@click.option("--channel", type=types.NAME, help="Channel of the order (if not unique).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def explain(
+    context: Context, document_no: str, config: str, channel: str | None, as_json: bool
+) -> None:
+    """Say whether an export configuration would export the order now, and every reason why
+    not (each condition with the order's value and the required one)."""
+    from ..application.explain import explain_order
+
+    explanation = explain_order(context.db, document_no, config, channel)
+    if as_json:
+        print_json(explanation.to_json())
+        return
+    for line in explanation.lines():
+        click.echo(line)
 
 
 @cli.command()

@@ -109,6 +109,8 @@ LIMIT = click.IntRange(1, MAX_COUNT)
 #: How many orders the demo creates.
 ORDER_COUNT = click.IntRange(0, MAX_COUNT)
 SEED = click.IntRange(0, 2**63 - 1)
+#: A run's id: a positive database key.
+RUN_ID = click.IntRange(1, 2**63 - 1)
 #: ``--every N``: the unit's own bound is checked by the schedule (at most one year of it).
 EVERY = click.IntRange(1, max(MAX_EVERY.values()))
 DURATION = Seconds()

@@ -120,7 +120,7 @@ async def test_create_schedule_run_inspect_and_delete_an_export_configuration(
         await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen))
         results = app.screen.query_one("#results", DataTable)
         assert results.row_count > 0
-        outcomes = {str(results.get_row_at(i)[1]) for i in range(results.row_count)}
+        outcomes = {str(results.get_row_at(i)[2]) for i in range(results.row_count)}
         assert outcomes <= {"exported", "failed"} and "exported" in outcomes
         await pilot.press("f6")
         assert app.screen.query_one(TabbedContent).active == "tab-log"
