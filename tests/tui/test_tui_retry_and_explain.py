@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Static, TabbedContent
 from tui_fixtures import wait_for
 
 from orderio_tui.application.configurations import resolve_configuration
-from orderio_tui.application.orders import list_orders
+from orderio_tui.application.orders import OrderFilter, list_orders
 from orderio_tui.database import Database
 from orderio_tui.domain.models import Order
 from orderio_tui.domain.statuses import RunKind, Trigger
@@ -20,7 +20,10 @@ from orderio_tui.tui.orders.detail import OrderDetailScreen
 
 def _failing_export(db: Database, count: int) -> tuple[RunOutcome, list[str]]:
     """Break the invoice city of ``count`` NEW orders of demo-b2c and run erp-export."""
-    broken = [o.document_no for o in list_orders(db, channel="demo-b2c", status="NEW")][:count]
+    broken = [
+        o.document_no
+        for o in list_orders(db, channel="demo-b2c", filters=OrderFilter(status="NEW"))
+    ][:count]
     with db.write() as session:
         session.execute(
             update(Order).where(Order.document_no.in_(broken)).values(invoice_city=None)
