@@ -34,7 +34,7 @@ async def test_enter_on_a_result_opens_the_order_and_p_previews_the_runs_file(
         await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen))
         results = app.screen.query_one("#results", DataTable)
         await wait_for(pilot, lambda: results.row_count > 0)
-        document_no = str(results.get_row_at(0)[0])
+        document_no = str(results.get_row_at(0)[1])  # after the retry mark column
 
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, OrderDetailScreen))
