@@ -329,6 +329,10 @@ _Checker = Callable[[Any], Any]
 #: Texts the form already writes normalised, returned as they are without a Decimal round trip.
 _MONEY_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}")
 _RATE_TEXT = re.compile(r"0|1|-?0\.[0-9]*[1-9]")
+#: Money texts in normal form met so far, with their cents: amounts repeat from order to order,
+#: so most are known after a few orders; bounded, as a file may hold any number of them.
+_KNOWN_CENTS: dict[str, int] = {}
+_KNOWN_LIMIT = 100_000
 _UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 
 
@@ -364,8 +368,32 @@ def _decimal_of(value: Any) -> Decimal:
     return number
 
 
+def money_form(text: str) -> str:
+    """A money text in the form's normal form (what :func:`money_text` makes of it).
+
+    Raises ValueError or InvalidOperation when it is no finite amount. Texts already in normal
+    form (nearly all) are returned as they are, without a Decimal round trip.
+    """
+    if text in _KNOWN_CENTS or _MONEY_TEXT.fullmatch(text):
+        return text
+    number = Decimal(text.strip())
+    if not number.is_finite():
+        raise ValueError(text)
+    return money_text(number)
+
+
+def rate_form(text: str) -> str:
+    """A tax rate text in the form's normal form (what :func:`rate_text` makes of it)."""
+    if _RATE_TEXT.fullmatch(text):
+        return text
+    number = Decimal(text.strip())
+    if not number.is_finite():
+        raise ValueError(text)
+    return rate_text(number)
+
+
 def _check_money(value: Any) -> str:
-    if isinstance(value, str) and _MONEY_TEXT.fullmatch(value):
+    if value.__class__ is str and (value in _KNOWN_CENTS or _MONEY_TEXT.fullmatch(value)):
         return value
     return money_text(_decimal_of(value))
 
@@ -422,34 +450,45 @@ def _checker(spec: Any) -> _Checker:
         return check_list
     if not isinstance(spec, dict):
         return _SCALAR_CHECKERS[spec]
-    checkers = {key: _checker(sub) for key, sub in spec.items()}
-    rank = {key: index for index, key in enumerate(spec)}
+    # Per key: its checker, its place in the form and whether it is an object or a list.
+    entries = {
+        key: (_checker(sub), index, isinstance(sub, (dict, list)))
+        for index, (key, sub) in enumerate(spec.items())
+    }
     known = frozenset(spec)
     attribute = spec is ATTRIBUTE
+
+    def unknown(value: Mapping[str, Any]) -> _Invalid:
+        return _Invalid(f"unknown key '{sorted(set(value) - known)[0]}'")
 
     def check_object(value: Any) -> dict[str, Any]:
         if value.__class__ is not dict and not isinstance(value, Mapping):
             raise _Invalid("expected an object")
-        if not known.issuperset(value):
-            raise _Invalid(f"unknown key '{sorted(set(value) - known)[0]}'")
         result = {}
         last = -1
         ordered = True
         for key, item in value.items():
+            entry = entries.get(key)
+            if entry is None:
+                raise unknown(value)
             if item is None:
                 continue
+            check, index, container = entry
             try:
-                checked = checkers[key](item)
+                checked = check(item)
             except _Invalid as exc:
+                if not known.issuperset(value):  # an unknown key is named before bad values
+                    raise unknown(value) from None
                 exc.path.append(f".{key}")
                 raise
-            if checked not in _EMPTY:
-                result[key] = checked
-            if rank[key] < last:
+            if container and not checked:
+                continue
+            result[key] = checked
+            if index < last:
                 ordered = False
-            last = rank[key]
+            last = index
         if not ordered:  # the form's own key order, whatever order the file gave
-            result = {key: result[key] for key in sorted(result, key=rank.__getitem__)}
+            result = {key: result[key] for key in sorted(result, key=lambda k: entries[k][1])}
         if attribute:
             try:
                 result = check_attribute(result, "")
@@ -688,8 +727,15 @@ def join(
 
 def _cents(value: Any) -> int:
     """A money amount of the form as the column stores it (integer cents, see ``Money``)."""
-    if isinstance(value, str) and _MONEY_TEXT.fullmatch(value):
-        return int(value.replace(".", ""))  # "-12.30" -> -1230: the form writes two decimals
+    if value.__class__ is str:
+        cents = _KNOWN_CENTS.get(value)
+        if cents is not None:
+            return cents
+        if _MONEY_TEXT.fullmatch(value):
+            cents = int(value.replace(".", ""))  # "-12.30" -> -1230: the form has two decimals
+            if len(_KNOWN_CENTS) < _KNOWN_LIMIT:
+                _KNOWN_CENTS[value] = cents
+            return cents
     return int(Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP) * 100)
 
 
