@@ -149,6 +149,7 @@ class IntakeRun(InboxRun):
                 rejections, results = self._take_batch(session, name, batch, seen, outcome)
                 self._note_rejections(outcome, rejections, report)
                 self._record_results(session, name, results)
+                batch.clear()  # written: freed now, so the cycle search does not walk them
                 batch_done()
                 if number == 0 and report is not None:
                     self._failpoint("mid_apply")

@@ -101,19 +101,25 @@ def _check_pricing(problems: list[str], where: str, pricing: Mapping[str, Any] |
             _check_sum(problems, f"{where} {key.replace('_', ' ')}", amounts, block.get("total"))
 
 
-def _column_lengths(fields: Sequence[Field], model: Any, children: str | None) -> list[_Length]:
+#: A part's length limits by key: the limit and the path in words, or the limits of the keys
+#: of the object under that key (the form nests columns one level deep).
+_Lengths = dict[str, Any]
+
+
+def _column_lengths(fields: Sequence[Field], model: Any, children: str | None) -> _Lengths:
     table = model.__table__
-    found = []
+    found: _Lengths = {}
     for f in fields:
         length = getattr(table.c[f.column].type, "length", None)
         if length:
             where = ".".join(f.path) if children is None else f"{children}.{'.'.join(f.path)}"
-            found.append((f.path[0], f.path[1] if len(f.path) > 1 else None, length, where))
+            if len(f.path) == 1:
+                found[f.path[0]] = (length, where)
+            else:
+                found.setdefault(f.path[0], {})[f.path[1]] = (length, where)
     return found
 
 
-#: A column's length limit: the key (and the key inside it), the length, the path in words.
-_Length = tuple[str, "str | None", int, str]
 _LENGTHS = (
     (None, _column_lengths(ORDER_COLUMNS, Order, None)),
     ("line_items", _column_lengths(LINE_ITEM_COLUMNS, LineItem, "line_items")),
@@ -124,15 +130,24 @@ _LENGTHS = (
 
 
 def _check_lengths(problems: list[str], document: Mapping[str, Any]) -> None:
+    # Each present key is looked up once, instead of every column's path followed.
     for children, lengths in _LENGTHS:
         parts = [document] if children is None else document.get(children) or ()
         for part in parts:
-            for key, inner, length, where in lengths:
-                value = part.get(key)
-                if inner is not None:
-                    value = value.get(inner) if isinstance(value, Mapping) else None
-                if isinstance(value, str) and len(value) > length:
-                    problems.append(f"{where} is longer than {length} characters")
+            if isinstance(part, Mapping):
+                _check_part_lengths(problems, part, lengths)
+
+
+def _check_part_lengths(problems: list[str], part: Mapping[str, Any], lengths: _Lengths) -> None:
+    for key, value in part.items():
+        limit = lengths.get(key)
+        if limit is None:
+            continue
+        if isinstance(limit, dict):
+            if isinstance(value, Mapping):
+                _check_part_lengths(problems, value, limit)
+        elif isinstance(value, str) and len(value) > limit[0]:
+            problems.append(f"{limit[1]} is longer than {limit[0]} characters")
 
 
 def check_order(document: Mapping[str, Any], channel_currency: str) -> list[str]:
