@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnDefault, Table, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 
 def reserve_ids(session: Session, table: Any, count: int) -> list[int]:
@@ -34,20 +35,49 @@ def reserve_ids(session: Session, table: Any, count: int) -> list[int]:
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT ``rows`` (dicts with the same keys) by one driver-level ``executemany``.
+    """INSERT ``rows`` (dicts with the same keys, values as the model takes them) by one
+    driver-level ``executemany``.
 
     Values are converted exactly as SQLAlchemy converts them (each column type's bind
     processor: cents for money, naive UTC for times), and the Python-side defaults of the columns
     not given are filled in; what is left out is the per-row statement machinery, which costs
-    more than the database's own work for bulk loads (the demo, the intake).
+    more than the database's own work for bulk loads (the demo).
     """
-    if not rows:
-        return
+    if rows:
+        _execute_many(session, table, list(rows[0]), rows, stored=False)
+
+
+def insert_stored(
+    session: Session, table: Any, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert ``rows`` (their ``columns``, as stored) into ``table`` with one driver executemany.
+
+    A value is given as the column holds it: money as integer cents, rates as integer
+    ten-thousandths, times as naive UTC datetimes (what the column types' own conversions would
+    make of it); only the database's own conversions (JSON text, SQLite time text) are applied.
+    """
+    if rows:
+        _execute_many(session, table, list(columns), rows, stored=True)
+
+
+def _execute_many(
+    session: Session,
+    table: Table,
+    names: list[str],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    stored: bool,
+) -> None:
     connection = session.connection()
     dialect = connection.dialect
-    names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+
+    def processor_of(column: Any) -> Any:
+        column_type = column.type
+        if stored and isinstance(column_type, TypeDecorator):
+            column_type = column_type.impl_instance  # the value is already in stored form
+        return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+    processors = [processor_of(table.c[name]) for name in names]
     defaults: list[tuple[str, Any]] = []
     for column in table.columns:
         default = column.default

@@ -18,13 +18,14 @@ joins rows back, so a document survives the database unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .models import CENT, Order
+from .models import CENT, RATE_SCALE, Order
 
 ZERO = Decimal("0")
 
@@ -314,55 +315,196 @@ ORDER_SPEC: dict[str, Any] = {
 READ_ONLY_KEYS = ("channel", "status_reason_code", "status_reason_text", "history", "results")
 
 
-def _check(value: Any, spec: Any, path: str) -> Any:
-    """``value`` checked against ``spec`` and normalised (money, rates, times)."""
-    if value is None:
-        return None
-    if isinstance(spec, dict):
-        if not isinstance(value, Mapping):
-            raise OrderDataError(f"{path}: expected an object")
-        unknown = sorted(set(value) - set(spec))
-        if unknown:
-            raise OrderDataError(f"{path}: unknown key '{unknown[0]}'")
-        checked = {key: _check(value.get(key), sub, f"{path}.{key}") for key, sub in spec.items()}
-        result = {key: item for key, item in checked.items() if item is not None}
-        return check_attribute(result, path) if spec is ATTRIBUTE else result
+class _Invalid(Exception):
+    """A value that does not fit the form; its path is gathered on the way out (see below)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        #: Path parts from the value outwards (``[0]``, ``.line_items``); joined only on error.
+        self.path: list[str] = []
+
+
+_Checker = Callable[[Any], Any]
+#: Texts the form already writes normalised, returned as they are without a Decimal round trip.
+_MONEY_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}")
+_RATE_TEXT = re.compile(r"0|1|-?0\.[0-9]*[1-9]")
+#: Money texts in normal form met so far, with their cents: amounts repeat from order to order,
+#: so most are known after a few orders; bounded, as a file may hold any number of them.
+_KNOWN_CENTS: dict[str, int] = {}
+_KNOWN_LIMIT = 100_000
+_UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+
+
+def _check_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Invalid("expected a string")
+    if "\x00" in value:  # no database column (PostgreSQL text) can hold it
+        raise _Invalid("contains a NUL character")
+    return value
+
+
+def _check_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("expected true or false")
+    return value
+
+
+def _check_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("expected a whole number")
+    return value
+
+
+def _decimal_of(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise _Invalid('expected a decimal number as a string, e.g. "12.30"')
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _Invalid(f"'{value}' is not a decimal number") from None
+    if not number.is_finite():
+        raise _Invalid(f"'{value}' is not a decimal number")
+    return number
+
+
+def money_form(text: str) -> str:
+    """A money text in the form's normal form (what :func:`money_text` makes of it).
+
+    Raises ValueError or InvalidOperation when it is no finite amount. Texts already in normal
+    form (nearly all) are returned as they are, without a Decimal round trip.
+    """
+    if text in _KNOWN_CENTS or _MONEY_TEXT.fullmatch(text):
+        return text
+    number = Decimal(text.strip())
+    if not number.is_finite():
+        raise ValueError(text)
+    return money_text(number)
+
+
+def rate_form(text: str) -> str:
+    """A tax rate text in the form's normal form (what :func:`rate_text` makes of it)."""
+    if _RATE_TEXT.fullmatch(text):
+        return text
+    number = Decimal(text.strip())
+    if not number.is_finite():
+        raise ValueError(text)
+    return rate_text(number)
+
+
+def _check_money(value: Any) -> str:
+    if value.__class__ is str and (value in _KNOWN_CENTS or _MONEY_TEXT.fullmatch(value)):
+        return value
+    return money_text(_decimal_of(value))
+
+
+def _check_rate(value: Any) -> str:
+    if isinstance(value, str) and _RATE_TEXT.fullmatch(value):
+        return value
+    return rate_text(_decimal_of(value))
+
+
+def _check_time(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Invalid("expected an ISO 8601 time string")
+    try:
+        if _UTC_TEXT.fullmatch(value):
+            datetime.fromisoformat(value)  # a well-formed text may still be no date
+            return value
+        return utc_text(parse_time(value))
+    except ValueError:
+        raise _Invalid(f"'{value}' is not an ISO 8601 time") from None
+
+
+_SCALAR_CHECKERS: dict[str, _Checker] = {
+    STR: _check_str,
+    BOOL: _check_bool,
+    INT: _check_int,
+    MONEY: _check_money,
+    RATE: _check_rate,
+    TIME: _check_time,
+}
+_EMPTY: tuple[Any, ...] = (None, {}, [])
+
+
+def _checker(spec: Any) -> _Checker:
+    """The function that checks and normalises a value of ``spec`` (None stays None).
+
+    Objects come out pruned (no nulls, empty objects or empty lists), in the spec's key order.
+    """
     if isinstance(spec, list):
-        if not isinstance(value, list):
-            raise OrderDataError(f"{path}: expected a list")
-        return [_check(item, spec[0], f"{path}[{index}]") for index, item in enumerate(value)]
-    if spec == STR:
-        if not isinstance(value, str):
-            raise OrderDataError(f"{path}: expected a string")
-        if "\x00" in value:  # no database column (PostgreSQL text) can hold it
-            raise OrderDataError(f"{path}: contains a NUL character")
-        return value
-    if spec == BOOL:
-        if not isinstance(value, bool):
-            raise OrderDataError(f"{path}: expected true or false")
-        return value
-    if spec == INT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise OrderDataError(f"{path}: expected a whole number")
-        return value
-    if spec in (MONEY, RATE):
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise OrderDataError(f'{path}: expected a decimal number as a string, e.g. "12.30"')
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise OrderDataError(f"{path}: '{value}' is not a decimal number") from None
-        if not number.is_finite():
-            raise OrderDataError(f"{path}: '{value}' is not a decimal number")
-        return money_text(number) if spec == MONEY else rate_text(number)
-    if spec == TIME:
-        if not isinstance(value, str):
-            raise OrderDataError(f"{path}: expected an ISO 8601 time string")
-        try:
-            return utc_text(parse_time(value))
-        except ValueError:
-            raise OrderDataError(f"{path}: '{value}' is not an ISO 8601 time") from None
-    raise AssertionError(f"unknown spec {spec!r}")  # pragma: no cover
+        check_item = _checker(spec[0])
+
+        def check_list(value: Any) -> list[Any]:
+            if not isinstance(value, list):
+                raise _Invalid("expected a list")
+            checked = []
+            for index, item in enumerate(value):
+                try:
+                    checked.append(None if item is None else check_item(item))
+                except _Invalid as exc:
+                    exc.path.append(f"[{index}]")
+                    raise
+            return checked
+
+        return check_list
+    if not isinstance(spec, dict):
+        return _SCALAR_CHECKERS[spec]
+    # Per key: its checker, its place in the form and whether it is an object or a list.
+    entries = {
+        key: (_checker(sub), index, isinstance(sub, (dict, list)))
+        for index, (key, sub) in enumerate(spec.items())
+    }
+    known = frozenset(spec)
+    attribute = spec is ATTRIBUTE
+
+    def unknown(value: Mapping[str, Any]) -> _Invalid:
+        return _Invalid(f"unknown key '{sorted(set(value) - known)[0]}'")
+
+    def check_object(value: Any) -> dict[str, Any]:
+        if value.__class__ is not dict and not isinstance(value, Mapping):
+            raise _Invalid("expected an object")
+        result = {}
+        last = -1
+        ordered = True
+        for key, item in value.items():
+            entry = entries.get(key)
+            if entry is None:
+                raise unknown(value)
+            if item is None:
+                continue
+            check, index, container = entry
+            try:
+                checked = check(item)
+            except _Invalid as exc:
+                if not known.issuperset(value):  # an unknown key is named before bad values
+                    raise unknown(value) from None
+                exc.path.append(f".{key}")
+                raise
+            if container and not checked:
+                continue
+            result[key] = checked
+            if index < last:
+                ordered = False
+            last = index
+        if not ordered:  # the form's own key order, whatever order the file gave
+            result = {key: result[key] for key in sorted(result, key=lambda k: entries[k][1])}
+        if attribute:
+            try:
+                result = check_attribute(result, "")
+            except OrderDataError as exc:  # its message starts with the path below the attribute
+                below, _, message = str(exc).partition(": ")
+                invalid = _Invalid(message)
+                invalid.path.append(below)
+                raise invalid from None
+            if not result["values"]:
+                del result["values"]
+        return result
+
+    return check_object
+
+
+_check_order = _checker(ORDER_SPEC)
 
 
 def read_document(value: Any) -> dict[str, Any]:
@@ -373,7 +515,11 @@ def read_document(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise OrderDataError("an order must be a JSON object")
     given = {key: item for key, item in value.items() if key not in READ_ONLY_KEYS}
-    checked: dict[str, Any] = prune(_check(given, ORDER_SPEC, "order"))
+    try:
+        checked: dict[str, Any] = _check_order(given)
+    except _Invalid as exc:
+        path = "".join(reversed(exc.path))
+        raise OrderDataError(f"order{path}: {exc.message}") from None
     return checked
 
 
@@ -534,20 +680,6 @@ PAYMENT_COLUMNS = (
 )
 
 
-def _column_value(value: Any, kind: str) -> Any:
-    if value is None:
-        return None
-    if kind == TIME:
-        return parse_time(value)
-    if kind == MONEY:
-        return Decimal(value)
-    if kind == "discount":
-        return abs(Decimal(value))
-    if kind == RATE:
-        return Decimal(value)
-    return value
-
-
 def _form_value(value: Any, kind: str) -> Any:
     if value is None:
         return None
@@ -562,15 +694,6 @@ def _form_value(value: Any, kind: str) -> Any:
     return value
 
 
-def _get(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = document.get(path[0])
-    for key in path[1:]:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
 def prune(value: Any) -> Any:
     """``value`` without nulls, empty objects and empty lists (the form's normal form)."""
     if isinstance(value, dict):
@@ -581,35 +704,10 @@ def prune(value: Any) -> Any:
     return value
 
 
-def split(
-    document: Mapping[str, Any], fields: Iterable[Field], skip: tuple[str, ...] = ()
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The column values of ``document`` and the rest of it (for ``extra``; None when empty)."""
-    columns = {f.column: _column_value(_get(document, f.path), f.kind) for f in fields}
-    rest = {k: v for k, v in document.items() if k not in skip and v not in (None, {}, [])}
-    copied: set[str] = set()
-    for f in fields:
-        if len(f.path) == 1:
-            rest.pop(f.path[0], None)
-            continue
-        head = f.path[0]  # the form nests columns one level deep (customer, totals, ...)
-        part = rest.get(head)
-        if not isinstance(part, dict):
-            continue
-        if head not in copied:  # copy the nested object before taking keys out of it
-            part = rest[head] = dict(part)
-            copied.add(head)
-        part.pop(f.path[1], None)
-    for head in copied:
-        if not rest[head]:
-            del rest[head]
-    return columns, rest or None
-
-
 def join(
     row: Mapping[str, Any], extra: Mapping[str, Any] | None, fields: Iterable[Field]
 ) -> dict[str, Any]:
-    """The inverse of :func:`split`: a part of the form from its columns and ``extra``."""
+    """The inverse of :func:`order_rows` for one part: the form from its columns and ``extra``."""
     document: dict[str, Any] = {}
     for f in fields:
         value = _form_value(row[f.column], f.kind)
@@ -627,7 +725,107 @@ def join(
     return document
 
 
+def _cents(value: Any) -> int:
+    """A money amount of the form as the column stores it (integer cents, see ``Money``)."""
+    if value.__class__ is str:
+        cents = _KNOWN_CENTS.get(value)
+        if cents is not None:
+            return cents
+        if _MONEY_TEXT.fullmatch(value):
+            cents = int(value.replace(".", ""))  # "-12.30" -> -1230: the form has two decimals
+            if len(_KNOWN_CENTS) < _KNOWN_LIMIT:
+                _KNOWN_CENTS[value] = cents
+            return cents
+    return int(Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+def _discount_cents(value: Any) -> int:
+    return abs(_cents(value))
+
+
+def _rate_units(value: Any) -> int:
+    """A tax rate as the column stores it (integer ten-thousandths, see ``Rate``)."""
+    return int((Decimal(str(value)) * RATE_SCALE).to_integral_value(ROUND_HALF_UP))
+
+
+def _naive_utc(value: str) -> datetime:
+    """A time of the form as the column stores it (naive UTC, see ``UTCDateTime``)."""
+    return parse_time(value).replace(tzinfo=None)
+
+
+_STORED: dict[str, Callable[[Any], Any]] = {
+    MONEY: _cents,
+    "discount": _discount_cents,
+    RATE: _rate_units,
+    TIME: _naive_utc,
+}
+
+
+class _Splitter:
+    """Splits a part of the form into stored column values and the rest (for ``extra``).
+
+    Built once per table: each key of a part is looked up once, instead of each field's path
+    being followed in every part.
+    """
+
+    def __init__(self, fields: Iterable[Field], skip: tuple[str, ...] = ()) -> None:
+        self.blank: dict[str, Any] = {}
+        self.top: dict[str, tuple[str, Callable[[Any], Any] | None]] = {}
+        self.nested: dict[str, dict[str, tuple[str, Callable[[Any], Any] | None]]] = {}
+        for f in fields:
+            self.blank[f.column] = None
+            entry = (f.column, _STORED.get(f.kind))
+            if len(f.path) == 1:
+                self.top[f.path[0]] = entry
+            else:  # the form nests columns one level deep (customer, totals, ...)
+                self.nested.setdefault(f.path[0], {})[f.path[1]] = entry
+        self.skip = frozenset(skip)
+        self.columns = (*self.blank, "extra")
+
+    def __call__(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        row = dict(self.blank)
+        rest: dict[str, Any] = {}
+        for key, value in document.items():
+            entry = self.top.get(key)
+            if entry is not None:
+                if value is not None:
+                    column, convert = entry
+                    row[column] = value if convert is None else convert(value)
+                continue
+            if key in self.skip or value in _EMPTY:
+                continue
+            inner = self.nested.get(key)
+            if inner is None or not isinstance(value, dict):
+                rest[key] = value
+                continue
+            part = {}
+            for sub_key, sub_value in value.items():
+                entry = inner.get(sub_key)
+                if entry is None:
+                    part[sub_key] = sub_value
+                elif sub_value is not None:
+                    column, convert = entry
+                    row[column] = sub_value if convert is None else convert(sub_value)
+            if part:
+                rest[key] = part
+        row["extra"] = rest or None
+        return row
+
+
 _ORDER_CHILDREN = ("line_items", "buckets", "destinations", "payments", "channel")
+_SPLIT_ORDER = _Splitter(ORDER_COLUMNS, _ORDER_CHILDREN)
+_SPLIT_ITEM = _Splitter(LINE_ITEM_COLUMNS, ("bucket",))
+_SPLIT_BUCKET = _Splitter(BUCKET_COLUMNS, ("destination",))
+_SPLIT_DESTINATION = _Splitter(DESTINATION_COLUMNS)
+_SPLIT_PAYMENT = _Splitter(PAYMENT_COLUMNS)
+#: The columns of each kind of row :func:`order_rows` makes (references not included).
+ROW_COLUMNS = {
+    "order": _SPLIT_ORDER.columns,
+    "line_items": _SPLIT_ITEM.columns,
+    "buckets": _SPLIT_BUCKET.columns,
+    "destinations": _SPLIT_DESTINATION.columns,
+    "payments": _SPLIT_PAYMENT.columns,
+}
 
 
 @dataclass(frozen=True)
@@ -641,37 +839,30 @@ class OrderRows:
     payments: list[dict[str, Any]]
 
 
-def _child_rows(
-    documents: Iterable[Mapping[str, Any]], fields: tuple[Field, ...], skip: tuple[str, ...] = ()
-) -> list[dict[str, Any]]:
-    rows = []
-    for document in documents:
-        columns, extra = split(document, fields, skip)
-        columns["extra"] = extra
-        rows.append(columns)
-    return rows
-
-
 def order_rows(document: Mapping[str, Any]) -> OrderRows:
-    """``document`` (complete, see :func:`complete`) as rows; references stay keys.
+    """``document`` (complete, see :func:`complete`) as rows of stored values.
 
-    Line items keep their bucket key in ``bucket`` and buckets their destination key in
+    Values are as the columns store them (see :func:`~orderio_tui.domain.bulk.insert_stored`):
+    money in cents, rates in ten-thousandths, times naive UTC. References stay keys: line
+    items keep their bucket key in ``bucket`` and buckets their destination key in
     ``destination``; the caller turns them into ids once the parents have theirs.
     """
-    order, extra = split(document, ORDER_COLUMNS, _ORDER_CHILDREN)
-    order["extra"] = extra
-    items = _child_rows(document.get("line_items") or (), LINE_ITEM_COLUMNS, ("bucket",))
-    for row, item in zip(items, document.get("line_items") or (), strict=True):
+    items = []
+    for item in document.get("line_items") or ():
+        row = _SPLIT_ITEM(item)
         row["bucket"] = item.get("bucket")
-    buckets = _child_rows(document.get("buckets") or (), BUCKET_COLUMNS, ("destination",))
-    for row, bucket in zip(buckets, document.get("buckets") or (), strict=True):
+        items.append(row)
+    buckets = []
+    for bucket in document.get("buckets") or ():
+        row = _SPLIT_BUCKET(bucket)
         row["destination"] = bucket.get("destination")
+        buckets.append(row)
     return OrderRows(
-        order,
+        _SPLIT_ORDER(document),
         items,
         buckets,
-        _child_rows(document.get("destinations") or (), DESTINATION_COLUMNS),
-        _child_rows(document.get("payments") or (), PAYMENT_COLUMNS),
+        [_SPLIT_DESTINATION(d) for d in document.get("destinations") or ()],
+        [_SPLIT_PAYMENT(p) for p in document.get("payments") or ()],
     )
 
 

@@ -66,11 +66,15 @@ def open_checked(
         yield CappedReader(raw, max_size, error)
 
 
-def iterparse(source: Any, events: tuple[str, ...]) -> Any:
-    """lxml's iterparse with everything that reaches outside the document switched off."""
+def iterparse(source: Any, events: tuple[str, ...], tag: Any = None) -> Any:
+    """lxml's iterparse with everything that reaches outside the document switched off.
+
+    ``tag`` (a tag or a sequence of tags) limits the events to those elements.
+    """
     return etree.iterparse(
         source,
         events=events,
+        tag=tag,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,

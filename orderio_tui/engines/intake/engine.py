@@ -16,9 +16,11 @@ Failpoints (``intake:<name>``) are those of the status import: ``after_intent``,
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,7 @@ from .parsed import IntakeFileError, OrderProblem, ParsedOrder
 from .rules import NewOrder, check_order, existing_documents, insert_orders, same_content
 
 #: Orders checked, looked up and inserted together.
-BATCH_SIZE = 500
+BATCH_SIZE = 1_000
 #: Ignored element paths of one file named in the run log (the most frequent first).
 LOGGED_IGNORED_PATHS = 50
 
@@ -142,13 +144,16 @@ class IntakeRun(InboxRun):
         orders, reader = self._orders_of(path)
         seen: set[str] = set()
         created_before = outcome.applied
-        for number, batch in enumerate(_batches(orders)):
-            rejections, results = self._take_batch(session, name, batch, seen, outcome)
-            self._note_rejections(outcome, rejections, report)
-            self._record_results(session, name, results)
-            self._read_entries(len(batch))
-            if number == 0 and report is not None:
-                self._failpoint("mid_apply")
+        with _cycle_search_between_batches() as batch_done:
+            for number, batch in enumerate(_batches(orders)):
+                rejections, results = self._take_batch(session, name, batch, seen, outcome)
+                self._note_rejections(outcome, rejections, report)
+                self._record_results(session, name, results)
+                self._read_entries(len(batch))
+                batch.clear()  # written: freed now, so the cycle search does not walk them
+                batch_done()
+                if number == 0 and report is not None:
+                    self._failpoint("mid_apply")
         if outcome.applied > created_before:
             note_new_orders(session, self.settings.channel_id)
         # Logged once the file's transaction ended (the log writes in a transaction of its own).
@@ -264,6 +269,26 @@ def _result(
         "reason_code": code,
         "reason_text": text,
     }
+
+
+@contextmanager
+def _cycle_search_between_batches() -> Iterator[Callable[[], object]]:
+    """Python's cycle collector off while a file's orders are read and written, run on the
+    young objects after each batch (the function handed out) instead.
+
+    A batch makes hundreds of thousands of short-lived, acyclic dicts and strings; the
+    collector would search them (and every older object) again and again while the file is
+    taken in, which costs about a fifth of the intake's time. What a batch leaves in cycles is
+    still freed after it. The switch is process-wide: another thread's cycles wait for the next
+    batch's collection too.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _batches(

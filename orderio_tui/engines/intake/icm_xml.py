@@ -38,9 +38,9 @@ from ...domain.order_json import (
     ATTRIBUTE_TYPES,
     OrderDataError,
     check_attribute,
-    money_text,
+    money_form,
     parse_time,
-    rate_text,
+    rate_form,
     utc_text,
 )
 from ..untrusted_xml import CappedReader, iterparse, open_checked, refuse_doctype, syntax_error
@@ -136,9 +136,13 @@ class _OrderConverter:
     def ignore(self, path: str, element: Any) -> None:
         self.ignored[f"{path}/{_display_name(element)}"] += 1
 
-    def value(self, element: Any, kind: str, path: str) -> Any:
-        text = _text(element)
-        if text is None:
+    def value(self, element: Any, kind: str, path: str, name: str | None = None) -> Any:
+        """The value of a leaf element of ``kind``; its path (``path/name``) names it on error."""
+        text = element.text
+        if not text:
+            return None
+        text = text.rstrip()
+        if not text:
             return None
         try:
             if kind == STR:
@@ -147,10 +151,12 @@ class _OrderConverter:
                 currency = element.get("currency")
                 if currency:
                     self.currencies.add(currency.strip())
-                return money_text(_decimal(text))
+                return money_form(text)
             if kind == RATE:
-                return rate_text(_decimal(text))
+                return rate_form(text)
             if kind == INT:
+                if text.isascii() and text.isdigit():
+                    return int(text)
                 number = _decimal(text)
                 if number != number.to_integral_value():
                     raise ValueError
@@ -172,7 +178,8 @@ class _OrderConverter:
                 BOOL: "true or false",
                 TIME: "a date and time (xs:dateTime)",
             }[kind]
-            raise _BadValue(f"{path}: '{text}' is not {expected}", element.sourceline) from None
+            where = path if name is None else f"{path}/{name}"
+            raise _BadValue(f"{where}: '{text}' is not {expected}", element.sourceline) from None
         raise AssertionError(kind)  # pragma: no cover
 
     def read(self, element: Any, path: str, rules: _Compiled) -> dict[str, Any]:
@@ -185,8 +192,13 @@ class _OrderConverter:
                     self.ignore(path, child)
                 continue
             name, key, how, handler, mode = rule
-            child_path = f"{path}/{name}"
-            value = how(child, child_path) if handler else self.value(child, how, child_path)
+            if handler:
+                value = how(child, f"{path}/{name}")
+            elif how == STR:  # the most frequent leaf, read here without a call
+                text = child.text
+                value = (text.rstrip() or None) if text else None
+            else:
+                value = self.value(child, how, path, name)
             if value is None:
                 continue
             if mode == _SET:
@@ -756,51 +768,64 @@ class IcmOrderReader:
             yield from self._parse(source)
 
     def _parse(self, source: CappedReader) -> Iterator[ParsedOrder | OrderProblem]:
-        context = iterparse(source, ("end",))
-        converter = _OrderConverter(self.ignored)
-        root: Any = None
-        single = False
-        order_tag = f"{_PREFIX}order"
-        limit = self.max_elements_per_order
-        # Elements ended inside the current order; the ones still open are bounded by the
-        # parser's depth limit, so this bounds the tree.
-        count = 0
         try:
-            for _, element in context:
-                if root is None:  # the first event: nothing of the file has been used yet
-                    root = element.getroottree().getroot()
-                    _check_root(root)
-                    single = root.tag == order_tag
-                if element is root:
-                    if single:
-                        yield self._convert(converter, element)
-                    element.clear()
-                    continue
-                if element.getparent() is not root:
-                    count += 1
-                    if count > limit:
-                        raise IntakeFileError(
-                            f"an order has more than {limit} elements; the file is refused",
-                            element.sourceline,
-                        )
-                    continue
-                if single:
-                    continue
-                count = 0
-                if element.tag == order_tag:
-                    yield self._convert(converter, element)
-                else:
-                    self.ignored[f"orders/{_display_name(element)}"] += 1
-                # Free what was read; the element's tail may still grow, so it stays.
-                element.clear(keep_tail=True)
-                previous = element.getprevious()
-                while previous is not None:
-                    root.remove(previous)
-                    previous = element.getprevious()
+            self._check_start()
+            yield from self._orders(source)
         except etree.XMLSyntaxError as exc:
             raise syntax_error(exc, IntakeFileError) from None
         except etree.LxmlError as exc:
             raise IntakeFileError(f"the file can not be read as XML: {exc}") from None
+
+    def _check_start(self) -> None:
+        """Refuse a DOCTYPE or another root before anything of the file is used.
+
+        Only the file's start is parsed (up to the root's start tag), so a file with another
+        root is refused without being read into a tree.
+        """
+        with self.path.open("rb") as start:
+            for _, element in iterparse(start, ("start",)):
+                _check_root(element.getroottree().getroot())
+                return
+
+    def _orders(self, source: CappedReader) -> Iterator[ParsedOrder | OrderProblem]:
+        order_tag = f"{_PREFIX}order"
+        limit = self.max_elements_per_order
+        held = _HeldElements(source, limit)
+        # Only the root and the orders make events: the elements inside them are read from
+        # the tree when their order ends, not one event each.
+        context = iterparse(held, ("start", "end"), tag=(f"{_PREFIX}orders", order_tag))
+        converter = _OrderConverter(self.ignored)
+        root: Any = None
+        for event, element in context:
+            if root is None:  # the root's start (checked by _check_start)
+                root = held.root = element
+                continue
+            if event == "start":
+                continue
+            if element is root:
+                if element.tag == order_tag:
+                    _count_elements(element, limit)
+                    yield self._convert(converter, element)
+                else:
+                    self._ignore_root_children(root, len(root))
+                element.clear()
+                continue
+            if element.getparent() is not root or root.tag == order_tag:
+                continue  # an `order` inside something else: part of that
+            _count_elements(element, limit)
+            self._ignore_root_children(root, root.index(element))
+            yield self._convert(converter, element)
+            # Free what was read; the element's tail may still grow, so it stays.
+            element.clear(keep_tail=True)
+
+    def _ignore_root_children(self, root: Any, before: int) -> None:
+        """Remove the root's first ``before`` children: orders already read, and others,
+        which are counted as ignored."""
+        order_tag = f"{_PREFIX}order"
+        for child in root[:before]:
+            if isinstance(child.tag, str) and child.tag != order_tag:
+                self.ignored[f"orders/{_display_name(child)}"] += 1
+        del root[:before]
 
     def _convert(self, converter: _OrderConverter, element: Any) -> ParsedOrder | OrderProblem:
         line = element.sourceline or 0
@@ -818,6 +843,37 @@ class IcmOrderReader:
                 f"amounts in currency {others[0]} in an order in {currency}",
             )
         return ParsedOrder(line, document)
+
+
+class _HeldElements:
+    """The file for the parser; before each chunk it takes, the tree it built is measured.
+
+    Orders are counted when they end (:func:`_count_elements`); this bounds what an order
+    still open, or anything else between orders, can hold: at most the limit and one chunk.
+    """
+
+    def __init__(self, source: CappedReader, limit: int) -> None:
+        self._source = source
+        self._limit = limit
+        #: The root element, once the parser has started it.
+        self.root: Any = None
+
+    def read(self, size: int = -1) -> bytes:
+        if self.root is not None:
+            _count_elements(self.root, self._limit)
+        return self._source.read(size)
+
+
+def _count_elements(element: Any, limit: int) -> None:
+    """Refuse the file when ``element`` holds more than ``limit`` elements below it."""
+    count = -1
+    for _ in element.iter():
+        count += 1
+        if count > limit:
+            raise IntakeFileError(
+                f"an order has more than {limit} elements; the file is refused",
+                element.sourceline,
+            )
 
 
 def _document_no_of(element: Any) -> str | None:

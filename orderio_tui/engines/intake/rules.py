@@ -6,7 +6,7 @@ problem it finds, in words for the run log and the report (an empty list: the or
 line-item and payment statuses are kept as given. :func:`same_content` decides between
 `unchanged` and `rejected` for a document number the channel already has (looked up in bulk by
 :func:`existing_documents`). :func:`insert_orders`
-writes a batch of valid orders with plain executemany INSERTs, with a first history row each.
+writes a batch of valid orders with one driver executemany per table, with a first history row each.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ...domain.bulk import reserve_ids
+from ...domain.bulk import insert_stored, reserve_ids
 from ...domain.models import (
     Bucket,
     Destination,
@@ -35,6 +35,7 @@ from ...domain.order_json import (
     LINE_ITEM_COLUMNS,
     ORDER_COLUMNS,
     PAYMENT_COLUMNS,
+    ROW_COLUMNS,
     Field,
     complete,
     content,
@@ -100,37 +101,53 @@ def _check_pricing(problems: list[str], where: str, pricing: Mapping[str, Any] |
             _check_sum(problems, f"{where} {key.replace('_', ' ')}", amounts, block.get("total"))
 
 
-def _column_lengths(fields: Sequence[Field], model: Any) -> list[tuple[Field, int]]:
+#: A part's length limits by key: the limit and the path in words, or the limits of the keys
+#: of the object under that key (the form nests columns one level deep).
+_Lengths = dict[str, Any]
+
+
+def _column_lengths(fields: Sequence[Field], model: Any, children: str | None) -> _Lengths:
     table = model.__table__
-    return [
-        (f, table.c[f.column].type.length)
-        for f in fields
-        if getattr(table.c[f.column].type, "length", None)
-    ]
+    found: _Lengths = {}
+    for f in fields:
+        length = getattr(table.c[f.column].type, "length", None)
+        if length:
+            where = ".".join(f.path) if children is None else f"{children}.{'.'.join(f.path)}"
+            if len(f.path) == 1:
+                found[f.path[0]] = (length, where)
+            else:
+                found.setdefault(f.path[0], {})[f.path[1]] = (length, where)
+    return found
 
 
 _LENGTHS = (
-    (None, _column_lengths(ORDER_COLUMNS, Order)),
-    ("line_items", _column_lengths(LINE_ITEM_COLUMNS, LineItem)),
-    ("buckets", _column_lengths(BUCKET_COLUMNS, Bucket)),
-    ("destinations", _column_lengths(DESTINATION_COLUMNS, Destination)),
-    ("payments", _column_lengths(PAYMENT_COLUMNS, PaymentTransaction)),
+    (None, _column_lengths(ORDER_COLUMNS, Order, None)),
+    ("line_items", _column_lengths(LINE_ITEM_COLUMNS, LineItem, "line_items")),
+    ("buckets", _column_lengths(BUCKET_COLUMNS, Bucket, "buckets")),
+    ("destinations", _column_lengths(DESTINATION_COLUMNS, Destination, "destinations")),
+    ("payments", _column_lengths(PAYMENT_COLUMNS, PaymentTransaction, "payments")),
 )
 
 
 def _check_lengths(problems: list[str], document: Mapping[str, Any]) -> None:
+    # Each present key is looked up once, instead of every column's path followed.
     for children, lengths in _LENGTHS:
-        parts = [document] if children is None else list(document.get(children) or ())
+        parts = [document] if children is None else document.get(children) or ()
         for part in parts:
-            for f, length in lengths:
-                value: Any = part
-                for key in f.path:
-                    value = value.get(key) if isinstance(value, Mapping) else None
-                if isinstance(value, str) and len(value) > length:
-                    where = (
-                        ".".join(f.path) if children is None else f"{children}.{'.'.join(f.path)}"
-                    )
-                    problems.append(f"{where} is longer than {length} characters")
+            if isinstance(part, Mapping):
+                _check_part_lengths(problems, part, lengths)
+
+
+def _check_part_lengths(problems: list[str], part: Mapping[str, Any], lengths: _Lengths) -> None:
+    for key, value in part.items():
+        limit = lengths.get(key)
+        if limit is None:
+            continue
+        if isinstance(limit, dict):
+            if isinstance(value, Mapping):
+                _check_part_lengths(problems, value, limit)
+        elif isinstance(value, str) and len(value) > limit[0]:
+            problems.append(f"{limit[1]} is longer than {limit[0]} characters")
 
 
 def check_order(document: Mapping[str, Any], channel_currency: str) -> list[str]:
@@ -277,7 +294,7 @@ def insert_orders(
 
     Each gets the status of :func:`created_status` and a history row naming the file and the
     status the file gave. Parents get their ids first (:func:`reserve_ids`), so every table is
-    written with one executemany INSERT per batch.
+    written with one driver executemany per batch (:func:`insert_stored`).
     """
     if not orders:
         return []
@@ -287,50 +304,48 @@ def insert_orders(
         reserve_ids(session, Destination.__table__, sum(len(r.destinations) for r in rows))
     )
     bucket_ids = iter(reserve_ids(session, Bucket.__table__, sum(len(r.buckets) for r in rows)))
-    order_table: list[dict[str, Any]] = []
+    headers: list[dict[str, Any]] = []
     destinations: list[dict[str, Any]] = []
     buckets: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(tzinfo=None)  # stored naive UTC
     for order_id, new, row in zip(order_ids, orders, rows, strict=True):
-        file_status = row.order["status"]
+        header = row.order
+        file_status = header["status"]
         status = created_status(file_status)
-        header = dict(row.order, id=order_id, channel_id=channel_id, status=status)
-        header["updated_at"] = now
-        order_table.append(header)
+        header.update(id=order_id, channel_id=channel_id, status=status, updated_at=now)
+        headers.append(header)
         destination_of: dict[str, int] = {}
         for destination in row.destinations:
             destination_id = next(destination_ids)
             destination_of.setdefault(destination["key"], destination_id)
-            destinations.append(dict(destination, id=destination_id, order_id=order_id))
+            destination.update(id=destination_id, order_id=order_id)
+            destinations.append(destination)
         bucket_of: dict[str, int] = {}
         for bucket in row.buckets:
             bucket_id = next(bucket_ids)
             bucket_of.setdefault(bucket["key"], bucket_id)
-            target = bucket.pop("destination")
-            buckets.append(
-                dict(
-                    bucket,
-                    id=bucket_id,
-                    order_id=order_id,
-                    destination_id=destination_of.get(target) if target else None,
-                )
+            target = bucket["destination"]
+            bucket.update(
+                id=bucket_id,
+                order_id=order_id,
+                destination_id=destination_of.get(target) if target else None,
             )
+            buckets.append(bucket)
         for item in row.line_items:
-            target = item.pop("bucket")
-            items.append(
-                dict(item, order_id=order_id, bucket_id=bucket_of.get(target) if target else None)
-            )
-        payments.extend(dict(p, order_id=order_id) for p in row.payments)
+            target = item["bucket"]
+            item.update(order_id=order_id, bucket_id=bucket_of.get(target) if target else None)
+            items.append(item)
+        for payment in row.payments:
+            payment["order_id"] = order_id
+            payments.append(payment)
         history.append(
             {
                 "order_id": order_id,
                 "at": now,
                 "entity": Entity.ORDER.value,
-                "entity_ref": None,
-                "from_status": None,
                 "to_status": status,
                 "reason_code": REASON_CODE,
                 "reason_text": f"taken in from {new.file_name} (status in the file: "
@@ -339,14 +354,28 @@ def insert_orders(
                 "source": SOURCE,
             }
         )
-    for table, values in (
-        (Order.__table__, order_table),
-        (Destination.__table__, destinations),
-        (Bucket.__table__, buckets),
-        (LineItem.__table__, items),
-        (PaymentTransaction.__table__, payments),
-        (StatusHistory.__table__, history),
+    for table, columns, values in (
+        (Order.__table__, (*ROW_COLUMNS["order"], *_ORDER_KEYS), headers),
+        (Destination.__table__, (*ROW_COLUMNS["destinations"], *_PARENT_KEYS), destinations),
+        (Bucket.__table__, (*ROW_COLUMNS["buckets"], *_PARENT_KEYS, "destination_id"), buckets),
+        (LineItem.__table__, (*ROW_COLUMNS["line_items"], "order_id", "bucket_id"), items),
+        (PaymentTransaction.__table__, (*ROW_COLUMNS["payments"], "order_id"), payments),
+        (StatusHistory.__table__, _HISTORY_COLUMNS, history),
     ):
-        if values:
-            session.execute(insert(table), values)  # type: ignore[arg-type]
+        insert_stored(session, table, columns, values)
     return order_ids
+
+
+#: The columns :func:`insert_orders` sets besides those of the form.
+_ORDER_KEYS = ("id", "channel_id", "updated_at")
+_PARENT_KEYS = ("id", "order_id")
+_HISTORY_COLUMNS = (
+    "order_id",
+    "at",
+    "entity",
+    "to_status",
+    "reason_code",
+    "reason_text",
+    "run_id",
+    "source",
+)

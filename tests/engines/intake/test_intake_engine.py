@@ -33,6 +33,7 @@ from orderio_tui.domain.models import (
     Service,
 )
 from orderio_tui.domain.statuses import RunKind, RunState, ServiceKind, Trigger
+from orderio_tui.engines.intake.engine import BATCH_SIZE
 from orderio_tui.engines.intake.icm_xml import IcmOrderReader
 from orderio_tui.errors import UserError, ValidationFailed
 from orderio_tui.jobs.execute import run_configuration
@@ -333,7 +334,8 @@ def test_intake_progress_counts_files_and_orders_taken_in_and_ends_complete(
 ) -> None:
     db, inbox, configuration_id = intake
     monkeypatch.setenv(PROGRESS_INTERVAL_ENV_VAR, "0")
-    _old(orders_file(inbox / "a.xml", *(b2b_order(f"B-{n}") for n in range(600))))
+    many = BATCH_SIZE + 100
+    _old(orders_file(inbox / "a.xml", *(b2b_order(f"B-{n}") for n in range(many))))
     _old(orders_file(inbox / "b.xml", b2b_order("C-1")))
     events = RunEvents()
     seen: list[object] = []
@@ -341,14 +343,81 @@ def test_intake_progress_counts_files_and_orders_taken_in_and_ends_complete(
     outcome = run_configuration(
         db, RunKind.INTAKE, configuration_id, trigger=Trigger.CLI, events=events
     )
-    assert outcome.counts["created"] == 601
+    assert outcome.counts["created"] == many + 1
     progress = progress_of_run(seen, outcome.run_id, "files")
-    # Orders are counted per batch of 500 as they are taken in, files as each one ends.
+    # Orders are counted per batch as they are taken in, files as each one ends.
     assert [(e.done, e.total, e.entries) for e in progress] == [
-        (0, 2, 500),
-        (0, 2, 600),
-        (1, 2, 600),
-        (1, 2, 601),
-        (2, 2, 601),
+        (0, 2, BATCH_SIZE),
+        (0, 2, many),
+        (1, 2, many),
+        (1, 2, many + 1),
+        (2, 2, many + 1),
     ]
     assert {e.kind for e in progress} == {RunKind.INTAKE}
+
+
+def test_document_numbers_are_checked_across_the_batches_of_one_file(intake) -> None:
+    db, inbox, configuration_id = intake
+    _old(orders_file(inbox / "a.xml", b2b_order("E-1"), b2b_order("F-1")))
+    _run(db, configuration_id)
+    numbers = [f"N-{n:05d}" for n in range(BATCH_SIZE + 2)]
+    numbers[0] = "D-1"
+    numbers[BATCH_SIZE - 1] = "E-1"  # the first batch's last: stored with the same content
+    numbers[BATCH_SIZE] = "D-1"  # the second batch's first: the file's first order again
+    orders = [b2b_order(number) for number in numbers]
+    orders[BATCH_SIZE + 1] = b2b_order("F-1").replace("PO-4711", "PO-9999")
+    _old(orders_file(inbox / "b.xml", *orders))
+    outcome = _run(db, configuration_id)
+    assert outcome.counts == {
+        "files": 1,
+        "created": BATCH_SIZE - 1,
+        "unchanged": 1,
+        "rejected": 2,
+        "duplicates": 0,
+    }
+    with db.read() as session:
+        rejected = dict(
+            session.execute(
+                select(RunResultRow.document_no, RunResultRow.reason_code).where(
+                    RunResultRow.run_id == outcome.run_id, RunResultRow.outcome == "rejected"
+                )
+            ).all()
+        )
+        stored = session.scalar(select(func.count()).select_from(Order))
+    assert rejected == {"D-1": "TWICE_IN_FILE", "F-1": "EXISTS_WITH_OTHER_CONTENT"}
+    assert stored == 2 + BATCH_SIZE - 1
+
+
+def test_a_rejected_order_in_the_middle_of_a_batch_leaves_its_neighbours_created(intake) -> None:
+    db, inbox, configuration_id = intake
+    unreadable = b2b_order("M-2").replace(">50.00</icm:item-price>", ">fifty</icm:item-price>")
+    invalid = b2b_order("M-4", status="NOWHERE")  # read, but no order status orderio knows
+    _old(
+        orders_file(
+            inbox / "a.xml",
+            b2b_order("M-1"),
+            unreadable,
+            b2b_order("M-3"),
+            invalid,
+            b2b_order("M-5"),
+        )
+    )
+    outcome = _run(db, configuration_id)
+    assert outcome.state is RunState.PARTIAL
+    assert outcome.counts["created"] == 3 and outcome.counts["rejected"] == 2
+    with db.read() as session:
+        assert sorted(session.scalars(select(Order.document_no))) == ["M-1", "M-3", "M-5"]
+        outcomes = dict(
+            session.execute(
+                select(RunResultRow.document_no, RunResultRow.reason_code).where(
+                    RunResultRow.run_id == outcome.run_id
+                )
+            ).all()
+        )
+    assert outcomes == {
+        "M-1": None,
+        "M-2": "UNREADABLE_ORDER",
+        "M-3": None,
+        "M-4": "INVALID_ORDER",
+        "M-5": None,
+    }

@@ -266,3 +266,26 @@ def test_memory_does_not_grow_with_the_number_of_orders(tmp_path: Path) -> None:
     large = orders_file(tmp_path / "large.xml", *(b2b_order(f"L-{n}") for n in range(6000)))
     assert large.stat().st_size > 35_000_000  # as a tree this would take hundreds of MB
     assert _peak_rss_kib(large) < _peak_rss_kib(small) + 25_000
+
+
+def test_elements_between_orders_are_ignored_and_an_order_inside_them_is_not_read(
+    tmp_path: Path,
+) -> None:
+    between = "<icm:batch-info><icm:order id='X@Y'/></icm:batch-info>"
+    path = orders_file(
+        tmp_path / "between.xml", between, b2b_order("A-1"), between, b2b_order("A-2"), between
+    )
+    parsed, reader = _read(path)
+    assert [p.document_no for p in parsed] == ["A-1", "A-2"]
+    assert reader.ignored["orders/batch-info"] == 3
+
+
+def test_a_large_element_before_the_first_order_is_refused_while_the_file_is_read(
+    tmp_path: Path,
+) -> None:
+    # Bigger than one chunk the parser takes, so it is measured before the file is read on.
+    junk = "<icm:padding>" + "<icm:x/>" * 20_000 + "</icm:padding>"
+    path = orders_file(tmp_path / "junk.xml", junk, b2b_order("A-1"))
+    reader = IcmOrderReader(path, max_elements_per_order=1_000)
+    with pytest.raises(IntakeFileError, match="more than 1000 elements"):
+        list(reader)

@@ -230,3 +230,42 @@ def test_random_documents_survive_the_database(
         {**stored, "status": "NEW"}
     )
     assert same_content(stored, document)
+
+
+def test_a_wrong_value_is_named_by_its_path_and_values_come_out_in_normal_form() -> None:
+    for value, message in (
+        (
+            {"line_items": [{"position": 1}, {"pricing": {"sales": {"item_price": "abc"}}}]},
+            "order.line_items[1].pricing.sales.item_price: 'abc' is not a decimal number",
+        ),
+        (
+            {"line_items": [{"pricing": {"sales": {"item_price": "abc"}}}], "zz": 1},
+            "order: unknown key 'zz'",
+        ),
+        (
+            {"custom_attributes": [{"name": "a", "type": "integer", "values": ["1", "x"]}]},
+            "order.custom_attributes[0].values[1]: 'x' is not a integer",
+        ),
+        ({"line_items": [None, {"quantity": True}]}, "order.line_items[1].quantity: expected"),
+    ):
+        try:
+            read_document(value)
+        except ValueError as exc:
+            assert str(exc).startswith(message), str(exc)
+        else:  # pragma: no cover
+            raise AssertionError(f"{value} was accepted")
+    document = read_document(
+        {
+            "totals": {"tax": "012.3", "net_total": "1.5", "gross_total": "-0.00"},
+            "line_items": [{"tax_rate": "19.0", "sku": "S", "position": 1, "pricing": {}}],
+            "created_at": "2024-05-02T10:30:00+02:00",
+            "customer": {"type": None},
+        }
+    )
+    assert json.dumps(document) == json.dumps(
+        {
+            "created_at": "2024-05-02T08:30:00.000Z",
+            "line_items": [{"position": 1, "sku": "S", "tax_rate": "0.19"}],
+            "totals": {"tax": "12.30", "net_total": "1.50", "gross_total": "-0.00"},
+        }
+    )  # the form's key order, whatever order the line gave
