@@ -7,7 +7,7 @@ accepted or refused the same way everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from ..errors import FieldProblem, echo
@@ -100,10 +100,11 @@ def parse_optional_money(errors: FieldErrors, field: str, label: str, text: str)
     return value
 
 
-def parse_optional_local_datetime(
+def parse_optional_wall_datetime(
     errors: FieldErrors, field: str, label: str, text: str, *, end_of_day: bool = False
 ) -> datetime | None:
-    """``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` in local time, returned as aware UTC.
+    """``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` (or an ISO time with an offset) as written: naive
+    for a wall-clock time, aware when the text gives an offset.
 
     A bare date means the start of that day, or its last second when ``end_of_day`` (so that
     "to 2026-11-30" includes the whole 30th).
@@ -114,28 +115,59 @@ def parse_optional_local_datetime(
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
-        else:
-            moment = datetime.fromisoformat(text.replace(" ", "T"))
+            return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
+        return datetime.fromisoformat(text.replace(" ", "T"))
     except ValueError:
         errors.add(
             field, f"{label} '{echo(text)}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
         )
         return None
+
+
+def wall_time_in(
+    errors: FieldErrors,
+    field: str,
+    label: str,
+    moment: datetime,
+    zone: tzinfo | None,
+    written: str | None = None,
+) -> datetime | None:
+    """``moment`` as aware UTC; a naive one is a wall-clock time in ``zone`` (a channel's time
+    zone; the machine's when None)."""
     try:
         if moment.tzinfo is None:
-            moment = moment.astimezone()  # local time
+            moment = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # the first or last day of the calendar, shifted
-        errors.add(field, f"{label} '{echo(text)}' is out of range: use a year from 2 to 9998")
+        shown = echo(written) if written is not None else moment.isoformat(sep=" ")
+        errors.add(field, f"{label} '{shown}' is out of range: use a year from 2 to 9998")
         return None
 
 
-def format_local_datetime(value: datetime | None) -> str:
-    """An aware UTC datetime as local ``YYYY-MM-DD HH:MM`` for forms and lists."""
+def parse_optional_local_datetime(
+    errors: FieldErrors,
+    field: str,
+    label: str,
+    text: str,
+    *,
+    end_of_day: bool = False,
+    zone: tzinfo | None = None,
+) -> datetime | None:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM`` in ``zone`` (the channel's time zone; the machine's
+    when None), returned as aware UTC (see :func:`parse_optional_wall_datetime`)."""
+    moment = parse_optional_wall_datetime(errors, field, label, text, end_of_day=end_of_day)
+    if moment is None:
+        return None
+    return wall_time_in(errors, field, label, moment, zone, text.strip())
+
+
+def format_local_datetime(value: datetime | None, zone: tzinfo | None = None) -> str:
+    """An aware UTC datetime as ``YYYY-MM-DD HH:MM`` in ``zone`` (the machine's when None) for
+    forms and lists."""
     if value is None:
         return ""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    shown = value.astimezone(zone) if zone is not None else value.astimezone()
+    return shown.strftime("%Y-%m-%d %H:%M")
 
 
 def parse_list(text: str) -> list[str]:

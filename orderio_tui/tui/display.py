@@ -27,6 +27,11 @@ def show_times_in(zone: str | None) -> None:
         _ZONE = None
 
 
+def shown_zone() -> tzinfo | None:
+    """The zone times are shown in, and typed times are read in (None: the machine's)."""
+    return _ZONE
+
+
 def shown_time(value: datetime) -> datetime:
     """``value`` in the zone times are shown in."""
     return value.astimezone(_ZONE) if _ZONE is not None else value.astimezone()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from ..configurations import (
     remove_configuration,
     save_configuration,
 )
+from ..forms import FieldErrors, wall_time_in
 from ..services import remove_service, save_service, services_in
 from .keys import key_path_of_field
 from .reading import ConfigFile, ConfigProblem, Entry, read_config
@@ -182,6 +184,30 @@ class _Applier:
 
     # ------------------------------------------------------------------ helpers
 
+    def _bounds_in_zone(self, entry: Entry, zone_name: str) -> bool:
+        """Creation-date bounds written without an offset are wall-clock times of the
+        configuration's channel (the same file means the same orders on every machine);
+        False when one is out of range (reported)."""
+        try:
+            zone: tzinfo = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = UTC
+        errors = FieldErrors()
+        bounds: dict[str, datetime | None] = {}
+        for name in ("created_from", "created_to"):
+            value = getattr(entry.form, name)
+            if isinstance(value, datetime) and value.tzinfo is None:
+                bounds[name] = wall_time_in(errors, name, name.replace("_", " "), value, zone)
+        for problem in errors.problems:
+            self.config.add_problem(
+                entry.table, entry.index, ("conditions", problem.field), problem.message
+            )
+        if errors.problems:
+            return False
+        if bounds:
+            entry.form = replace(entry.form, **bounds)
+        return True
+
     def _problems(
         self, entry: Entry, error: ValidationFailed, *, skip: tuple[str, ...] = ()
     ) -> None:
@@ -261,6 +287,9 @@ class _Applier:
         for entry in self.config.of(table):
             assert entry.channel is not None
             channel = self.session.scalar(select(Channel).where(Channel.name == entry.channel))
+            zone = channel.timezone if channel is not None else "UTC"
+            if table == "export" and not self._bounds_in_zone(entry, zone):
+                continue
             if channel is None and entry.channel in self.broken["channel"]:
                 # Its channel has problems of its own; the configuration's are reported too.
                 problems = _FORM_PROBLEMS[table](self.session, 0, entry.form)

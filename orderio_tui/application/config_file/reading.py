@@ -19,7 +19,7 @@ from ...domain.scheduling import Schedule
 from ...domain.statuses import ScheduleMode, ScheduleUnit, ServiceKind, Weekday
 from ..channels import ChannelForm
 from ..configurations import ExportConfigurationForm, ImportConfigurationForm
-from ..forms import FieldErrors, parse_optional_local_datetime, parse_optional_money
+from ..forms import FieldErrors, parse_optional_money, parse_optional_wall_datetime
 from ..services import with_defaults
 from .keys import (
     AMOUNT,
@@ -173,8 +173,9 @@ def _moment(reader: _TableReader, name: str, value: Any) -> datetime | None:
         text = value.isoformat(sep=" ")
     else:
         text = value.isoformat() if isinstance(value, date) else str(value)
-    # Without an offset the time is local time, as in the Conditions tab.
-    moment = parse_optional_local_datetime(
+    # Without an offset it is a wall-clock time of the configuration's channel, made UTC when
+    # the plan knows the channel's time zone.
+    moment = parse_optional_wall_datetime(
         errors, name, name.replace("_", " "), text, end_of_day=name == "created_to"
     )
     for problem in errors.problems:

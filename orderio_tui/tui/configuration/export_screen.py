@@ -43,6 +43,7 @@ from ...domain.statuses import (
     transition_allowed,
 )
 from ...errors import UserError
+from ..display import shown_time, shown_zone
 from ..widgets.checkbox import MarkedCheckbox, MarkedSelectionList
 from ..widgets.field import FieldError, FieldRow
 from ..widgets.select import TypeAheadSelect
@@ -81,11 +82,11 @@ def _date_text(value: datetime | None, *, end_of_day: bool) -> str:
     """A stored bound as typed: a bare date when it is a whole-day bound."""
     if value is None:
         return ""
-    local = value.astimezone()
+    local = shown_time(value)
     whole_day = time(23, 59, 59) if end_of_day else time(0, 0)
     if local.time().replace(microsecond=0) == whole_day:
         return local.strftime("%Y-%m-%d")
-    return format_local_datetime(value)
+    return format_local_datetime(value, shown_zone())
 
 
 def _optional_text(value: int | Decimal | None) -> str:
@@ -305,10 +306,19 @@ class ExportConfigurationScreen(ConfigurationScreen):
             "order_numbers": parse_list(text("order_numbers")),
             "customer_id": text("customer_id").strip(),
             "created_from": parse_optional_local_datetime(
-                errors, "created_from", "creation date from", text("created_from")
+                errors,
+                "created_from",
+                "creation date from",
+                text("created_from"),
+                zone=shown_zone(),
             ),
             "created_to": parse_optional_local_datetime(
-                errors, "created_to", "creation date to", text("created_to"), end_of_day=True
+                errors,
+                "created_to",
+                "creation date to",
+                text("created_to"),
+                end_of_day=True,
+                zone=shown_zone(),
             ),
             "gross_min": parse_optional_money(
                 errors, "gross_min", "minimum gross amount", text("gross_min")
