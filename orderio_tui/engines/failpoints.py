@@ -52,6 +52,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 
 ENV_VAR = "ORDERIO_FAILPOINT"
@@ -64,6 +65,12 @@ PAUSE_ENV_VAR = "ORDERIO_FAILPOINT_PAUSE"
 PAUSE_SECONDS = 60.0
 
 
+#: Held by background threads of this process while they write (a lease renewal): a process
+#: that stops itself at a failpoint takes it first, so that it is never frozen halfway through
+#: such a write holding SQLite's write lock, which no other process could then take.
+BACKGROUND_WRITE = threading.Lock()
+
+
 def failpoint(point: str) -> None:
     """Pause here when ``$ORDERIO_FAILPOINT`` names ``point`` (``engine:name``)."""
     wanted = os.environ.get(ENV_VAR)
@@ -71,6 +78,7 @@ def failpoint(point: str) -> None:
         return
     print(f"FAILPOINT {wanted} pid={os.getpid()}", file=sys.stderr, flush=True)
     if os.environ.get(ACTION_ENV_VAR) == "stop":
-        os.kill(os.getpid(), signal.SIGSTOP)
+        with BACKGROUND_WRITE:
+            os.kill(os.getpid(), signal.SIGSTOP)
         return
     time.sleep(float(os.environ.get(PAUSE_ENV_VAR) or PAUSE_SECONDS))

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from ..database import Database, environment_fault, log_failure
 from ..domain.models import Lease, utcnow
 from ..domain.statuses import RunKind
+from ..engines.failpoints import BACKGROUND_WRITE
 from ..runs.identity import owner_is_gone, process_owner
 
 logger = logging.getLogger(__name__)
@@ -346,7 +347,8 @@ class LeaseKeeper:
                 return
             run_id = self._run_id if self._run_id != self._written_run_id else None
             try:
-                still_ours = renew_lease(self.db, self.grant, ttl=self.ttl, run_id=run_id)
+                with BACKGROUND_WRITE:
+                    still_ours = renew_lease(self.db, self.grant, ttl=self.ttl, run_id=run_id)
             except Exception as exc:
                 log_failure(logger, f"renewing lease {self.grant.key} failed", exc)
                 continue

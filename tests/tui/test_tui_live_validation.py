@@ -3,12 +3,8 @@ names what is wrong with a schedule, and a message under a field goes away once 
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from textual.widgets import Input, Select, Static, TabbedContent
 from tui_fixtures import error_of, open_erp_export, type_text, wait_for
 
@@ -118,18 +114,17 @@ async def test_a_service_message_goes_away_once_the_field_is_fixed(app: OrderioA
 
 
 @pytest.fixture
-def far_east_local_time() -> Iterator[None]:
-    """Local time ahead of UTC: the first day of year 1 is still year 0 in UTC."""
-    previous = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Tokyo"
-    time.tzset()
-    yield
-    os.environ["TZ"] = previous or "UTC"
-    time.tzset()
+def far_east_channel(db: Database) -> None:
+    """The channel's time zone ahead of UTC: the first day of year 1 there is still year 0 in
+    UTC (typed dates are read in the channel's zone)."""
+    with db.write() as session:
+        session.execute(
+            update(Channel).where(Channel.name == "demo-b2c").values(timezone="Asia/Tokyo")
+        )
 
 
 async def test_a_date_out_of_range_in_the_conditions_is_a_message_not_a_crash(
-    app: OrderioApp, far_east_local_time: None
+    app: OrderioApp, far_east_channel: None
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
