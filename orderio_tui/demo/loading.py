@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ..database import Database
-from ..domain.bulk import insert_rows, reserve_ids
+from ..domain.bulk import batched, insert_rows, reserve_ids
 from ..domain.models import (
     Bucket,
     Channel,
@@ -295,18 +294,12 @@ class _Tally:
             yield order
 
 
-def _batches(orders: Iterable[DemoOrder]) -> Iterator[list[DemoOrder]]:
-    stream = iter(orders)
-    while batch := list(islice(stream, BATCH_ORDERS)):
-        yield batch
-
-
 def _insert_orders(
     session: Session, orders: Iterable[DemoOrder], channel_ids: dict[str, int], anchor: datetime
 ) -> None:
     """Bulk INSERTs, parents first, in batches of :data:`BATCH_ORDERS` orders, as they are
     generated (only one batch is in memory at a time)."""
-    for batch in _batches(orders):
+    for batch in batched(orders, BATCH_ORDERS):
         order_rows = []
         for order in batch:
             created = anchor - order.age

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ...database import Database
+from ...domain.bulk import batched
 from ...domain.order_events import note_new_orders
 from ...domain.statuses import ServiceKind, Trigger
 from ...runs.journal import INTAKE_COUNT_KEYS, RunEvents, RunOutcome
@@ -145,7 +146,7 @@ class IntakeRun(InboxRun):
         seen: set[str] = set()
         created_before = outcome.applied
         with _cycle_search_between_batches() as batch_done:
-            for number, batch in enumerate(_batches(orders)):
+            for number, batch in enumerate(batched(orders, BATCH_SIZE)):
                 rejections, results = self._take_batch(session, name, batch, seen, outcome)
                 self._note_rejections(outcome, rejections, report)
                 self._record_results(session, name, results)
@@ -289,16 +290,3 @@ def _cycle_search_between_batches() -> Iterator[Callable[[], object]]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _batches(
-    orders: Iterable[ParsedOrder | OrderProblem],
-) -> Iterator[list[ParsedOrder | OrderProblem]]:
-    batch: list[ParsedOrder | OrderProblem] = []
-    for order in orders:
-        batch.append(order)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
