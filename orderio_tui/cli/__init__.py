@@ -545,8 +545,8 @@ def runs(
     "--older-than",
     "older_than",
     type=click.FloatRange(0, 36_500),
-    help="Delete every finished run older than DAYS (default: the retention, idle runs after "
-    "1 day, others after 90 days).",
+    help="Delete every finished run older than DAYS (default: the retention of the "
+    "configuration file's [history], idle runs after 1 day and others after 90 by default).",
     metavar="DAYS",
 )
 @click.option("--json", "as_json", is_flag=True)

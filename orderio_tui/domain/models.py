@@ -824,7 +824,7 @@ class AuditEntry(Base):
     #: The operating-system user and host of the process that made the change.
     os_user: Mapped[str] = mapped_column(String(100))
     host: Mapped[str] = mapped_column(String(255))
-    #: "export", "import", "intake", "service", "channel" or "alert".
+    #: "export", "import", "intake", "service", "channel", "alert" or "history".
     kind: Mapped[str] = mapped_column(String(20))
     #: The id of the changed row, so that a renamed configuration keeps its trail.
     subject_id: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -835,3 +835,14 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(10))
     #: ``[[field, before, after], …]``; before is None for a create, after for a delete.
     changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class StoredSetting(Base):
+    """One installation-wide setting, set by the configuration file's ``[history]`` table and
+    read by every process on the database (SPEC §14: how long the run history is kept)."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -243,6 +243,6 @@ def import_accepts_order(status: str) -> bool:
 
 
 #: What the audit trail records changes of.
-AUDIT_KINDS = ("export", "import", "intake", "service", "channel", "alert")
+AUDIT_KINDS = ("export", "import", "intake", "service", "channel", "alert", "history")
 #: Audit entries shown when no limit is given.
 DEFAULT_AUDIT_LIMIT = 100

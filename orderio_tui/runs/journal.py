@@ -37,11 +37,11 @@ from ..domain.models import (
     Run,
     RunLogLine,
     RunResultRow,
+    StoredSetting,
     utcnow,
 )
 from ..domain.statuses import RunKind, RunState, Trigger
 from ..errors import printable
-from ..settings import number_setting
 from . import RUN_ID_FIELD
 from .identity import process_owner
 
@@ -313,10 +313,33 @@ def is_idle(kind: str, state: RunState, counts: dict[str, int]) -> bool:
 
 
 #: Retention of the run history by default (SPEC §14), in days.
-DEFAULT_IDLE_RETENTION_DAYS = 1.0
-DEFAULT_RETENTION_DAYS = 90.0
-IDLE_RETENTION_ENV_VAR = "ORDERIO_IDLE_RUN_RETENTION_DAYS"
-RETENTION_ENV_VAR = "ORDERIO_RUN_RETENTION_DAYS"
+#: The stored settings (table ``settings``, set by the configuration file's ``[history]``) of
+#: how many days finished runs are kept, and their defaults.
+IDLE_RETENTION_SETTING = "history.idle_run_retention_days"
+RETENTION_SETTING = "history.run_retention_days"
+DEFAULT_IDLE_RETENTION_DAYS = 1
+DEFAULT_RETENTION_DAYS = 90
+MAX_RETENTION_DAYS = 36_500
+
+
+def retention_days(session: Session) -> tuple[int, int]:
+    """How many days idle runs and the other runs are kept: the stored settings, or the
+    defaults (1 and 90) where none is stored or a stored one is not a number of days."""
+    query = select(StoredSetting.name, StoredSetting.value).where(
+        StoredSetting.name.in_((IDLE_RETENTION_SETTING, RETENTION_SETTING))
+    )
+    stored: dict[str, Any] = {name: value for name, value in session.execute(query)}
+
+    def days(name: str, default: int) -> int:
+        value = stored.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return default
+        return value if 0 <= value <= MAX_RETENTION_DAYS else default
+
+    return (
+        days(IDLE_RETENTION_SETTING, DEFAULT_IDLE_RETENTION_DAYS),
+        days(RETENTION_SETTING, DEFAULT_RETENTION_DAYS),
+    )
 
 
 def prune_runs(
@@ -329,19 +352,15 @@ def prune_runs(
 ) -> int:
     """Delete finished runs past their retention (idle runs sooner); how many.
 
-    The retention is ``$ORDERIO_IDLE_RUN_RETENTION_DAYS`` (default 1) for idle runs and
-    ``$ORDERIO_RUN_RETENTION_DAYS`` (default 90) for the others, unless given. With
-    ``older_than_days`` every finished run older than that goes, idle or not. A running run is
-    never deleted.
+    The retention is :func:`retention_days` (the configuration file's ``[history]``) unless
+    given. With ``older_than_days`` every finished run older than that goes, idle or not. A
+    running run is never deleted.
     """
-    if idle_days is None:
-        idle_days = number_setting(
-            IDLE_RETENTION_ENV_VAR, DEFAULT_IDLE_RETENTION_DAYS, 0, 36_500, unit=" days"
-        )
-    if other_days is None:
-        other_days = number_setting(
-            RETENTION_ENV_VAR, DEFAULT_RETENTION_DAYS, 0, 36_500, unit=" days"
-        )
+    if idle_days is None or other_days is None:
+        with db.read() as session:
+            stored_idle, stored_other = retention_days(session)
+        idle_days = stored_idle if idle_days is None else idle_days
+        other_days = stored_other if other_days is None else other_days
     moment = now or utcnow()
     finished = Run.state != RunState.RUNNING.value
     if older_than_days is not None:

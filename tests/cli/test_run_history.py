@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import update
 
@@ -84,8 +85,8 @@ def test_schedulers_lists_the_live_ones_of_every_host(orderio, db_url: str) -> N
     assert "gone-host" not in orderio("schedulers").out
 
 
-def test_the_retention_is_a_setting_bounded_where_it_is_read(
-    demo_300, db_url: str, monkeypatch
+def test_the_retention_comes_from_the_configuration_files_history_table(
+    demo_300, db_url: str, tmp_path: Path
 ) -> None:
     orderio = demo_300
     orderio("import", "run", "erp-status", "--channel", "demo-b2c")  # idle
@@ -96,15 +97,31 @@ def test_the_retention_is_a_setting_bounded_where_it_is_read(
             session.execute(update(Run).values(started_at=utcnow() - timedelta(days=5)))
     finally:
         db.dispose()
-    monkeypatch.setenv("ORDERIO_IDLE_RUN_RETENTION_DAYS", "7")
+    setup = tmp_path / "history.toml"
+
+    def apply_history(idle: int, other: int) -> None:
+        setup.write_text(
+            f"[history]\nidle_run_retention_days = {idle}\nrun_retention_days = {other}\n"
+        )
+        assert orderio("config", "apply", str(setup)).code == 0
+
+    apply_history(7, 90)
     assert orderio("runs", "prune").out.strip() == "deleted 0 run(s)"
-    monkeypatch.setenv("ORDERIO_IDLE_RUN_RETENTION_DAYS", "2")
+    apply_history(2, 90)
     assert orderio("runs", "prune").out.strip() == "deleted 1 run(s)"  # the idle one
-    monkeypatch.setenv("ORDERIO_RUN_RETENTION_DAYS", "3")
+    apply_history(2, 3)
     assert orderio("runs", "prune").out.strip() == "deleted 1 run(s)"  # the one that did work
-    monkeypatch.setenv("ORDERIO_RUN_RETENTION_DAYS", "forever")
-    refused = orderio("runs", "prune")
-    assert refused.code == 2 and "ORDERIO_RUN_RETENTION_DAYS" in refused.err
+    assert "~ history of runs" not in orderio("config", "apply", str(setup)).out
+    assert (
+        orderio("config", "dump").out.startswith("# orderio configuration")
+        and "[history]\nidle_run_retention_days = 2 " in orderio("config", "dump").out
+    )
+    setup.write_text("[history]\nrun_retention_days = -1\n")
+    refused = orderio("config", "check", str(setup))
+    assert refused.code == 2
+    assert "history.toml:2: history.run_retention_days: days runs are kept must be from 0" in (
+        refused.err
+    )
 
 
 def test_times_are_shown_in_the_channel_time_zone(demo_300, db_url: str) -> None:

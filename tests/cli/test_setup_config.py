@@ -295,3 +295,19 @@ def test_dump_into_a_missing_directory_exits_2_naming_it(demo_300, tmp_path: Pat
     result = demo_300("config", "dump", "-o", str(tmp_path / "nowhere" / "setup.toml"))
     assert result.code == 2
     assert f"directory '{tmp_path / 'nowhere'}' does not exist" in result.err
+
+
+def test_a_file_without_history_leaves_it_and_prune_resets_it_to_the_defaults(
+    orderio, shop: Path
+) -> None:
+    text = shop.read_text()
+    shop.write_text("[history]\nrun_retention_days = 30\n\n" + text)
+    changed = orderio("config", "apply", str(shop))
+    assert "~ history of runs\n    run_retention_days: 90 → 30" in changed.out
+    shop.write_text(text)
+    kept = orderio("config", "apply", str(shop))
+    assert "0 changes." in kept.out and "    history (run retention)" in kept.out
+    assert "run_retention_days = 30 " in orderio("config", "dump").out
+    pruned = orderio("config", "apply", str(shop), "--prune")
+    assert "~ history of runs\n    run_retention_days: 30 → 90" in pruned.out
+    assert "run_retention_days = 90 " in orderio("config", "dump").out

@@ -24,13 +24,15 @@ from ...errors import UserError
 from ..alerts import alert_settings_in
 from ..channels import channel_by_name, channels_in
 from ..configurations import export_form_of, import_form_of
+from ..retention import retention_in
 from ..services import services_in
-from .keys import STRINGS, SUB_TABLES, TABLE, TABLES, TRANSITIONS, Key
+from .keys import SINGLE_TABLES, STRINGS, SUB_TABLES, TABLE, TABLES, TRANSITIONS, Key
 from .records import (
     Record,
     alert_record,
     channel_record,
     export_record,
+    history_record,
     import_record,
     service_record,
 )
@@ -101,6 +103,12 @@ def render(records: dict[str, list[Record]]) -> str:
     document = tomlkit.document()
     for line in HEADER:
         document.add(tomlkit.comment(line))
+    for name, keys in SINGLE_TABLES.items():
+        for record in records.get(name, [])[:1]:
+            table = tomlkit.table()
+            _fill(table, keys, record, name)
+            document.add(tomlkit.nl())
+            document.add(name, table)
     for name, keys in TABLES.items():
         rows = records.get(name, [])
         if not rows:
@@ -123,8 +131,9 @@ def _configuration_rows(session: Any, model: Any, channel_id: int | None) -> lis
 
 
 def dump_config(db: Database, channel: str | None = None) -> str:
-    """Every channel, service, configuration and alert (with ``channel``: that channel, its
-    configurations, the services they use and its alerts) as configuration file text."""
+    """Every channel, service, configuration and alert and the run history's retention (with
+    ``channel``: that channel, its configurations, the services they use and its alerts) as
+    configuration file text."""
     with db.read() as session:
         channel_id = channel_by_name(session, channel).id if channel else None
         exports = [
@@ -155,8 +164,10 @@ def dump_config(db: Database, channel: str | None = None) -> str:
             for settings in alert_settings_in(session)
             if channel is None or settings.channel == channel
         ]
+        history = [] if channel else [history_record(retention_in(session))]
     return render(
         {
+            "history": history,
             "channel": channels,
             "service": services,
             "export": exports,

@@ -270,6 +270,14 @@ ALERT_KEYS = (
 )
 
 #: The arrays of tables at the top of the file, and the keys of their tables.
+HISTORY_KEYS = (
+    Key("idle_run_retention_days", INTEGER, 1, hint="days idle runs are kept; 0 to 36500"),
+    Key("run_retention_days", INTEGER, 90, hint="days the other runs are kept; 0 to 36500"),
+)
+
+#: Tables written once, ``[history]``, not as arrays of tables.
+SINGLE_TABLES: dict[str, tuple[Key, ...]] = {"history": HISTORY_KEYS}
+
 TABLES: dict[str, tuple[Key, ...]] = {
     "channel": CHANNEL_KEYS,
     "service": SERVICE_KEYS,
@@ -291,7 +299,7 @@ SUB_TABLES: dict[tuple[str, str], tuple[Key, ...]] = {
 
 def key_path_of_field(table: str, field: str) -> str:
     """The dotted key (``schedule.every``) that a form field of ``table`` is written as."""
-    for key in TABLES[table]:
+    for key in TABLES.get(table) or SINGLE_TABLES[table]:
         if key.form_field == field and key.type != TABLE:
             return key.name
     for (owner, sub), keys in SUB_TABLES.items():

@@ -37,6 +37,7 @@ from ..configurations import (
     save_configuration,
 )
 from ..forms import FieldErrors, wall_time_in
+from ..retention import RetentionForm, retention_in, save_retention
 from ..services import remove_service, save_service, services_in
 from .keys import key_path_of_field
 from .reading import ConfigFile, ConfigProblem, Entry, read_config
@@ -46,6 +47,7 @@ from .records import (
     channel_record,
     differences,
     export_record,
+    history_record,
     import_record,
     service_record,
 )
@@ -179,6 +181,7 @@ class _Applier:
         for table in _MODELS:
             self._configurations(table)
         self._alerts()
+        self._history()
         self._absent()
         return self.plan
 
@@ -351,6 +354,31 @@ class _Applier:
                 save,
                 skip=skip,
             )
+
+    # ------------------------------------------------------------------ run history
+
+    def _history(self) -> None:
+        """``[history]``: how long runs are kept. Without it the stored values stay (with
+        ``prune`` they go back to the defaults)."""
+        entries = self.config.of("history")
+        stored = retention_in(self.session)
+        if entries:
+            wanted = entries[0].form
+        elif self.prune:
+            wanted = RetentionForm()
+        else:
+            if stored != RetentionForm():
+                self.plan.left_alone.append("history (run retention)")
+            return
+        try:
+            save_retention(self.session, wanted)
+        except ValidationFailed as error:
+            self._problems(entries[0], error)
+            return
+        changed = tuple(differences(history_record(stored), history_record(wanted)))
+        if changed or entries:
+            action = UPDATE if changed else UNCHANGED
+            self.plan.changes.append(Change(action, "history", "of runs", changed))
 
     # ------------------------------------------------------------------ not in the file
 

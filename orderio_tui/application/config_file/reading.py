@@ -20,6 +20,7 @@ from ...domain.statuses import ScheduleMode, ScheduleUnit, ServiceKind, Weekday
 from ..channels import ChannelForm
 from ..configurations import ExportConfigurationForm, ImportConfigurationForm
 from ..forms import FieldErrors, parse_optional_money, parse_optional_wall_datetime
+from ..retention import RetentionForm
 from ..services import with_defaults
 from .keys import (
     AMOUNT,
@@ -27,6 +28,7 @@ from .keys import (
     DATETIME,
     SCHEDULE_KEYS,
     SFTP_KEYS,
+    SINGLE_TABLES,
     STRINGS,
     TABLE,
     TABLES,
@@ -292,6 +294,19 @@ _ENTRY_READERS = {
 }
 
 
+def _single_entry(config: ConfigFile, table: str, data: object) -> None:
+    """A table written once (``[history]``)."""
+    if not isinstance(data, dict):
+        config.add_problem(
+            None, 0, (table,), f"must be one table written [{table}], not {toml_type(data)}"
+        )
+        return
+    reader = _TableReader(config, table, 0)
+    entry = Entry(table, 0, table, RetentionForm(**reader.values(data, SINGLE_TABLES[table])))
+    entry.failed = reader.failed
+    config.entries[table] = [entry]
+
+
 def _toml_problem(config: ConfigFile, error: tomllib.TOMLDecodeError) -> None:
     text = str(error)
     match = _TOML_POSITION.search(text)
@@ -312,8 +327,12 @@ def read_config(text: str) -> ConfigFile:
         _toml_problem(config, error)
         return config
     for table, tables in document.items():
+        if table in SINGLE_TABLES:
+            _single_entry(config, table, tables)
+            continue
         if table not in TABLES:
-            config.add_problem(None, 0, (table,), f"unknown table: {_nearest(table, list(TABLES))}")
+            known = [*TABLES, *SINGLE_TABLES]
+            config.add_problem(None, 0, (table,), f"unknown table: {_nearest(table, known)}")
             continue
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
             config.add_problem(

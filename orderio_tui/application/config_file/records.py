@@ -17,6 +17,7 @@ from ...domain.scheduling import Schedule
 from ...domain.statuses import ScheduleMode
 from ..channels import ChannelForm, normalized
 from ..configurations import ExportConfigurationForm, ImportConfigurationForm
+from ..retention import RetentionForm
 from ..services import ServiceForm
 from .keys import ALERT_KEYS, CONDITION_KEYS, SERVICE_KEYS, SFTP_KEYS, TABLE
 
@@ -132,6 +133,14 @@ def alert_record(settings: AlertSettings) -> Record:
         record["to"] = list(settings.mail_to)
     record["enabled"] = settings.enabled
     return {key: value for key, value in record.items() if value is not None}
+
+
+def history_record(form: RetentionForm) -> Record:
+    """The run history's keys."""
+    return {
+        "idle_run_retention_days": form.idle_run_retention_days,
+        "run_retention_days": form.run_retention_days,
+    }
 
 
 def flat(record: Record) -> Record:
