@@ -43,8 +43,8 @@ _SERVICE_STEP = (
     "orderio offers to create a directory that does not exist. ctrl+s saves."
 )
 _CONFIGURATION_STEP = (
-    "Step 3 of 3: name the {what} configuration, choose service '{service}' as its type "
-    "and apply with ctrl+s; then r on the main screen runs it."
+    "Step 3 of 3: name the {what} configuration (its type is service '{service}') and "
+    "apply with ctrl+s; then r on the main screen runs it."
 )
 
 

@@ -224,6 +224,10 @@ class ConfigurationScreen(FormScreen):
             self.notify(str(exc), severity="error")
             self.dismiss(None)
             return
+        if self.configuration_id is None and len(services) == 1:
+            # The only service that fits is the type of a new configuration: nothing to choose.
+            set_select(self.query_one("#service", Select), services[0].name)
+            self._saved = form_snapshot(self)
         self.query_one("#name", Input).focus()
 
     @property
