@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -194,13 +194,25 @@ class _OrderConverter:
             name, key, how, handler, mode = rule
             if handler:
                 value = how(child, f"{path}/{name}")
-            elif how == STR:  # the most frequent leaf, read here without a call
+                if value is None:
+                    continue
+            else:  # a leaf; texts and amounts, the most frequent, are read here without a call
                 text = child.text
-                value = (text.rstrip() or None) if text else None
-            else:
-                value = self.value(child, how, path, name)
-            if value is None:
-                continue
+                if not text:
+                    continue
+                value = text.rstrip()
+                if not value:
+                    continue
+                if how == MONEY:
+                    currency = child.get("currency")
+                    if currency:
+                        self.currencies.add(currency.strip())
+                    try:
+                        value = money_form(value)
+                    except (ValueError, InvalidOperation):
+                        value = self.value(child, how, path, name)  # raises, naming the element
+                elif how != STR:
+                    value = self.value(child, how, path, name)
             if mode == _SET:
                 if key in result:
                     self.ignore(path, child)  # a second one of what the form holds once
@@ -864,16 +876,20 @@ class _HeldElements:
         return self._source.read(size)
 
 
+#: The nodes below an element that ``element.iter()`` would visit (elements, comments,
+#: processing instructions), counted by libxml2 without a Python object for each.
+_NODES_BELOW = etree.XPath(
+    "count(descendant::*|descendant::comment()|descendant::processing-instruction())"
+)
+
+
 def _count_elements(element: Any, limit: int) -> None:
     """Refuse the file when ``element`` holds more than ``limit`` elements below it."""
-    count = -1
-    for _ in element.iter():
-        count += 1
-        if count > limit:
-            raise IntakeFileError(
-                f"an order has more than {limit} elements; the file is refused",
-                element.sourceline,
-            )
+    if cast(float, _NODES_BELOW(element)) > limit:  # XPath count() is a number
+        raise IntakeFileError(
+            f"an order has more than {limit} elements; the file is refused",
+            element.sourceline,
+        )
 
 
 def _document_no_of(element: Any) -> str | None:
