@@ -785,16 +785,17 @@ class _Splitter:
     def __call__(self, document: Mapping[str, Any]) -> dict[str, Any]:
         row = dict(self.blank)
         rest: dict[str, Any] = {}
+        top, skip, nested = self.top, self.skip, self.nested  # looked up once, not per key
         for key, value in document.items():
-            entry = self.top.get(key)
+            entry = top.get(key)
             if entry is not None:
                 if value is not None:
                     column, convert = entry
                     row[column] = value if convert is None else convert(value)
                 continue
-            if key in self.skip or value in _EMPTY:
+            if key in skip or value in _EMPTY:
                 continue
-            inner = self.nested.get(key)
+            inner = nested.get(key)
             if inner is None or not isinstance(value, dict):
                 rest[key] = value
                 continue

@@ -464,17 +464,17 @@ class _OrderConverter:
             item["gift_message"] = gifting["gift_message"]
         if gifting.get("gift_wrap"):
             item["gift_wrap"] = gifting["gift_wrap"]
-        money = {"SinglePriceGross": "unit_price_gross", "LineNetTotal": "net_total",
-                 "LineGrossTotal": "gross_total"}  # fmt: skip
-        remaining = _take_own_attributes(attributes, item, money, "money")
-        if remaining:
-            item["custom_attributes"] = remaining
+        if attributes:
+            remaining = _take_own_attributes(attributes, item, _OWN_ITEM_MONEY, "money")
+            if remaining:
+                item["custom_attributes"] = remaining
         product_attributes = item.pop("product_custom_attributes", None)
-        remaining = _take_own_attributes(
-            product_attributes, item, {"Supplier": "supplier"}, "string"
-        )
-        if remaining:
-            item["product_custom_attributes"] = remaining
+        if product_attributes:
+            remaining = _take_own_attributes(
+                product_attributes, item, {"Supplier": "supplier"}, "string"
+            )
+            if remaining:
+                item["product_custom_attributes"] = remaining
         return item
 
     def _item_rules(self) -> dict[str, _Rule]:
@@ -702,6 +702,14 @@ class _OrderConverter:
                 document["document_no"] = order_id.rpartition("@")[0] or order_id
         _drop_default_product_ids(document)
         return document
+
+
+#: The amounts orderio's export writes as custom attributes of a line item, by their keys.
+_OWN_ITEM_MONEY = {
+    "SinglePriceGross": "unit_price_gross",
+    "LineNetTotal": "net_total",
+    "LineGrossTotal": "gross_total",
+}
 
 
 def _decimal(text: str) -> Decimal:

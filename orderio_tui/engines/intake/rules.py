@@ -53,6 +53,9 @@ CANCELLED_STATUSES = frozenset(
         OrderStatus.PAYMENTCANCELLED.value,
     }
 )
+#: The statuses a file's order and line items may have (names looked up once).
+_ORDER_STATUSES = frozenset(OrderStatus.__members__)
+_LINE_ITEM_STATUSES = frozenset(LineItemStatus.__members__)
 #: What the history row of a created order names as its source.
 SOURCE = "intake"
 REASON_CODE = "INTAKE"
@@ -165,7 +168,7 @@ def check_order(document: Mapping[str, Any], channel_currency: str) -> list[str]
         if not document.get(key):
             problems.append(f"the order has no {what}")
     status = document.get("status")
-    if status and status not in OrderStatus.__members__:
+    if status and status not in _ORDER_STATUSES:
         problems.append(f"order status '{status}' is not known")
     currency = document.get("currency")
     if currency and currency != channel_currency:
@@ -194,7 +197,7 @@ def check_order(document: Mapping[str, Any], channel_currency: str) -> list[str]
         item_status = item.get("status")
         if not item_status:
             problems.append(f"{label} has no fulfillment status")
-        elif item_status not in LineItemStatus.__members__:
+        elif item_status not in _LINE_ITEM_STATUSES:
             problems.append(f"{label} has the unknown fulfillment status '{item_status}'")
         _check_pricing(problems, label, item.get("pricing"))
         for extra in ("warranty", "gift_message", "gift_wrap"):
