@@ -234,11 +234,28 @@ class _OrderConverter:
         return read
 
     def only(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
-        """A wrapper element holding one ``name`` (``item-pricing/pricing``)."""
-        compiled = _compile({name: ("value", how)})
+        """A wrapper element holding one ``name`` (``item-pricing/pricing``).
+
+        Read as :meth:`read` reads a table of that one rule, without the table: wrappers are
+        a sixth of the elements read.
+        """
+        tag = f"{_PREFIX}{name}"
 
         def read(element: Any, path: str) -> Any:
-            return self.read(element, path, compiled).get("value")
+            found = None
+            for child in element:
+                if child.tag != tag:
+                    if isinstance(child.tag, str):
+                        self.ignore(path, child)
+                    continue
+                value = how(child, f"{path}/{name}")
+                if value is None:
+                    continue
+                if found is None:
+                    found = value
+                else:
+                    self.ignore(path, child)  # a second one of what the form holds once
+            return found
 
         return read
 
@@ -412,10 +429,22 @@ class _OrderConverter:
         return contact, pricing, product, attributes
 
     def list_of(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
-        compiled = _compile({name: ("list[]", how)})
+        """A list element of ``name`` children (``order-items/order-item``), read like
+        :meth:`only`; None when it holds none."""
+        tag = f"{_PREFIX}{name}"
 
         def read(element: Any, path: str) -> list[Any] | None:
-            return self.read(element, path, compiled).get("list")
+            found = []
+            child_path = f"{path}/{name}"
+            for child in element:
+                if child.tag != tag:
+                    if isinstance(child.tag, str):
+                        self.ignore(path, child)
+                    continue
+                value = how(child, child_path)
+                if value is not None:
+                    found.append(value)
+            return found or None
 
         return read
 
