@@ -150,7 +150,7 @@ class _OrderConverter:
             if kind == MONEY:
                 currency = element.get("currency")
                 if currency:
-                    self.currencies.add(currency.strip())
+                    self.currencies.add(currency)
                 return money_form(text)
             if kind == RATE:
                 return rate_form(text)
@@ -206,11 +206,16 @@ class _OrderConverter:
                 if how == MONEY:
                     currency = child.get("currency")
                     if currency:
-                        self.currencies.add(currency.strip())
+                        self.currencies.add(currency)  # trimmed when compared
                     try:
                         value = money_form(value)
                     except (ValueError, InvalidOperation):
                         value = self.value(child, how, path, name)  # raises, naming the element
+                elif how == RATE:
+                    try:
+                        value = rate_form(value)
+                    except (ValueError, InvalidOperation):
+                        value = self.value(child, how, path, name)
                 elif how != STR:
                     value = self.value(child, how, path, name)
             if mode == _SET:
@@ -748,11 +753,17 @@ def _decimal(text: str) -> Decimal:
     return number
 
 
+#: The keys of a line's product (ProductType) that are named otherwise in the line item.
+_PRODUCT_KEYS = {
+    "id": "product_id",
+    "name": "product_name",
+    "custom_attributes": "product_custom_attributes",
+}
+
+
 def _product_keys(product: dict[str, Any]) -> dict[str, Any]:
     """A line's product (ProductType) under the line item's own keys."""
-    names = {"id": "product_id", "name": "product_name",
-             "custom_attributes": "product_custom_attributes"}  # fmt: skip
-    return {names.get(key, key): value for key, value in product.items()}
+    return {_PRODUCT_KEYS.get(key, key): value for key, value in product.items()}
 
 
 def _take_own_attributes(
@@ -884,7 +895,7 @@ class IcmOrderReader:
             number = _document_no_of(element)
             return OrderProblem(bad.line or line, number, bad.message)
         currency = document.get("currency")
-        others = sorted(c for c in converter.currencies if c != currency)
+        others = sorted({c.strip() for c in converter.currencies} - {currency})
         if currency and others:
             return OrderProblem(
                 line,
