@@ -785,16 +785,17 @@ class _Splitter:
     def __call__(self, document: Mapping[str, Any]) -> dict[str, Any]:
         row = dict(self.blank)
         rest: dict[str, Any] = {}
+        top, skip, nested = self.top, self.skip, self.nested  # looked up once, not per key
         for key, value in document.items():
-            entry = self.top.get(key)
+            entry = top.get(key)
             if entry is not None:
                 if value is not None:
                     column, convert = entry
                     row[column] = value if convert is None else convert(value)
                 continue
-            if key in self.skip or value in _EMPTY:
+            if key in skip or value in _EMPTY:
                 continue
-            inner = self.nested.get(key)
+            inner = nested.get(key)
             if inner is None or not isinstance(value, dict):
                 rest[key] = value
                 continue
@@ -840,30 +841,141 @@ class OrderRows:
 
 
 def order_rows(document: Mapping[str, Any]) -> OrderRows:
-    """``document`` (complete, see :func:`complete`) as rows of stored values.
+    """``document`` (checked, complete or not) as rows of stored values, completed as
+    :func:`complete` completes it: ``order_rows(d) == order_rows(complete(d))``.
 
     Values are as the columns store them (see :func:`~orderio_tui.domain.bulk.insert_stored`):
     money in cents, rates in ten-thousandths, times naive UTC. References stay keys: line
     items keep their bucket key in ``bucket`` and buckets their destination key in
-    ``destination``; the caller turns them into ids once the parents have theirs.
+    ``destination``; the caller turns them into ids once the parents have theirs. The values
+    :func:`complete` derives are derived here in stored units, in the same pass that splits
+    the parts, instead of as texts in a copy of the document that is then split again.
     """
     items = []
     for item in document.get("line_items") or ():
         row = _SPLIT_ITEM(item)
+        _complete_item_row(row, item)
         row["bucket"] = item.get("bucket")
         items.append(row)
     buckets = []
     for bucket in document.get("buckets") or ():
         row = _SPLIT_BUCKET(bucket)
+        _complete_bucket_row(row, bucket)
         row["destination"] = bucket.get("destination")
         buckets.append(row)
+    payments = []
+    for payment in document.get("payments") or ():
+        row = _SPLIT_PAYMENT(payment)
+        if row["cost"] is None:
+            row["cost"] = 0
+        if row["service_id"] is None:
+            row["service_id"] = ""
+        payments.append(row)
+    header = _SPLIT_ORDER(document)
+    for column, default in _ORDER_DEFAULTS:
+        if header[column] is None:
+            header[column] = default
     return OrderRows(
-        _SPLIT_ORDER(document),
+        header,
         items,
         buckets,
         [_SPLIT_DESTINATION(d) for d in document.get("destinations") or ()],
-        [_SPLIT_PAYMENT(p) for p in document.get("payments") or ()],
+        payments,
     )
+
+
+#: The stored values :func:`complete` gives an order's columns that the document leaves out.
+_ORDER_DEFAULTS = (
+    *((column, 0) for column in ("item_total", "shipping_total", "payment_costs", "tax_total")),
+    *((column, 0) for column in ("duties_total", "item_discount_total", "net_total")),
+    ("gross_total", 0),
+    ("to_be_deleted", False),
+    ("locale", "en_US"),
+    ("customer_type", "PRIVATE"),
+)
+
+
+def _stored_amount(value: Any) -> int:
+    """A money value of the form in cents; absent is 0."""
+    return _cents(value) if value else 0
+
+
+def _stored_first_rate(taxes: Mapping[str, Any] | None) -> int:
+    rate = _first_rate(taxes)
+    return _rate_units(rate) if rate is not None else 0
+
+
+def _complete_item_row(row: dict[str, Any], item: Mapping[str, Any]) -> None:
+    """:func:`_complete_item` on a line item's row (stored units), from the item's pricing."""
+    pricing = item.get("pricing") or {}
+    sales = pricing.get("sales") or {}
+    quantity = item.get("quantity") or 1
+    discounts = pricing.get("item_discounts") or ()
+    unit_net = row["unit_price_net"]
+    if unit_net is None:
+        unit_net = row["unit_price_net"] = _stored_amount(sales.get("single_base_price"))
+    price = sales.get("item_price")
+    item_price = _cents(price) if price else unit_net * quantity
+    tax = row["tax_amount"]
+    if tax is None:
+        tax = row["tax_amount"] = _stored_amount((pricing.get("item_taxes") or {}).get("tax_total"))
+    if row["tax_rate"] is None:
+        row["tax_rate"] = _stored_first_rate(pricing.get("item_taxes"))
+    discount = row["discount_amount"]
+    if discount is None:
+        discount = row["discount_amount"] = abs(
+            sum(_stored_amount(d.get("amount")) for d in discounts)
+        )
+    if row["discount_description"] is None and discounts:
+        first = discounts[0]
+        row["discount_description"] = first.get("code") or first.get("description")
+    net = row["net_total"]
+    if net is None:
+        net = row["net_total"] = item_price - discount
+    if row["gross_total"] is None:
+        row["gross_total"] = net + tax
+    if row["unit_price_gross"] is None:  # the unit's share of the tax, rounded half up
+        row["unit_price_gross"] = _divide_half_up(unit_net * quantity + tax, quantity)
+    if row["hidden"] is None:
+        row["hidden"] = False
+
+
+def _complete_bucket_row(row: dict[str, Any], bucket: Mapping[str, Any]) -> None:
+    """:func:`_complete_bucket` on a bucket's row (stored units), from the bucket's pricing."""
+    pricing = bucket.get("pricing") or {}
+    taxes = pricing.get("shipping_taxes")
+    net = row["shipping_net"]
+    if net is None:
+        net = row["shipping_net"] = _stored_amount((pricing.get("shipping") or {}).get("cost"))
+    tax = row["shipping_tax"]
+    if tax is None:
+        tax = row["shipping_tax"] = _stored_amount((taxes or {}).get("tax_total"))
+    if row["shipping_tax_rate"] is None:
+        row["shipping_tax_rate"] = _stored_first_rate(taxes)
+    if row["shipping_gross"] is None:
+        row["shipping_gross"] = net + tax
+    for column, default in _BUCKET_DEFAULTS:
+        if row[column] is None:
+            row[column] = default
+
+
+_BUCKET_DEFAULTS = (
+    ("shipping_method_id", ""),
+    ("shipping_method_name", ""),
+    ("ship_time_min_days", 0),
+    ("ship_time_max_days", 0),
+)
+
+
+def _divide_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to a whole number, halves away from zero (as
+    :func:`money_text` rounds)."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
 
 
 def _row(instance: Any, fields: Iterable[Field]) -> dict[str, Any]:
@@ -906,10 +1018,6 @@ def document_of(order: Order, channel_name: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- derived values
 
 
-def _amount(value: str | None) -> Decimal:
-    return Decimal(value) if value else ZERO
-
-
 def _first_rate(taxes: Mapping[str, Any] | None) -> str | None:
     for tax in (taxes or {}).get("taxes") or ():
         if tax.get("rate") is not None:
@@ -917,57 +1025,55 @@ def _first_rate(taxes: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def _fill_derived(part: dict[str, Any], row: Mapping[str, Any], fields: Iterable[Field]) -> None:
+    """Give ``part`` the values derived in its ``row`` that it lacks, in the form's texts."""
+    for f in fields:
+        key = f.path[0]
+        if part.get(key) is None and row[f.column] is not None:
+            value = row[f.column]
+            part[key] = _money_of(value) if f.kind == MONEY else value
+
+
+def _money_of(cents: int) -> str:
+    """Stored cents as the form writes money (what :func:`money_text` makes of them)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
 def _complete_item(item: dict[str, Any]) -> None:
     """Fill the summary values of a line item that only its ICM pricing gives."""
-    pricing = item.get("pricing") or {}
-    sales = pricing.get("sales") or {}
-    quantity = item.get("quantity") or 1
-    discounts = pricing.get("item_discounts") or ()
-    if item.get("unit_price_net") is None:
-        item["unit_price_net"] = money_text(_amount(sales.get("single_base_price")))
-    item_price = (
-        _amount(sales["item_price"])
-        if sales.get("item_price")
-        else _amount(item["unit_price_net"]) * quantity
-    )
-    if item.get("tax_amount") is None:
-        item["tax_amount"] = money_text(_amount((pricing.get("item_taxes") or {}).get("tax_total")))
-    if item.get("tax_rate") is None:
-        item["tax_rate"] = _first_rate(pricing.get("item_taxes")) or "0"
-    if item.get("discount_amount") is None:
-        total = sum((_amount(d.get("amount")) for d in discounts), ZERO)
-        item["discount_amount"] = money_text(abs(total))
-    if item.get("discount_description") is None and discounts:
-        first = discounts[0]
-        description = first.get("code") or first.get("description")
-        if description is not None:
-            item["discount_description"] = description
-    if item.get("net_total") is None:
-        item["net_total"] = money_text(item_price - _amount(item["discount_amount"]))
-    if item.get("gross_total") is None:
-        item["gross_total"] = money_text(_amount(item["net_total"]) + _amount(item["tax_amount"]))
-    if item.get("unit_price_gross") is None:
-        unit_tax = _amount(item["tax_amount"]) / quantity
-        item["unit_price_gross"] = money_text(_amount(item["unit_price_net"]) + unit_tax)
-    item.setdefault("hidden", False)
+    row = _SPLIT_ITEM(item)
+    _complete_item_row(row, item)
+    _fill_derived(item, row, _ITEM_DERIVED)
+    if item.get("tax_rate") is None:  # as the file wrote it, not as the column stores it
+        item["tax_rate"] = _first_rate((item.get("pricing") or {}).get("item_taxes")) or "0"
 
 
 def _complete_bucket(bucket: dict[str, Any]) -> None:
-    pricing = bucket.get("pricing") or {}
-    taxes = pricing.get("shipping_taxes")
-    if bucket.get("shipping_net") is None:
-        bucket["shipping_net"] = money_text(_amount((pricing.get("shipping") or {}).get("cost")))
-    if bucket.get("shipping_tax") is None:
-        bucket["shipping_tax"] = money_text(_amount((taxes or {}).get("tax_total")))
+    row = _SPLIT_BUCKET(bucket)
+    _complete_bucket_row(row, bucket)
+    _fill_derived(bucket, row, _BUCKET_DERIVED)
     if bucket.get("shipping_tax_rate") is None:
+        taxes = (bucket.get("pricing") or {}).get("shipping_taxes")
         bucket["shipping_tax_rate"] = _first_rate(taxes) or "0"
-    if bucket.get("shipping_gross") is None:
-        gross = _amount(bucket["shipping_net"]) + _amount(bucket["shipping_tax"])
-        bucket["shipping_gross"] = money_text(gross)
-    bucket.setdefault("shipping_method_id", "")
-    bucket.setdefault("shipping_method_name", "")
-    bucket.setdefault("ship_time_min_days", 0)
-    bucket.setdefault("ship_time_max_days", 0)
+
+
+#: The keys of a line item and of a bucket that :func:`complete` derives (rates apart).
+_ITEM_DERIVED = tuple(
+    f
+    for f in LINE_ITEM_COLUMNS
+    if f.path[0]
+    in ("unit_price_net", "unit_price_gross", "net_total", "gross_total", "tax_amount",
+        "discount_amount", "discount_description", "hidden")
+)  # fmt: skip
+_BUCKET_DERIVED = tuple(
+    f
+    for f in BUCKET_COLUMNS
+    if f.path[0]
+    in ("shipping_net", "shipping_gross", "shipping_tax", "shipping_method_id",
+        "shipping_method_name", "ship_time_min_days", "ship_time_max_days")
+)  # fmt: skip
 
 
 def complete(document: Mapping[str, Any]) -> dict[str, Any]:

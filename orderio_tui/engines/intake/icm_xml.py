@@ -150,7 +150,7 @@ class _OrderConverter:
             if kind == MONEY:
                 currency = element.get("currency")
                 if currency:
-                    self.currencies.add(currency.strip())
+                    self.currencies.add(currency)
                 return money_form(text)
             if kind == RATE:
                 return rate_form(text)
@@ -194,13 +194,30 @@ class _OrderConverter:
             name, key, how, handler, mode = rule
             if handler:
                 value = how(child, f"{path}/{name}")
-            elif how == STR:  # the most frequent leaf, read here without a call
+                if value is None:
+                    continue
+            else:  # a leaf; texts and amounts, the most frequent, are read here without a call
                 text = child.text
-                value = (text.rstrip() or None) if text else None
-            else:
-                value = self.value(child, how, path, name)
-            if value is None:
-                continue
+                if not text:
+                    continue
+                value = text.rstrip()
+                if not value:
+                    continue
+                if how == MONEY:
+                    currency = child.get("currency")
+                    if currency:
+                        self.currencies.add(currency)  # trimmed when compared
+                    try:
+                        value = money_form(value)
+                    except (ValueError, InvalidOperation):
+                        value = self.value(child, how, path, name)  # raises, naming the element
+                elif how == RATE:
+                    try:
+                        value = rate_form(value)
+                    except (ValueError, InvalidOperation):
+                        value = self.value(child, how, path, name)
+                elif how != STR:
+                    value = self.value(child, how, path, name)
             if mode == _SET:
                 if key in result:
                     self.ignore(path, child)  # a second one of what the form holds once
@@ -222,11 +239,28 @@ class _OrderConverter:
         return read
 
     def only(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
-        """A wrapper element holding one ``name`` (``item-pricing/pricing``)."""
-        compiled = _compile({name: ("value", how)})
+        """A wrapper element holding one ``name`` (``item-pricing/pricing``).
+
+        Read as :meth:`read` reads a table of that one rule, without the table: wrappers are
+        a sixth of the elements read.
+        """
+        tag = f"{_PREFIX}{name}"
 
         def read(element: Any, path: str) -> Any:
-            return self.read(element, path, compiled).get("value")
+            found = None
+            for child in element:
+                if child.tag != tag:
+                    if isinstance(child.tag, str):
+                        self.ignore(path, child)
+                    continue
+                value = how(child, f"{path}/{name}")
+                if value is None:
+                    continue
+                if found is None:
+                    found = value
+                else:
+                    self.ignore(path, child)  # a second one of what the form holds once
+            return found
 
         return read
 
@@ -400,10 +434,22 @@ class _OrderConverter:
         return contact, pricing, product, attributes
 
     def list_of(self, name: str, how: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
-        compiled = _compile({name: ("list[]", how)})
+        """A list element of ``name`` children (``order-items/order-item``), read like
+        :meth:`only`; None when it holds none."""
+        tag = f"{_PREFIX}{name}"
 
         def read(element: Any, path: str) -> list[Any] | None:
-            return self.read(element, path, compiled).get("list")
+            found = []
+            child_path = f"{path}/{name}"
+            for child in element:
+                if child.tag != tag:
+                    if isinstance(child.tag, str):
+                        self.ignore(path, child)
+                    continue
+                value = how(child, child_path)
+                if value is not None:
+                    found.append(value)
+            return found or None
 
         return read
 
@@ -452,17 +498,17 @@ class _OrderConverter:
             item["gift_message"] = gifting["gift_message"]
         if gifting.get("gift_wrap"):
             item["gift_wrap"] = gifting["gift_wrap"]
-        money = {"SinglePriceGross": "unit_price_gross", "LineNetTotal": "net_total",
-                 "LineGrossTotal": "gross_total"}  # fmt: skip
-        remaining = _take_own_attributes(attributes, item, money, "money")
-        if remaining:
-            item["custom_attributes"] = remaining
+        if attributes:
+            remaining = _take_own_attributes(attributes, item, _OWN_ITEM_MONEY, "money")
+            if remaining:
+                item["custom_attributes"] = remaining
         product_attributes = item.pop("product_custom_attributes", None)
-        remaining = _take_own_attributes(
-            product_attributes, item, {"Supplier": "supplier"}, "string"
-        )
-        if remaining:
-            item["product_custom_attributes"] = remaining
+        if product_attributes:
+            remaining = _take_own_attributes(
+                product_attributes, item, {"Supplier": "supplier"}, "string"
+            )
+            if remaining:
+                item["product_custom_attributes"] = remaining
         return item
 
     def _item_rules(self) -> dict[str, _Rule]:
@@ -692,6 +738,14 @@ class _OrderConverter:
         return document
 
 
+#: The amounts orderio's export writes as custom attributes of a line item, by their keys.
+_OWN_ITEM_MONEY = {
+    "SinglePriceGross": "unit_price_gross",
+    "LineNetTotal": "net_total",
+    "LineGrossTotal": "gross_total",
+}
+
+
 def _decimal(text: str) -> Decimal:
     number = Decimal(text.strip())
     if not number.is_finite():
@@ -699,11 +753,17 @@ def _decimal(text: str) -> Decimal:
     return number
 
 
+#: The keys of a line's product (ProductType) that are named otherwise in the line item.
+_PRODUCT_KEYS = {
+    "id": "product_id",
+    "name": "product_name",
+    "custom_attributes": "product_custom_attributes",
+}
+
+
 def _product_keys(product: dict[str, Any]) -> dict[str, Any]:
     """A line's product (ProductType) under the line item's own keys."""
-    names = {"id": "product_id", "name": "product_name",
-             "custom_attributes": "product_custom_attributes"}  # fmt: skip
-    return {names.get(key, key): value for key, value in product.items()}
+    return {_PRODUCT_KEYS.get(key, key): value for key, value in product.items()}
 
 
 def _take_own_attributes(
@@ -835,7 +895,7 @@ class IcmOrderReader:
             number = _document_no_of(element)
             return OrderProblem(bad.line or line, number, bad.message)
         currency = document.get("currency")
-        others = sorted(c for c in converter.currencies if c != currency)
+        others = sorted({c.strip() for c in converter.currencies} - {currency})
         if currency and others:
             return OrderProblem(
                 line,

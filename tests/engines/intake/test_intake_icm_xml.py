@@ -95,6 +95,35 @@ def test_unknown_elements_are_counted_by_path_not_an_error(tmp_path: Path) -> No
     assert reader.ignored["order/order-items/order-item/engraving"] == 4
 
 
+def test_wrappers_and_lists_keep_the_first_part_and_name_the_rest(tmp_path: Path) -> None:
+    namespace = "http://www.intershop.com/xml/ns/intershop/order/2.0"
+    path = tmp_path / "wrappers.xml"
+    path.write_text(
+        f"""<?xml version="1.0"?>
+<orders xmlns="{namespace}" xmlns:x="urn:x"><order id="7@S"><order-header>
+<order-info><document-no>7</document-no><currency>USD</currency></order-info>
+<invoice-to-address><!-- a comment --><x:note/><contact><first-name>A</first-name></contact>
+<contact><first-name>B</first-name></contact></invoice-to-address></order-header>
+<order-items><odd/><order-item id="1"><item-pricing><pricing/><pricing><sales>
+<item-price currency="USD">1.00</item-price></sales></pricing><pricing><sales>
+<item-price currency="USD">2.00</item-price></sales></pricing></item-pricing></order-item>
+<order-item id="2"/></order-items></order></orders>""",
+        encoding="utf-8",
+    )
+    (parsed,), reader = _read(path)
+    assert isinstance(parsed, ParsedOrder), parsed
+    assert parsed.document["invoice_address"] == {"first_name": "A"}
+    first, second = parsed.document["line_items"]
+    assert first["pricing"] == {"sales": {"item_price": "1.00"}}
+    assert second == {"position": 2}
+    assert reader.ignored == {
+        "order/order-header/invoice-to-address/{urn:x}note": 1,
+        "order/order-header/invoice-to-address/contact": 1,
+        "order/order-items/odd": 1,
+        "order/order-items/order-item/item-pricing/pricing": 1,
+    }
+
+
 def test_a_bad_value_rejects_its_order_with_the_line_and_the_others_are_read(
     tmp_path: Path,
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,14 @@ from lxml import etree
 
 from orderio_tui.database import Database
 from orderio_tui.domain.models import Channel, Order
-from orderio_tui.domain.order_json import complete, document_of, prune, read_document, utc_text
+from orderio_tui.domain.order_json import (
+    complete,
+    document_of,
+    order_rows,
+    prune,
+    read_document,
+    utc_text,
+)
 from orderio_tui.engines.export.order_xml import OrderXmlWriter
 from orderio_tui.engines.export.reading import read_orders
 from orderio_tui.engines.intake.icm_xml import IcmOrderReader
@@ -257,3 +265,39 @@ def test_random_orders_come_back_from_the_export_file_as_stored(
     assert isinstance(again, ParsedOrder), again
     assert not reader.ignored
     assert complete(again.document) == stored
+
+
+@settings(max_examples=60, deadline=None)
+@given(documents())
+def test_rows_of_an_order_are_completed_as_complete_completes_it(document: dict[str, Any]) -> None:
+    document = read_document(document)
+    assert order_rows(document) == order_rows(complete(document))
+
+
+@given(
+    quantity=st.integers(1, 12),
+    unit=st.decimals(min_value=-100, max_value=100, places=2),
+    tax=st.decimals(min_value=-100, max_value=100, places=2),
+    discount=st.decimals(min_value=-100, max_value=100, places=2),
+)
+def test_a_lines_derived_amounts_are_those_of_decimal_arithmetic(
+    quantity: int, unit: Decimal, tax: Decimal, discount: Decimal
+) -> None:
+    item = {
+        "position": 1,
+        "quantity": quantity,
+        "pricing": {
+            "sales": {"single_base_price": str(unit)},
+            "item_taxes": {"taxes": [{"amount": str(tax), "rate": "0.19"}], "tax_total": str(tax)},
+            "item_discounts": [{"amount": str(discount), "code": "X"}],
+        },
+    }
+    (row,) = order_rows({"line_items": [item]}).line_items
+    cents = Decimal(100)
+    net = unit * quantity - abs(discount)
+    assert row["unit_price_net"] == unit * cents
+    assert row["net_total"] == net * cents
+    assert row["gross_total"] == (net + tax) * cents
+    unit_gross = (unit + tax / quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert row["unit_price_gross"] == unit_gross * cents
+    assert (row["discount_amount"], row["discount_description"]) == (abs(discount) * cents, "X")
