@@ -12,9 +12,11 @@ SQLite database:
   numbers, bulk INSERTs of orders, line items, buckets, destinations, payments and the first
   history row, run results, ledger, archive);
 - for the big size, the baseline: a safe ``lxml.etree.iterparse`` (no entities, no DTD, no
-  network) of the XML file, or ``json.loads`` of each line, and ``executemany`` INSERTs of the
-  orders and their line items with the standard ``sqlite3`` module in one transaction, in
-  batches of 1,000 orders. It checks nothing and writes no other table.
+  network) of the XML file, or ``json.loads`` of each line, and ``executemany`` INSERTs into the
+  same tables the intake writes an order to (orders, line items, buckets, destinations,
+  payments, the first history row; foreign keys on, as in orderio) with the standard ``sqlite3``
+  module in one transaction, in batches of 1,000 orders. It checks nothing, derives nothing and
+  writes no run results, ledger or archive.
 
 It prints orders/s of each, the ratio intake/baseline (of wall time, and of the two processes'
 CPU time, which a machine shared with other work disturbs less), the intake's peak RSS and its
@@ -183,9 +185,30 @@ def child_intake(database_path: str, configuration_id: int) -> dict[str, Any]:
 
 
 def _documents_from_xml(path: str) -> Any:
+    """Each order of the file as the subset of the JSON form the baseline writes: one visit of
+    each part's elements, keeping the texts of its leaves by tag (the file's layout is known)."""
     from lxml import etree
 
     tag = f"{{{NAMESPACE}}}"
+    cut = len(tag)
+
+    def leaves(part: Any) -> dict[str, Any]:
+        if part is None:
+            return {}
+        return {e.tag[cut:]: e.text for e in part.iter() if e.text and not len(e)}
+
+    def address(part: Any) -> dict[str, Any]:
+        texts = leaves(part)
+        return {
+            "first_name": texts.get("first-name"),
+            "last_name": texts.get("last-name"),
+            "line1": texts.get("line1"),
+            "city": texts.get("city"),
+            "postal_code": texts.get("postal-code"),
+            "country": texts.get("country"),
+            "country_code": texts.get("country-code"),
+        }
+
     for _, element in etree.iterparse(
         path,
         events=("end",),
@@ -194,21 +217,80 @@ def _documents_from_xml(path: str) -> Any:
         no_network=True,
         load_dtd=False,
     ):
-        items = [
-            {
-                "position": int(item.get("id")),
-                "sku": item.findtext(f".//{tag}sku"),
-                "product_name": item.findtext(f".//{tag}name"),
-                "quantity": int(item.findtext(f".//{tag}quantity")),
-                "status": item.findtext(f".//{tag}fulfillment-status"),
-            }
-            for item in element.iter(f"{tag}order-item")
+        parts = {child.tag[cut:]: child for child in element}
+        head = {child.tag[cut:]: child for child in parts["order-header"]}
+        info = leaves(head.get("order-info"))
+        process = leaves(head.get("order-process-info"))
+        buyer = leaves(head.get("customer"))
+        items = []
+        for item in parts.get("order-items", ()):
+            texts = leaves(item)
+            items.append(
+                {
+                    "position": int(item.get("id")),
+                    "sku": texts.get("sku"),
+                    "product_name": texts.get("name"),
+                    "quantity": int(texts.get("quantity", 1)),
+                    "status": texts.get("fulfillment-status"),
+                    "price": texts.get("item-price"),
+                    "tax": texts.get("tax-total"),
+                }
+            )
+        buckets = []
+        for bucket in parts.get("buckets", ()):
+            texts = leaves(bucket)
+            buckets.append(
+                {
+                    "key": bucket.get("id"),
+                    "shipping_method_id": bucket[0].get("id"),
+                    "cost": texts.get("cost"),
+                    "tax": texts.get("tax-total"),
+                }
+            )
+        destinations = [
+            {"key": destination.get("id"), "address": address(destination)}
+            for destination in parts.get("destinations", ())
         ]
+        payments = []
+        for payment in parts.get("payment", ()):
+            texts = leaves(payment)
+            payments.append(
+                {
+                    "id": payment.get("id"),
+                    "amount": texts.get("amount"),
+                    "cost": texts.get("cost"),
+                    "service_id": texts.get("service-id"),
+                    "status": texts.get("status"),
+                }
+            )
+        totals = leaves(parts.get("order-summary"))
         yield {
-            "document_no": element.findtext(f".//{tag}document-no"),
-            "status": element.findtext(f".//{tag}status"),
-            "currency": element.findtext(f".//{tag}currency"),
+            "document_no": info.get("document-no"),
+            "store": info.get("store"),
+            "status": process.get("status"),
+            "locale": info.get("locale"),
+            "currency": info.get("currency"),
+            "customer": {
+                "customer_no": buyer.get("customer-id"),
+                "type": buyer.get("customer-type-id"),
+                "calculation_type": buyer.get("calculation-type"),
+                "first_name": buyer.get("first-name"),
+                "last_name": buyer.get("last-name"),
+            },
+            "invoice_address": address(head.get("invoice-to-address")),
             "line_items": items,
+            "buckets": buckets,
+            "destinations": destinations,
+            "payments": payments,
+            "totals": {
+                "item_total": totals.get("item-total"),
+                "shipping_costs": totals.get("shipping-costs"),
+                "payment_costs": totals.get("payment-costs"),
+                "tax": totals.get("tax"),
+                "duties": totals.get("duties"),
+                "net_total": totals.get("order-net-total"),
+                "gross_total": totals.get("order-gross-total"),
+            },
         }
         element.clear()
         while element.getprevious() is not None:
@@ -218,60 +300,190 @@ def _documents_from_xml(path: str) -> Any:
 def _documents_from_jsonl(path: str) -> Any:
     with open(path, "rb") as lines:
         for line in lines:
-            yield json.loads(line)
+            document = json.loads(line)
+            for item in document["line_items"]:  # the same subset as from the XML file
+                pricing = item.get("pricing") or {}
+                item["price"] = pricing.get("sales", {}).get("item_price")
+                item["tax"] = pricing.get("item_taxes", {}).get("tax_total")
+            for bucket in document["buckets"]:
+                pricing = bucket.get("pricing") or {}
+                bucket["cost"] = pricing.get("shipping", {}).get("cost")
+                bucket["tax"] = pricing.get("shipping_taxes", {}).get("tax_total")
+            yield document
+
+
+def _cents(text: str | None) -> int:
+    return round(float(text) * 100) if text else 0
+
+
+_INSERTS = {
+    "orders": (
+        "INSERT INTO orders (id, channel_id, document_no, store, status, to_be_deleted,"
+        " created_at, updated_at, locale, currency, customer_no, customer_type,"
+        " calculation_type, buyer_first_name, buyer_last_name, invoice_first_name,"
+        " invoice_last_name, invoice_line1, invoice_city, invoice_postal_code, invoice_country,"
+        " invoice_country_code, item_total, item_discount_total, shipping_total, payment_costs,"
+        " tax_total, duties_total, net_total, gross_total) VALUES (?, ?, ?, ?, ?, 0,"
+        " '2026-11-30 08:15:00', '2026-11-30 08:15:00', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?, 0, ?, ?, ?, ?, ?, ?)"
+    ),
+    "line_items": (
+        "INSERT INTO line_items (id, order_id, position, status, sku, product_name, quantity,"
+        " hidden, unit_price_net, unit_price_gross, net_total, gross_total, tax_rate,"
+        " tax_amount, discount_amount) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 1900, ?, 0)"
+    ),
+    "destinations": (
+        "INSERT INTO destinations (id, order_id, key, first_name, last_name, line1, city,"
+        " postal_code, country, country_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "buckets": (
+        "INSERT INTO buckets (id, order_id, key, destination_id, shipping_method_id,"
+        " shipping_method_name, ship_time_min_days, ship_time_max_days, shipping_net,"
+        " shipping_gross, shipping_tax, shipping_tax_rate) VALUES (?, ?, ?, ?, ?, '', 0, 0, ?,"
+        " ?, ?, 1900)"
+    ),
+    "payment_transactions": (
+        "INSERT INTO payment_transactions (id, order_id, transaction_id, service_id, amount,"
+        " cost, status) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "status_history": (
+        "INSERT INTO status_history (id, order_id, at, entity, to_status, reason_text, source)"
+        " VALUES (?, ?, '2026-11-30 08:15:00', 'order', ?, ?, 'intake')"
+    ),
+}
 
 
 def child_baseline(database_path: str, source: str, form: str) -> dict[str, Any]:
-    """Parse and executemany INSERTs of orders and line items, one transaction."""
+    """Parse and executemany INSERTs into the tables the intake writes an order to (orders,
+    line items, buckets, destinations, payments, the first history row), one transaction,
+    checking nothing and writing no run results."""
     connection = sqlite3.connect(database_path, isolation_level=None)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA foreign_keys = ON")
     (channel_id,) = connection.execute("SELECT id FROM channels").fetchone()
     started, cpu = time.perf_counter(), time.process_time()
     cursor = connection.cursor()
     cursor.execute("BEGIN IMMEDIATE")
     documents = _documents_from_xml(source) if form == "xml" else _documents_from_jsonl(source)
-    orders: list[tuple[Any, ...]] = []
-    items: list[tuple[Any, ...]] = []
-    next_id = 1
+    rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _INSERTS}
+    ids = dict.fromkeys(_INSERTS, 0)
     count = 0
+    reason = f"taken in from {Path(source).name}"
+
+    def next_id(table: str) -> int:
+        ids[table] += 1
+        return ids[table]
 
     def flush() -> None:
-        cursor.executemany(
-            "INSERT INTO orders (id, channel_id, document_no, status, to_be_deleted, created_at,"
-            " locale, currency, customer_type, item_total, item_discount_total, shipping_total,"
-            " payment_costs, tax_total, duties_total, net_total, gross_total, updated_at)"
-            " VALUES (?, ?, ?, ?, 0, '2026-11-30 08:15:00', 'en_US', ?, 'PRIVATE',"
-            " 0, 0, 0, 0, 0, 0, 0, 0, '2026-11-30 08:15:00')",
-            orders,
-        )
-        cursor.executemany(
-            "INSERT INTO line_items (order_id, position, status, sku, product_name, quantity,"
-            " hidden, unit_price_net, unit_price_gross, net_total, gross_total, tax_rate,"
-            " tax_amount, discount_amount) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0)",
-            items,
-        )
-        orders.clear()
-        items.clear()
+        for table, statement in _INSERTS.items():
+            cursor.executemany(statement, rows[table])
+            rows[table].clear()
 
     for document in documents:
-        orders.append(
-            (next_id, channel_id, document["document_no"], "NEW", document.get("currency"))
+        order_id = next_id("orders")
+        customer, invoice, totals = (
+            document["customer"],
+            document["invoice_address"],
+            document["totals"],
+        )
+        rows["orders"].append(
+            (
+                order_id,
+                channel_id,
+                document["document_no"],
+                document.get("store"),
+                document["status"],
+                document.get("locale") or "en_US",
+                document.get("currency"),
+                customer.get("customer_no"),
+                customer.get("type") or "PRIVATE",
+                customer.get("calculation_type"),
+                customer.get("first_name"),
+                customer.get("last_name"),
+                invoice.get("first_name"),
+                invoice.get("last_name"),
+                invoice.get("line1"),
+                invoice.get("city"),
+                invoice.get("postal_code"),
+                invoice.get("country"),
+                invoice.get("country_code"),
+                _cents(totals.get("item_total")),
+                _cents(totals.get("shipping_costs")),
+                _cents(totals.get("payment_costs")),
+                _cents(totals.get("tax")),
+                _cents(totals.get("duties")),
+                _cents(totals.get("net_total")),
+                _cents(totals.get("gross_total")),
+            )
         )
         for item in document["line_items"]:
-            items.append(
+            gross, tax = _cents(item.get("price")), _cents(item.get("tax"))
+            rows["line_items"].append(
                 (
-                    next_id,
+                    next_id("line_items"),
+                    order_id,
                     item["position"],
                     item.get("status") or "NEW",
                     item["sku"],
                     item["product_name"],
                     item["quantity"],
+                    gross - tax,
+                    gross,
+                    gross - tax,
+                    gross,
+                    tax,
                 )
             )
-        next_id += 1
+        destination_ids = {}
+        for destination in document["destinations"]:
+            destination_ids[destination["key"]] = destination_id = next_id("destinations")
+            address = destination["address"]
+            rows["destinations"].append(
+                (
+                    destination_id,
+                    order_id,
+                    destination["key"],
+                    address.get("first_name"),
+                    address.get("last_name"),
+                    address.get("line1"),
+                    address.get("city"),
+                    address.get("postal_code"),
+                    address.get("country"),
+                    address.get("country_code"),
+                )
+            )
+        for bucket in document["buckets"]:
+            gross, tax = _cents(bucket.get("cost")), _cents(bucket.get("tax"))
+            rows["buckets"].append(
+                (
+                    next_id("buckets"),
+                    order_id,
+                    bucket["key"],
+                    next(iter(destination_ids.values()), None),
+                    bucket["shipping_method_id"],
+                    gross - tax,
+                    gross,
+                    tax,
+                )
+            )
+        for payment in document["payments"]:
+            rows["payment_transactions"].append(
+                (
+                    next_id("payment_transactions"),
+                    order_id,
+                    payment["id"],
+                    payment["service_id"],
+                    _cents(payment["amount"]),
+                    _cents(payment.get("cost")),
+                    payment["status"],
+                )
+            )
+        rows["status_history"].append(
+            (next_id("status_history"), order_id, document["status"], reason)
+        )
         count += 1
-        if len(orders) >= BATCH:
+        if len(rows["orders"]) >= BATCH:
             flush()
     flush()
     cursor.execute("COMMIT")
