@@ -17,7 +17,7 @@ from sqlalchemy.sql.operators import custom_op
 
 from ..database import Database
 from ..domain.models import Channel, Order, RunResultRow
-from ..domain.order_json import document_of
+from ..domain.order_rows import document_of
 from ..errors import Ambiguous, FieldProblem, NotFound, ValidationFailed
 from .channels import channel_by_name
 from .forms import (  # the search values' parsing, light enough for the command line

@@ -29,7 +29,7 @@ from ...domain.models import (
     PaymentTransaction,
     StatusHistory,
 )
-from ...domain.order_json import (
+from ...domain.order_rows import (
     BUCKET_COLUMNS,
     DESTINATION_COLUMNS,
     LINE_ITEM_COLUMNS,

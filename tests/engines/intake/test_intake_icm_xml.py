@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from orderio_tui.database import Database
 from orderio_tui.domain.models import Channel, Order, StatusHistory
-from orderio_tui.domain.order_json import complete, document_of, prune
+from orderio_tui.domain.order_rows import complete, document_of, prune
 from orderio_tui.engines.export.order_xml import OrderXmlWriter
 from orderio_tui.engines.export.reading import read_orders
 from orderio_tui.engines.intake.icm_xml import IcmOrderReader

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from orderio_tui.database import Database, open_database
 from orderio_tui.demo import create_demo
 from orderio_tui.domain.models import Channel, Order
-from orderio_tui.domain.order_json import document_of, json_schema, read_document
+from orderio_tui.domain.order_json import json_schema, read_document
+from orderio_tui.domain.order_rows import document_of
 from orderio_tui.engines.intake.jsonl import read_jsonl
 from orderio_tui.engines.intake.parsed import OrderProblem, ParsedOrder
 from orderio_tui.engines.intake.rules import (

@@ -14,14 +14,8 @@ from lxml import etree
 
 from orderio_tui.database import Database
 from orderio_tui.domain.models import Channel, Order
-from orderio_tui.domain.order_json import (
-    complete,
-    document_of,
-    order_rows,
-    prune,
-    read_document,
-    utc_text,
-)
+from orderio_tui.domain.order_json import read_document, utc_text
+from orderio_tui.domain.order_rows import complete, document_of, order_rows, prune
 from orderio_tui.engines.export.order_xml import OrderXmlWriter
 from orderio_tui.engines.export.reading import read_orders
 from orderio_tui.engines.intake.icm_xml import IcmOrderReader
