@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import logging
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     Select,
     String,
-    bindparam,
     cast,
     delete,
+    exists,
+    func,
     insert,
     literal,
     select,
@@ -52,17 +52,9 @@ logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- completion
 
-#: Orders per statement in claiming and completing: ``IN`` lists of primary or indexed foreign
-#: keys, which every database plans the same way, with or without table statistics.
-CHUNK_SIZE = 1000
-#: Ids fetched per round trip when a run reads its selected or claimed orders.
+#: Ids fetched per round trip when a run reads its selected or claimed orders, and claims
+#: written per executemany (one driver call; batched into multi-row statements on PostgreSQL).
 ID_CHUNK = 10_000
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-
-
-def _chunks(ids: Sequence[int], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
 
 
 def _matching_ids(session: Any, settings: ExportSettings, now: datetime) -> array[int]:
@@ -75,9 +67,41 @@ def _matching_ids(session: Any, settings: ExportSettings, now: datetime) -> arra
     return array("q", session.scalars(query.execution_options(yield_per=ID_CHUNK)))
 
 
+def _claim_orders(session: Any, run_id: int, ids: Sequence[int]) -> None:
+    """Claim the orders ``ids`` for the run: one executemany per :data:`ID_CHUNK` ids."""
+    connection = session.connection()
+    statement = insert(ExportClaim)
+    for start in range(0, len(ids), ID_CHUNK):
+        connection.execute(
+            statement,
+            [{"order_id": i, "run_id": run_id} for i in ids[start : start + ID_CHUNK]],
+        )
+
+
 def _release_claims(session: Any, run_id: int) -> int:
     result = session.execute(delete(ExportClaim).where(ExportClaim.run_id == run_id))
     return int(result.rowcount or 0)
+
+
+def _failure_of(run_id: int, order_id: Any) -> Any:
+    """The run's failed result for the order ``order_id`` names (a correlated condition)."""
+    return (
+        (RunResultRow.order_id == order_id)
+        & (RunResultRow.run_id == run_id)
+        & (RunResultRow.outcome == FAILED)
+    )
+
+
+def _claimed_ids(run_id: int, *, failed: bool) -> Select[int]:
+    """The run's claimed order ids with (``failed``) or without a failed result, as a subquery.
+
+    The ids stay in the database: every completion statement is one ``INSERT … SELECT`` or
+    ``UPDATE … WHERE id IN (…)`` over the claims, whatever the number of orders.
+    """
+    has_failed = exists().where(_failure_of(run_id, ExportClaim.order_id))
+    return select(ExportClaim.order_id).where(
+        ExportClaim.run_id == run_id, has_failed if failed else ~has_failed
+    )
 
 
 def _complete(
@@ -91,48 +115,32 @@ def _complete(
     """
     run_id = run.id
     now = utcnow()
-    claimed = array(
-        "q",
-        session.scalars(
-            select(ExportClaim.order_id)
-            .where(ExportClaim.run_id == run_id)
-            .order_by(ExportClaim.order_id)
-            .execution_options(yield_per=ID_CHUNK)
-        ),
+    exported_ids = _claimed_ids(run_id, failed=False)
+    failed_ids = _claimed_ids(run_id, failed=True)
+    selected = session.scalar(
+        select(func.count()).select_from(ExportClaim).where(ExportClaim.run_id == run_id)
     )
-    failed_results = set(
-        session.scalars(
-            select(RunResultRow.order_id).where(
-                RunResultRow.run_id == run_id,
-                RunResultRow.outcome == FAILED,
-                RunResultRow.order_id.is_not(None),
-            )
-        )
-    )
-    failed = array("q", (i for i in claimed if i in failed_results))
-    exported = array("q")
-    if file_name is not None:
-        exported = array("q", (i for i in claimed if i not in failed_results))
-    counts = {"selected": len(claimed), EXPORTED: len(exported), FAILED: len(failed)}
+    failed = session.scalar(select(func.count()).select_from(failed_ids.subquery()))
+    exported = selected - failed if file_name is not None else 0
+    counts = {"selected": selected, EXPORTED: exported, FAILED: failed}
 
-    on_exported: list[Any] = []
-    on_failed: list[Any] = []
+    statements: list[Any] = []
     if settings is not None and settings.status_updates:
-        on_exported += _transition_statements(Entity.ORDER, run_id, now, settings)
-        on_exported += _transition_statements(Entity.LINE_ITEM, run_id, now, settings)
-        on_failed += _failure_statements(run_id, now, settings)
-    if file_name is not None:
+        if exported:
+            statements += _transition_statements(Entity.ORDER, exported_ids, now, run_id, settings)
+            statements += _transition_statements(
+                Entity.LINE_ITEM, exported_ids, now, run_id, settings
+            )
+        if failed:
+            statements += _failure_statements(failed_ids, run_id, now, settings)
+    if file_name is not None and exported:
         if settings is not None:
-            on_exported += _ledger_statements(run_id, now, settings, file_name)
-        on_exported.append(_exported_results_statement(run_id, file_name))
+            statements += _ledger_statements(exported_ids, run_id, now, settings, file_name)
+        statements.append(_exported_results_statement(exported_ids, run_id, file_name))
     # Core execution: with ORM entities, a parameter dict would mean an ORM bulk operation.
     connection = session.connection()
-    for statements, ids in ((on_exported, exported), (on_failed, failed)):
-        if not statements:
-            continue
-        for chunk in _chunks(ids):
-            for statement in statements:
-                connection.execute(statement, {"ids": chunk})
+    for statement in statements:
+        connection.execute(statement)
     _release_claims(session, run_id)
     return counts
 
@@ -156,7 +164,7 @@ def _history_insert(select_statement: Select[*tuple[Any, ...]]) -> Any:
 
 
 def _transition_statements(
-    entity: Entity, run_id: int, now: datetime, settings: ExportSettings
+    entity: Entity, ids: Select[int], now: datetime, run_id: int, settings: ExportSettings
 ) -> list[Any]:
     """History inserts and updates applying the configuration's transitions of ``entity``.
 
@@ -183,7 +191,7 @@ def _transition_statements(
     for source, target in transitions.items():
         if not transition_allowed(Actor.EXPORT, entity, source, target):
             continue
-        chosen = (order_id.in_(_IDS), status == source)
+        chosen = (order_id.in_(ids), status == source)
         statements.append(
             _history_insert(
                 select(
@@ -209,7 +217,9 @@ def _transition_statements(
     return statements
 
 
-def _failure_statements(run_id: int, now: datetime, settings: ExportSettings) -> list[Any]:
+def _failure_statements(
+    ids: Select[int], run_id: int, now: datetime, settings: ExportSettings
+) -> list[Any]:
     """EXPORTFAILED with reason for failed orders the configuration would have moved on success.
 
     An order in a status the configuration's transitions do not move (a report of delivered
@@ -221,11 +231,9 @@ def _failure_statements(run_id: int, now: datetime, settings: ExportSettings) ->
         if transition_allowed(Actor.EXPORT, Entity.ORDER, source, target)
     }
     movable.add(EXPORT_FAILURE_STATUS.value)
-    chosen = (Order.id.in_(_IDS), Order.status.in_(sorted(movable)))
+    chosen = (Order.id.in_(ids), Order.status.in_(sorted(movable)))
     result = RunResultRow
-    is_this_failure = (
-        (result.order_id == Order.id) & (result.run_id == run_id) & (result.outcome == FAILED)
-    )
+    is_this_failure = _failure_of(run_id, Order.id)
 
     def reason(column: Any) -> Any:
         return select(column).where(is_this_failure).limit(1).scalar_subquery()
@@ -260,13 +268,13 @@ def _failure_statements(run_id: int, now: datetime, settings: ExportSettings) ->
 
 
 def _ledger_statements(
-    run_id: int, now: datetime, settings: ExportSettings, file_name: str
+    ids: Select[int], run_id: int, now: datetime, settings: ExportSettings, file_name: str
 ) -> list[Any]:
     """Replace the ledger entries of the exported orders by this run's."""
     return [
         delete(ExportLedgerEntry).where(
             ExportLedgerEntry.configuration_id == settings.configuration_id,
-            ExportLedgerEntry.order_id.in_(_IDS),
+            ExportLedgerEntry.order_id.in_(ids),
         ),
         insert(ExportLedgerEntry).from_select(
             ["configuration_id", "order_id", "run_id", "file_name", "exported_at"],
@@ -276,12 +284,12 @@ def _ledger_statements(
                 literal(run_id),
                 literal(file_name),
                 literal(now, UTCDateTime()),
-            ).where(Order.id.in_(_IDS)),
+            ).where(Order.id.in_(ids)),
         ),
     ]
 
 
-def _exported_results_statement(run_id: int, file_name: str) -> Any:
+def _exported_results_statement(ids: Select[int], run_id: int, file_name: str) -> Any:
     return insert(RunResultRow).from_select(
         ["run_id", "order_id", "document_no", "outcome", "file_name"],
         select(
@@ -291,7 +299,7 @@ def _exported_results_statement(run_id: int, file_name: str) -> Any:
             literal(EXPORTED),
             literal(file_name),
         )
-        .where(Order.id.in_(_IDS))
+        .where(Order.id.in_(ids))
         .order_by(Order.created_at, Order.id),
     )
 

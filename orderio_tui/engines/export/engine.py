@@ -40,16 +40,12 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
-    insert,
-    literal,
     select,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ...database import Database, environment_fault, log_failure
 from ...domain.models import (
-    ExportClaim,
-    Order,
     Run,
     RunLogLine,
     utcnow,
@@ -74,8 +70,7 @@ from ...runs.progress import ProgressReporter
 from ..failpoints import failpoint
 from ..sftp import TransportError
 from .completion import (
-    _IDS,
-    _chunks,
+    _claim_orders,
     _complete,
     _matching_ids,
 )
@@ -226,13 +221,7 @@ class _ExportRun:
                     if self.delivery is not None:
                         run.remote_path = self.delivery.remote_path(self.paths.final.name)
                     self.order_ids = _matching_ids(session, settings, run.started_at)
-                    claim = insert(ExportClaim).from_select(
-                        ["order_id", "run_id"],
-                        select(Order.id, literal(run.id)).where(Order.id.in_(_IDS)),
-                    )
-                    connection = session.connection()
-                    for chunk in _chunks(self.order_ids):
-                        connection.execute(claim, {"ids": chunk})
+                    _claim_orders(session, run.id, self.order_ids)
                     selected = len(self.order_ids)
                     run.counts = {"selected": selected, EXPORTED: 0, FAILED: 0}
                     if not selected:

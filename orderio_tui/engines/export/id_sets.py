@@ -1,0 +1,46 @@
+"""A set of order ids bound as one parameter, whatever its size.
+
+SQLAlchemy's expanding ``IN`` renders one bind parameter per id on every execution, which costs
+more than the lookup itself. Here the ids travel as one value: an array compared with ``= ANY``
+on PostgreSQL, a JSON array read back with ``json_each`` on SQLite; both are index lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, BindParameter, Dialect, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class _IdList(TypeDecorator[Sequence[int]]):
+    """A list of ids: a ``bigint[]`` on PostgreSQL, a JSON array text elsewhere."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(BigInteger))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Sequence[int] | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return f"[{','.join(map(str, value))}]"
+
+
+def id_list(name: str) -> BindParameter[Sequence[int]]:
+    """A bind parameter ``name`` that takes a list of ids as one value."""
+    return bindparam(name, type_=_IdList())
+
+
+def in_ids(column: Any, ids: BindParameter[Sequence[int]], dialect_name: str) -> Any:
+    """``column IN ids`` for :func:`id_list` ``ids``, written the way ``dialect_name`` plans
+    as index lookups."""
+    if dialect_name == "postgresql":
+        return column == any_(ids)
+    values = func.json_each(ids).table_valued("value")
+    return column.in_(select(values.c.value))
