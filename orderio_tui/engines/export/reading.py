@@ -194,8 +194,9 @@ def _payments_query(dialect: str) -> Select[*tuple[Any, ...]]:
 
 
 @cache
-def _statements(dialect: str) -> tuple[Select[*tuple[Any, ...]], ...]:
-    """The reads of a batch on ``dialect``: headers, destinations, buckets, line items, payments."""
+def batch_statements(dialect: str) -> tuple[Select[*tuple[Any, ...]], ...]:
+    """The reads of a batch on ``dialect`` (headers, destinations, buckets, line items,
+    payments), each taking the batch's ids as the parameter ``order_ids``."""
     return (
         select(*_HEADER_COLUMNS).where(in_ids(Order.id, _IDS, dialect)),
         _destinations_query(dialect),
@@ -242,7 +243,7 @@ def complete_orders(
     def line_item(values: Sequence[Any]) -> ExportLineItem:
         return ExportLineItem(values[0], values[1], bucket_keys.get(values[2]), *values[3:])
 
-    _, destinations_query, buckets_query, items_query, payments_query = _statements(
+    _, destinations_query, buckets_query, items_query, payments_query = batch_statements(
         connection.dialect.name
     )
     destinations = _grouped(connection, destinations_query, ids, destination)
@@ -271,7 +272,7 @@ def complete_orders(
 def read_orders(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
     """The orders with ``ids``, in the order of ``ids`` (ids of deleted orders are skipped)."""
     ids = list(ids)
-    headers = _statements(connection.dialect.name)[0]
+    headers = batch_statements(connection.dialect.name)[0]
     rows = {row[0]: row for row in connection.execute(headers, {"order_ids": ids}).all()}
     return complete_orders(connection, [rows[i] for i in ids if i in rows], store)
 
