@@ -14,7 +14,6 @@ from sqlalchemy import (
     String,
     cast,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -22,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 
+from ...database import Database
 from ...domain.conditions import matching_orders_query
 from ...domain.models import (
     ExportClaim,
@@ -38,8 +38,10 @@ from ...domain.statuses import (
     EXPORT_FAILURE_STATUS,
     Actor,
     Entity,
+    RunState,
     transition_allowed,
 )
+from ..failpoints import failpoint
 from .settings import (
     EXPORTED,
     FAILED,
@@ -55,6 +57,9 @@ logger = logging.getLogger(__name__)
 #: Ids fetched per round trip when a run reads its selected or claimed orders, and claims
 #: written per executemany (one driver call; batched into multi-row statements on PostgreSQL).
 ID_CHUNK = 10_000
+#: Orders completed per write transaction of a large run (:func:`_complete_ahead`): at most a
+#: few seconds of SQLite's write lock, far below its busy timeout.
+COMPLETION_CHUNK = 50_000
 
 
 def _matching_ids(session: Any, settings: ExportSettings, now: datetime) -> array[int]:
@@ -92,57 +97,121 @@ def _failure_of(run_id: int, order_id: Any) -> Any:
     )
 
 
-def _claimed_ids(run_id: int, *, failed: bool) -> Select[int]:
-    """The run's claimed order ids with (``failed``) or without a failed result, as a subquery.
+def _claimed_ids(run_id: int, *, failed: bool, below: int | None) -> Select[int]:
+    """The run's claimed order ids with (``failed``) or without a failed result, as a subquery;
+    with ``below`` only the ids below it.
 
     The ids stay in the database: every completion statement is one ``INSERT … SELECT`` or
     ``UPDATE … WHERE id IN (…)`` over the claims, whatever the number of orders.
     """
-    has_failed = exists().where(_failure_of(run_id, ExportClaim.order_id))
-    return select(ExportClaim.order_id).where(
-        ExportClaim.run_id == run_id, has_failed if failed else ~has_failed
+    # Not correlated: PostgreSQL runs it once (a hashed subplan), with or without statistics.
+    failed_orders = select(RunResultRow.order_id).where(
+        RunResultRow.run_id == run_id,
+        RunResultRow.outcome == FAILED,
+        RunResultRow.order_id.is_not(None),  # NOT IN over a NULL would match nothing
     )
+    in_failed = ExportClaim.order_id.in_(failed_orders)
+    query = select(ExportClaim.order_id).where(
+        ExportClaim.run_id == run_id, in_failed if failed else ~in_failed
+    )
+    return query if below is None else query.where(ExportClaim.order_id < below)
+
+
+def _complete_ahead(
+    db: Database, run_id: int, settings: ExportSettings | None, file_name: str
+) -> None:
+    """Complete a published run's claims in write transactions of :data:`COMPLETION_CHUNK`
+    orders (lowest ids first) until at most one chunk is left for :func:`_complete`.
+
+    Each transaction applies its orders' statuses, ledger and results and releases their claims
+    together, so an interruption anywhere leaves the rest claimed, and recovery completes it from
+    the published file: §7.1 holds, and no transaction holds SQLite's write lock for long.
+    Stops when the run is no longer RUNNING (recovered by another process meanwhile).
+    """
+    while True:
+        with db.write() as session:
+            state = session.scalar(select(Run.state).where(Run.id == run_id).with_for_update())
+            if state != RunState.RUNNING.value:
+                return
+            below = session.scalar(
+                select(ExportClaim.order_id)
+                .where(ExportClaim.run_id == run_id)
+                .order_by(ExportClaim.order_id)
+                .offset(COMPLETION_CHUNK)
+                .limit(1)
+            )
+            if below is None:
+                return
+            _apply(session, run_id, settings, file_name, below)
+        failpoint("export:between_completion_chunks")
 
 
 def _complete(
     session: Any, run: Run, settings: ExportSettings | None, file_name: str | None
 ) -> dict[str, int]:
-    """Step 4 in the caller's transaction; returns the run's counts.
+    """Step 4 in the caller's transaction (after :func:`_complete_ahead` for a large run):
+    completes the run's remaining claims and returns the run's counts.
 
     The exported orders are the run's claimed orders without a failed result (none when
     ``file_name`` is None: no file was published). ``settings`` is None when the configuration was
-    deleted meanwhile: then no status changes and no ledger.
+    deleted meanwhile: then no status changes and no ledger. The counts are the run's results
+    (those of earlier transactions too): exported, and failed of orders that still exist.
     """
-    run_id = run.id
-    now = utcnow()
-    exported_ids = _claimed_ids(run_id, failed=False)
-    failed_ids = _claimed_ids(run_id, failed=True)
-    selected = session.scalar(
-        select(func.count()).select_from(ExportClaim).where(ExportClaim.run_id == run_id)
+    _apply(session, run.id, settings, file_name, None)
+    outcomes = dict(
+        session.execute(
+            select(RunResultRow.outcome, func.count())
+            .where(RunResultRow.run_id == run.id, RunResultRow.order_id.is_not(None))
+            .group_by(RunResultRow.outcome)
+        ).all()
     )
-    failed = session.scalar(select(func.count()).select_from(failed_ids.subquery()))
-    exported = selected - failed if file_name is not None else 0
-    counts = {"selected": selected, EXPORTED: exported, FAILED: failed}
+    exported, failed = outcomes.get(EXPORTED, 0), outcomes.get(FAILED, 0)
+    return {"selected": exported + failed, EXPORTED: exported, FAILED: failed}
 
+
+def _apply(
+    session: Any,
+    run_id: int,
+    settings: ExportSettings | None,
+    file_name: str | None,
+    below: int | None,
+) -> None:
+    """The statements of completion for the run's claims (below ``below``, if given), which
+    they release."""
+    # Core execution: with ORM entities, a parameter dict would mean an ORM bulk operation.
+    connection = session.connection()
+    for statement in completion_statements(run_id, settings, file_name, below):
+        connection.execute(statement)
+
+
+def completion_statements(
+    run_id: int,
+    settings: ExportSettings | None,
+    file_name: str | None,
+    below: int | None = None,
+) -> list[Any]:
+    """Completion's statements for the run's claims (below ``below``, if given), in order; the
+    last releases those claims."""
+    now = utcnow()
+    exported_ids = _claimed_ids(run_id, failed=False, below=below)
+    failed_ids = _claimed_ids(run_id, failed=True, below=below)
     statements: list[Any] = []
     if settings is not None and settings.status_updates:
-        if exported:
+        if file_name is not None:
             statements += _transition_statements(Entity.ORDER, exported_ids, now, run_id, settings)
             statements += _transition_statements(
                 Entity.LINE_ITEM, exported_ids, now, run_id, settings
             )
-        if failed:
-            statements += _failure_statements(failed_ids, run_id, now, settings)
-    if file_name is not None and exported:
+        statements += _failure_statements(failed_ids, run_id, now, settings)
+    if file_name is not None:
         if settings is not None:
             statements += _ledger_statements(exported_ids, run_id, now, settings, file_name)
         statements.append(_exported_results_statement(exported_ids, run_id, file_name))
-    # Core execution: with ORM entities, a parameter dict would mean an ORM bulk operation.
-    connection = session.connection()
-    for statement in statements:
-        connection.execute(statement)
-    _release_claims(session, run_id)
-    return counts
+    released = delete(ExportClaim).where(ExportClaim.run_id == run_id)
+    if below is not None:
+        released = released.where(ExportClaim.order_id < below)
+    statements.append(released)
+    return statements
 
 
 def _history_insert(select_statement: Select[*tuple[Any, ...]]) -> Any:
@@ -234,10 +303,6 @@ def _failure_statements(
     chosen = (Order.id.in_(ids), Order.status.in_(sorted(movable)))
     result = RunResultRow
     is_this_failure = _failure_of(run_id, Order.id)
-
-    def reason(column: Any) -> Any:
-        return select(column).where(is_this_failure).limit(1).scalar_subquery()
-
     return [
         _history_insert(
             select(
@@ -255,12 +320,13 @@ def _failure_statements(
             .join(result, is_this_failure)
             .where(*chosen)
         ),
+        # UPDATE … FROM run_results: a join, not a subquery per order.
         update(Order)
-        .where(*chosen)
+        .where(*chosen, is_this_failure)
         .values(
             status=EXPORT_FAILURE_STATUS.value,
-            status_reason_code=reason(result.reason_code),
-            status_reason_text=reason(result.reason_text),
+            status_reason_code=result.reason_code,
+            status_reason_text=result.reason_text,
             updated_at=now,
         )
         .execution_options(synchronize_session=False),

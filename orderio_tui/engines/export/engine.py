@@ -10,12 +10,15 @@ A run goes through four steps:
    together with its reason.
 3. **Publish**: flush and fsync the part file, store its SHA-256 in the run, rename it to its
    final name, fsync the directory.
-4. **Complete** (one transaction): apply the configuration's status transitions to the exported
-   orders and EXPORTFAILED to the failed ones (when status updates are on), write the ledger and the
-   per-order results, release the claims and finish the run.
+4. **Complete**: apply the configuration's status transitions to the exported orders and
+   EXPORTFAILED to the failed ones (when status updates are on), write the ledger and the
+   per-order results, release the claims and finish the run — set-based statements over the
+   run's claims, in one transaction per 50,000 orders that releases their claims with them
+   (:func:`_complete_ahead`), the last one finishing the run.
 
-Claims, reads and the completion work in chunks of ids (``IN`` lists of primary or indexed foreign
-keys), so that every database plans them the same way, with or without table statistics.
+The claim is an executemany of the ids; the reads of a batch bind its ids as one value (an
+array on PostgreSQL, JSON on SQLite: :mod:`.id_sets`) and look up primary or indexed foreign
+keys, so they plan the same with or without table statistics.
 
 Because the failed orders are in the database before the rename, "the orders in the published
 file" are exactly "the claimed orders without a failed result". :func:`recover_export_run` uses
@@ -72,6 +75,7 @@ from ..sftp import TransportError
 from .completion import (
     _claim_orders,
     _complete,
+    _complete_ahead,
     _matching_ids,
 )
 from .delivery import Delivery, DeliveryUnknown
@@ -537,6 +541,7 @@ class _ExportRun:
     def _complete_published(self) -> RunOutcome:
         assert self.paths is not None
         settings = self.settings
+        _complete_ahead(self.db, self.run_id, settings, self.paths.final.name)
         with self.db.write() as session:
             run = _locked_run(session, self.run_id)
             assert run is not None
