@@ -274,44 +274,44 @@ def _contact(parts: list[str], contact: ExportContact, extra: dict[str, Any] = _
     """``contact`` with one ``mailing-address`` (ContactType / MailingAddressType order)."""
     esc = xml_text
     append = parts.append
+    # One unpacking instead of a named-field look-up per use.
+    (title, first, last, company, email, phone, line1, line2, postal, city, state, country,
+     country_code) = contact  # fmt: skip
     append("<contact>")
-    if contact.title:
-        append(f"<title>{esc(contact.title)}</title>")
-    if contact.first_name:
-        append(f"<first-name>{esc(contact.first_name)}</first-name>")
+    if title:
+        append(f"<title>{esc(title)}</title>")
+    if first:
+        append(f"<first-name>{esc(first)}</first-name>")
     if extra:
         _optional(parts, extra, _CONTACT_AFTER_FIRST)
-    if contact.last_name:
-        append(f"<last-name>{esc(contact.last_name)}</last-name>")
+    if last:
+        append(f"<last-name>{esc(last)}</last-name>")
     if extra:
         _optional(parts, extra, _CONTACT_AFTER_LAST)
-    if contact.phone:
-        append(f"<phone-home>{esc(contact.phone)}</phone-home>")
+    if phone:
+        append(f"<phone-home>{esc(phone)}</phone-home>")
     if extra:
         _optional(parts, extra, _CONTACT_PHONES)
-    if contact.email:
-        append(f"<email>{esc(contact.email)}</email>")
-    append(f"<mailing-address><line1>{esc(contact.line1 or '')}</line1>")
-    if contact.line2:
-        append(f"<line2>{esc(contact.line2)}</line2>")
+    if email:
+        append(f"<email>{esc(email)}</email>")
+    append(f"<mailing-address><line1>{esc(line1 or '')}</line1>")
+    if line2:
+        append(f"<line2>{esc(line2)}</line2>")
     if extra:
         _optional(parts, extra, _ADDRESS_AFTER_LINE2)
-    append(
-        f"<city>{esc(contact.city or '')}</city>"
-        f"<country>{esc(contact.country or contact.country_code or '')}</country>"
-    )
-    if contact.country_code:
-        append(f"<country-code>{esc(contact.country_code)}</country-code>")
-    append(f"<postal-code>{esc(contact.postal_code or '')}</postal-code>")
+    append(f"<city>{esc(city or '')}</city><country>{esc(country or country_code or '')}</country>")
+    if country_code:
+        append(f"<country-code>{esc(country_code)}</country-code>")
+    append(f"<postal-code>{esc(postal or '')}</postal-code>")
     if extra:
         _optional(parts, extra, _ADDRESS_AFTER_POSTAL)
-    if contact.state:
-        append(f"<state>{esc(contact.state)}</state>")
+    if state:
+        append(f"<state>{esc(state)}</state>")
     if extra:
         _optional(parts, extra, _ADDRESS_AFTER_STATE)
     append("</mailing-address>")
-    if contact.company:
-        append(f"<company-name1>{esc(contact.company)}</company-name1>")
+    if company:
+        append(f"<company-name1>{esc(company)}</company-name1>")
     if extra:
         _optional(parts, extra, _CONTACT_END)
     append("</contact>")
