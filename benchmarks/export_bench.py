@@ -521,7 +521,7 @@ def explain(url: str, configuration_id: int) -> list[str]:
 
     from orderio_tui.domain.conditions import matching_orders_query
     from orderio_tui.domain.models import utcnow
-    from orderio_tui.engines.export.reading import batch_statements
+    from orderio_tui.engines.export.reading import explain_batch_reads
     from orderio_tui.engines.export.settings import ExportSettings
 
     db = open_database(url)
@@ -532,17 +532,10 @@ def explain(url: str, configuration_id: int) -> list[str]:
         ids = list(session.scalars(query.limit(500)))
     db.dispose()
     engine = create_engine(url)
-    lines: list[str] = []
     with engine.connect() as connection:
-        prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-        for statement in batch_statements(engine.dialect.name):
-            compiled = statement.compile(dialect=engine.dialect)
-            lines.append(f"-- {' '.join(str(compiled).split())[:100]}")
-            rows = connection.exec_driver_sql(
-                prefix + str(compiled), compiled.construct_params({"order_ids": ids})
-            ).all()
-            lines += ["   " + " ".join(str(v) for v in row) for row in rows]
+        plans = explain_batch_reads(connection, ids)
     engine.dispose()
+    lines = [f"   {line}" for plan in plans for line in ["--", *plan]]
     scans = [line for line in lines if ("Seq Scan on" in line or "SCAN " in line)]
     full = [line for line in scans if "orders" in line or "line_items" in line]
     lines.append(f"sequential scans of orders or line items: {len(full)}")

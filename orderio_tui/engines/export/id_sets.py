@@ -37,6 +37,11 @@ def id_list(name: str) -> BindParameter[Sequence[int]]:
     return bindparam(name, type_=_IdList())
 
 
+def ids_parameter(ids: Sequence[int], dialect: Dialect) -> Any:
+    """``ids`` as the driver takes an :func:`id_list` parameter on ``dialect``."""
+    return _IdList().process_bind_param(ids, dialect)
+
+
 def in_ids(column: Any, ids: BindParameter[Sequence[int]], dialect_name: str) -> Any:
     """``column IN ids`` for :func:`id_list` ``ids``, written the way ``dialect_name`` plans
     as index lookups."""

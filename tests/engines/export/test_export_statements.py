@@ -1,5 +1,6 @@
 """The export's statements do not grow with the number of orders (issue 17): completion is a few
-set-based statements over the run's claims, and no statement binds a parameter per order id."""
+set-based statements over the run's claims, no statement binds a parameter per order id, and the
+batch reads are index lookups whether or not the tables have statistics."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from export_fixtures import Shop
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from orderio_tui.domain.models import Order
 from orderio_tui.domain.statuses import Trigger
 from orderio_tui.engines.export import run_export
+from orderio_tui.engines.export.reading import explain_batch_reads
 
 #: Statements of the completion (step 4) and the claim, by the start of their SQL text.
 WRITES = (
@@ -81,3 +84,25 @@ def test_no_export_statement_binds_a_parameter_per_order(shop: Shop) -> None:
     reads = [t for t in seen.texts if t.startswith("SELECT line_items.order_id")]
     assert len(reads) == 2  # two batches of line items
     assert seen.most_parameters <= MOST_PARAMETERS
+
+
+def _scans_of_orders_or_line_items(plan: list[str]) -> list[str]:
+    """Plan lines that read orders or line items whole (PostgreSQL or SQLite wording)."""
+    return [
+        line
+        for line in plan
+        if ("Seq Scan on" in line or line.startswith("SCAN "))
+        and ("orders" in line or "line_items" in line)
+    ]
+
+
+def test_batch_reads_are_index_lookups_on_tables_without_statistics(shop: Shop) -> None:
+    shop.add_orders(40)
+    with shop.db.read() as session:
+        ids = sorted(session.scalars(select(Order.id)))[10:15]  # a selective set of ids
+    with shop.db.engine.connect() as connection:
+        plans = explain_batch_reads(connection, ids)
+        orders = connection.execute(select(Order.id).where(Order.id.in_(ids))).scalars().all()
+    assert len(plans) == 5 and all(plans)
+    assert [line for plan in plans for line in _scans_of_orders_or_line_items(plan)] == []
+    assert sorted(orders) == ids
