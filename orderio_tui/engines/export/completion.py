@@ -42,6 +42,7 @@ from ...domain.statuses import (
     transition_allowed,
 )
 from ..failpoints import failpoint
+from .id_sets import plan_as_lookups
 from .settings import (
     EXPORTED,
     FAILED,
@@ -180,6 +181,7 @@ def _apply(
     they release."""
     # Core execution: with ORM entities, a parameter dict would mean an ORM bulk operation.
     connection = session.connection()
+    plan_as_lookups(connection)
     for statement in completion_statements(run_id, settings, file_name, below):
         connection.execute(statement)
 

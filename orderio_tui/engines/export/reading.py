@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from ...domain.models import Bucket, Destination, LineItem, Order, PaymentTransaction
-from .id_sets import id_list, ids_parameter, in_ids
+from .id_sets import id_list, ids_parameter, in_ids, plan_as_lookups
 from .order_xml import (
     ExportBucket,
     ExportContact,
@@ -267,20 +267,6 @@ def complete_orders(
         )
         for row in headers
     ]
-
-
-def plan_as_lookups(connection: Connection) -> None:
-    """Make PostgreSQL plan the batch reads of this transaction as the index lookups they are.
-
-    A batch is at most :data:`BATCH_SIZE` ids, so a sequential scan is never the right plan; but
-    on tables not yet analyzed the planner misjudges their sizes and the ids' selectivity and
-    scans line items or destinations whole, once per batch. ``SET LOCAL`` ends with the
-    transaction. SQLite plans these reads as lookups anyway.
-    """
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        # Nor are parallel workers worth starting for a batch.
-        connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def explain_batch_reads(connection: Connection, ids: Sequence[int]) -> list[list[str]]:

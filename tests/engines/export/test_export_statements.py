@@ -106,3 +106,28 @@ def test_batch_reads_are_index_lookups_on_tables_without_statistics(shop: Shop) 
     assert len(plans) == 5 and all(plans)
     assert [line for plan in plans for line in _scans_of_orders_or_line_items(plan)] == []
     assert sorted(orders) == ids
+
+
+def test_completion_statements_look_orders_and_line_items_up_by_id(shop: Shop) -> None:
+    shop.add_orders(40)
+    plans: list[list[str]] = []
+    postgresql = shop.db.engine.dialect.name == "postgresql"
+
+    def explain(_c: Any, cursor: Any, statement: str, parameters: Any, _x: Any, many: bool) -> None:
+        text = " ".join(statement.split())
+        if many or not text.startswith(WRITES[:3]):
+            return
+        # The same statement with the same parameters, in the same transaction, explained.
+        cursor.execute(
+            ("EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN ") + statement, parameters
+        )
+        plans.append([str(row[0] if postgresql else row[-1]) for row in cursor.fetchall()])
+
+    event.listen(shop.db.engine, "before_cursor_execute", explain)
+    try:
+        outcome = run_export(shop.db, shop.configuration_id, trigger=Trigger.CLI)
+    finally:
+        event.remove(shop.db.engine, "before_cursor_execute", explain)
+    assert outcome.counts["exported"] == 40
+    assert len(plans) >= 4
+    assert [line for plan in plans for line in _scans_of_orders_or_line_items(plan)] == []
