@@ -1,12 +1,18 @@
 """Order export benchmark: the real export against a baseline that only builds the text.
 
     python benchmarks/export_bench.py [--orders 100000] [--small 10000] [--seed 1] [--db-url URL]
+                                      [--analyze] [--explain]
 
 For each size (``--small`` and ``--orders``) it builds a database of that many orders (1–5 line
 items each, one bucket, destination and payment) in a fresh SQLite file (or the emptied
 PostgreSQL database given with ``--db-url``), then runs the real export (claim, stream, validate,
 write, fsync, rename, status updates, ledger, results) of the default `erp-export`
 configuration in a child process and reports its time, orders/s and peak RSS.
+
+On PostgreSQL the tables are created afresh for each size and autovacuum is off for them, so the
+export runs on tables never analyzed; ``--analyze`` runs ANALYZE after loading instead.
+``--explain`` prints the plans of the export's batch reads for its first 500 orders (a selective
+set of ids) and counts the sequential scans of orders and line items among them.
 
 In the same run, a baseline child writes the same orders from plain Python data by building the
 text directly with the package's writer (no database; generating the data is not timed). The
@@ -482,30 +488,78 @@ def _run_child(*arguments: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
-def _empty_postgresql(url: str) -> None:
+def _fresh_postgresql(url: str) -> None:
+    """New empty tables (TRUNCATE would keep their statistics), autovacuum off for them."""
     from sqlalchemy import create_engine, text
 
     from orderio_tui.domain.models import Base
 
-    open_database(url).dispose()
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.connect() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    open_database(url).dispose()
+    with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            connection.execute(text(f'ALTER TABLE "{table.name}" SET (autovacuum_enabled = false)'))
     engine.dispose()
 
 
-def measure(size: int, seed: int, workdir: Path, db_url: str | None) -> dict[str, Any]:
+def analyze(url: str) -> None:
+    """Table statistics for the planner (ANALYZE on PostgreSQL and SQLite)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def explain(url: str, configuration_id: int) -> list[str]:
+    """The plans of the export's batch reads for its first 500 orders, with a summary line."""
+    from sqlalchemy import create_engine
+
+    from orderio_tui.domain.conditions import matching_orders_query
+    from orderio_tui.domain.models import utcnow
+    from orderio_tui.engines.export.reading import explain_batch_reads
+    from orderio_tui.engines.export.settings import ExportSettings
+
+    db = open_database(url)
+    with db.read() as session:
+        configuration = session.get(ExportConfiguration, configuration_id)
+        settings = ExportSettings.of(configuration, configuration.service, configuration.channel)
+        query = matching_orders_query(settings.configuration, now=utcnow())
+        ids = list(session.scalars(query.limit(500)))
+    db.dispose()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        plans = explain_batch_reads(connection, ids)
+    engine.dispose()
+    lines = [f"   {line}" for plan in plans for line in ["--", *plan]]
+    scans = [line for line in lines if ("Seq Scan on" in line or "SCAN " in line)]
+    full = [line for line in scans if "orders" in line or "line_items" in line]
+    lines.append(f"sequential scans of orders or line items: {len(full)}")
+    return lines
+
+
+def measure(
+    size: int, seed: int, workdir: Path, db_url: str | None, options: argparse.Namespace
+) -> dict[str, Any]:
     root = workdir / f"n{size}"
     root.mkdir(parents=True, exist_ok=True)
     if db_url:
-        _empty_postgresql(db_url)
+        _fresh_postgresql(db_url)
         url = db_url
     else:
         url = f"sqlite:///{root / 'bench.db'}"
     started = time.perf_counter()
     configuration_id = build_database(url, root, size, seed)
     build_seconds = time.perf_counter() - started
+    if options.analyze:
+        analyze(url)
+    if options.explain:
+        print(f"plans at {size} orders ({'analyzed' if options.analyze else 'not analyzed'}):")
+        print("\n".join(explain(url, configuration_id)))
     export = _run_child("_export", url, str(configuration_id))
     return {"size": size, "build_seconds": build_seconds, "export": export}
 
@@ -529,17 +583,20 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument(
-        "--db-url", default=None, help="empty PostgreSQL database to use instead of SQLite"
+        "--db-url", default=None, help="PostgreSQL database to use (its tables are replaced)"
     )
+    parser.add_argument("--analyze", action="store_true", help="ANALYZE after loading")
+    parser.add_argument("--explain", action="store_true", help="print the plans of the reads")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="orderio-export-bench-") as temporary:
         workdir = args.workdir or Path(temporary)
         print(f"machine: {_machine()}")
         print(f"database: {'PostgreSQL' if args.db_url else 'SQLite file'} in {workdir}")
+        print(f"statistics: {'ANALYZE after loading' if args.analyze else 'never analyzed'}")
         sizes = [s for s in (args.small, args.orders) if s > 0]
         sizes = sorted(set(sizes))
-        results = {size: measure(size, args.seed, workdir, args.db_url) for size in sizes}
+        results = {size: measure(size, args.seed, workdir, args.db_url, args) for size in sizes}
         big = results[args.orders]
         baseline_dir = workdir / "baseline"
         baseline_dir.mkdir(exist_ok=True)

@@ -10,12 +10,15 @@ A run goes through four steps:
    together with its reason.
 3. **Publish**: flush and fsync the part file, store its SHA-256 in the run, rename it to its
    final name, fsync the directory.
-4. **Complete** (one transaction): apply the configuration's status transitions to the exported
-   orders and EXPORTFAILED to the failed ones (when status updates are on), write the ledger and the
-   per-order results, release the claims and finish the run.
+4. **Complete**: apply the configuration's status transitions to the exported orders and
+   EXPORTFAILED to the failed ones (when status updates are on), write the ledger and the
+   per-order results, release the claims and finish the run — set-based statements over the
+   run's claims, in one transaction per 50,000 orders that releases their claims with them
+   (:func:`_complete_ahead`), the last one finishing the run.
 
-Claims, reads and the completion work in chunks of ids (``IN`` lists of primary or indexed foreign
-keys), so that every database plans them the same way, with or without table statistics.
+The claim is an executemany of the ids; the reads of a batch bind its ids as one value (an
+array on PostgreSQL, JSON on SQLite: :mod:`.id_sets`) and look up primary or indexed foreign
+keys, so they plan the same with or without table statistics.
 
 Because the failed orders are in the database before the rename, "the orders in the published
 file" are exactly "the claimed orders without a failed result". :func:`recover_export_run` uses
@@ -40,16 +43,12 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
-    insert,
-    literal,
     select,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ...database import Database, environment_fault, log_failure
 from ...domain.models import (
-    ExportClaim,
-    Order,
     Run,
     RunLogLine,
     utcnow,
@@ -74,9 +73,9 @@ from ...runs.progress import ProgressReporter
 from ..failpoints import failpoint
 from ..sftp import TransportError
 from .completion import (
-    _IDS,
-    _chunks,
+    _claim_orders,
     _complete,
+    _complete_ahead,
     _matching_ids,
 )
 from .delivery import Delivery, DeliveryUnknown
@@ -226,13 +225,7 @@ class _ExportRun:
                     if self.delivery is not None:
                         run.remote_path = self.delivery.remote_path(self.paths.final.name)
                     self.order_ids = _matching_ids(session, settings, run.started_at)
-                    claim = insert(ExportClaim).from_select(
-                        ["order_id", "run_id"],
-                        select(Order.id, literal(run.id)).where(Order.id.in_(_IDS)),
-                    )
-                    connection = session.connection()
-                    for chunk in _chunks(self.order_ids):
-                        connection.execute(claim, {"ids": chunk})
+                    _claim_orders(session, run.id, self.order_ids)
                     selected = len(self.order_ids)
                     run.counts = {"selected": selected, EXPORTED: 0, FAILED: 0}
                     if not selected:
@@ -548,6 +541,7 @@ class _ExportRun:
     def _complete_published(self) -> RunOutcome:
         assert self.paths is not None
         settings = self.settings
+        _complete_ahead(self.db, self.run_id, settings, self.paths.final.name)
         with self.db.write() as session:
             run = _locked_run(session, self.run_id)
             assert run is not None

@@ -274,44 +274,44 @@ def _contact(parts: list[str], contact: ExportContact, extra: dict[str, Any] = _
     """``contact`` with one ``mailing-address`` (ContactType / MailingAddressType order)."""
     esc = xml_text
     append = parts.append
+    # One unpacking instead of a named-field look-up per use.
+    (title, first, last, company, email, phone, line1, line2, postal, city, state, country,
+     country_code) = contact  # fmt: skip
     append("<contact>")
-    if contact.title:
-        append(f"<title>{esc(contact.title)}</title>")
-    if contact.first_name:
-        append(f"<first-name>{esc(contact.first_name)}</first-name>")
+    if title:
+        append(f"<title>{esc(title)}</title>")
+    if first:
+        append(f"<first-name>{esc(first)}</first-name>")
     if extra:
         _optional(parts, extra, _CONTACT_AFTER_FIRST)
-    if contact.last_name:
-        append(f"<last-name>{esc(contact.last_name)}</last-name>")
+    if last:
+        append(f"<last-name>{esc(last)}</last-name>")
     if extra:
         _optional(parts, extra, _CONTACT_AFTER_LAST)
-    if contact.phone:
-        append(f"<phone-home>{esc(contact.phone)}</phone-home>")
+    if phone:
+        append(f"<phone-home>{esc(phone)}</phone-home>")
     if extra:
         _optional(parts, extra, _CONTACT_PHONES)
-    if contact.email:
-        append(f"<email>{esc(contact.email)}</email>")
-    append(f"<mailing-address><line1>{esc(contact.line1 or '')}</line1>")
-    if contact.line2:
-        append(f"<line2>{esc(contact.line2)}</line2>")
+    if email:
+        append(f"<email>{esc(email)}</email>")
+    append(f"<mailing-address><line1>{esc(line1 or '')}</line1>")
+    if line2:
+        append(f"<line2>{esc(line2)}</line2>")
     if extra:
         _optional(parts, extra, _ADDRESS_AFTER_LINE2)
-    append(
-        f"<city>{esc(contact.city or '')}</city>"
-        f"<country>{esc(contact.country or contact.country_code or '')}</country>"
-    )
-    if contact.country_code:
-        append(f"<country-code>{esc(contact.country_code)}</country-code>")
-    append(f"<postal-code>{esc(contact.postal_code or '')}</postal-code>")
+    append(f"<city>{esc(city or '')}</city><country>{esc(country or country_code or '')}</country>")
+    if country_code:
+        append(f"<country-code>{esc(country_code)}</country-code>")
+    append(f"<postal-code>{esc(postal or '')}</postal-code>")
     if extra:
         _optional(parts, extra, _ADDRESS_AFTER_POSTAL)
-    if contact.state:
-        append(f"<state>{esc(contact.state)}</state>")
+    if state:
+        append(f"<state>{esc(state)}</state>")
     if extra:
         _optional(parts, extra, _ADDRESS_AFTER_STATE)
     append("</mailing-address>")
-    if contact.company:
-        append(f"<company-name1>{esc(contact.company)}</company-name1>")
+    if company:
+        append(f"<company-name1>{esc(company)}</company-name1>")
     if extra:
         _optional(parts, extra, _CONTACT_END)
     append("</contact>")
@@ -547,6 +547,55 @@ _TOTALS_AFTER_SHIPPING = (
 )
 
 
+#: The product part of line items without JSON-form extras, by (SKU, name, supplier, store):
+#: products repeat from order to order. Emptied when full: at most 10,000 × ~400 characters.
+_PRODUCTS: dict[tuple[str, str, str | None, str], str] = {}
+_PRODUCTS_LIMIT = 10_000
+
+
+def _item_product_text(sku: str, name: str, supplier: str | None, store: str) -> str:
+    """The product part of a line item without extras, kept in :data:`_PRODUCTS`."""
+    parts: list[str] = []
+    _item_product(parts, sku, name, supplier, store, _EMPTY, "")
+    text = "".join(parts)
+    if len(_PRODUCTS) >= _PRODUCTS_LIMIT:
+        _PRODUCTS.clear()
+    _PRODUCTS[(sku, name, supplier, store)] = text
+    return text
+
+
+def _item_product(
+    parts: list[str],
+    sku: str,
+    name: str,
+    supplier: str | None,
+    store: str,
+    extra: dict[str, Any],
+    cur: str,
+) -> None:
+    """From the end of ``line-item`` to the start of ``item-pricing``: the ``item-product``."""
+    esc = xml_text
+    product_id = extra.get("product_id") or f"{sku}@{store}"
+    parts.append(
+        f'</line-item><item-product><product id="{xml_attr(product_id)}">'
+        f"<sku>{esc(sku)}</sku><name>{esc(name)}</name>"
+    )
+    if extra:
+        _optional(parts, extra, _PRODUCT_TEXT)
+    product_attributes = extra.get("product_custom_attributes")
+    if supplier or product_attributes:
+        parts.append("<custom-attributes>")
+        if supplier:
+            parts.append(
+                '<simple-attribute name="Supplier">'
+                f"<string>{esc(supplier)}</string></simple-attribute>"
+            )
+        if product_attributes:
+            _attributes(parts, product_attributes, cur)
+        parts.append("</custom-attributes>")
+    parts.append("</product></item-product><item-pricing>")
+
+
 def _bool_text(value: bool) -> str:
     return "true" if value else "false"
 
@@ -620,7 +669,10 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
     if order.taxation_id:
         append(f"<taxation-id>{esc(order.taxation_id)}</taxation-id>")
     append("</customer><invoice-to-address>")
-    _contact(parts, order.invoice, extra.get("invoice_address") or _EMPTY)
+    invoice_extra = extra.get("invoice_address") or _EMPTY
+    invoice_start = len(parts)
+    _contact(parts, order.invoice, invoice_extra)
+    invoice_parts = parts[invoice_start:]
     append("</invoice-to-address></order-header>")
 
     # --- items
@@ -656,25 +708,14 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
                     "</desired-delivery-date>"
                 )
             _optional(parts, item_extra, _LINE_ITEM_END)
-        product_id = item_extra.get("product_id") or f"{item.sku}@{store}"
-        append(
-            f'</line-item><item-product><product id="{xml_attr(product_id)}">'
-            f"<sku>{esc(item.sku)}</sku><name>{esc(item.product_name)}</name>"
-        )
         if item_extra:
-            _optional(parts, item_extra, _PRODUCT_TEXT)
-        product_attributes = item_extra.get("product_custom_attributes")
-        if item.supplier or product_attributes:
-            append("<custom-attributes>")
-            if item.supplier:
-                append(
-                    '<simple-attribute name="Supplier">'
-                    f"<string>{esc(item.supplier)}</string></simple-attribute>"
-                )
-            if product_attributes:
-                _attributes(parts, product_attributes, cur)
-            append("</custom-attributes>")
-        append("</product></item-product><item-pricing>")
+            _item_product(parts, item.sku, item.product_name, item.supplier, store, item_extra, cur)
+        else:
+            product_key = (item.sku, item.product_name, item.supplier, store)
+            product = _PRODUCTS.get(product_key)
+            if product is None:
+                product = _item_product_text(*product_key)
+            append(product)
         if item_extra.get("pricing"):
             _pricing(parts, item_extra["pricing"], cur)
             append("</item-pricing>")
@@ -747,9 +788,11 @@ def render_order(parts: list[str], order: ExportOrder) -> None:
         append("<destinations>")
         for destination in order.destinations:
             append(f'<destination id="{xml_attr(destination.key)}"><ship-to-address>')
-            _contact(
-                parts, destination.contact, (destination.extra or _EMPTY).get("address") or _EMPTY
-            )
+            address_extra = (destination.extra or _EMPTY).get("address") or _EMPTY
+            if address_extra == invoice_extra and destination.contact == order.invoice:
+                parts += invoice_parts  # shipped to the invoice address: the same text
+            else:
+                _contact(parts, destination.contact, address_extra)
             append("</ship-to-address></destination>")
         append("</destinations>")
 

@@ -1,8 +1,9 @@
 """Reading the orders of an export from the database, batch by batch, as plain data.
 
 The caller holds the ids to export in file order (8 bytes per order); each batch is read with one
-query per table (headers, line items, buckets, destinations, payments), always as ``IN`` lists of
-primary or indexed foreign keys, so the plans are the same with or without table statistics.
+query per table (headers, line items, buckets, destinations, payments), looking up primary or
+indexed foreign keys in the batch's ids, bound as one value (:mod:`.id_sets`), so the plans are the
+same with or without table statistics.
 Money and rate columns are read as the integers they are stored as, so no Decimal is built per
 value; the writer formats them directly.
 """
@@ -10,22 +11,22 @@ value; the writer formats them directly.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    BindParameter,
     Connection,
     DateTime,
     Select,
-    bindparam,
     select,
     type_coerce,
 )
 
 from ...domain.models import Bucket, Destination, LineItem, Order, PaymentTransaction
+from .id_sets import id_list, ids_parameter, in_ids, plan_as_lookups
 from .order_xml import (
     ExportBucket,
     ExportContact,
@@ -96,11 +97,11 @@ _FIRST_TOTAL = _FIRST_INVOICE + len(_INVOICE_COLUMNS)
 _FIRST_INTAKE = _FIRST_TOTAL + 8
 
 
-#: The order ids of a batch; the child statements are built once and reused for every batch.
-_IDS: BindParameter[list[int]] = bindparam("order_ids", expanding=True)
+#: The order ids of a batch; the statements are built once per dialect and reused for every batch.
+_IDS = id_list("order_ids")
 
 
-def _line_items_query() -> Select[*tuple[Any, ...]]:
+def _line_items_query(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(
             LineItem.order_id,
@@ -123,12 +124,12 @@ def _line_items_query() -> Select[*tuple[Any, ...]]:
             LineItem.discount_description,
             LineItem.extra,
         )
-        .where(LineItem.order_id.in_(_IDS))
+        .where(in_ids(LineItem.order_id, _IDS, dialect))
         .order_by(LineItem.order_id, LineItem.position)
     )
 
 
-def _buckets_query() -> Select[*tuple[Any, ...]]:
+def _buckets_query(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(
             Bucket.order_id,
@@ -145,12 +146,12 @@ def _buckets_query() -> Select[*tuple[Any, ...]]:
             _raw(Bucket.shipping_tax_rate),
             Bucket.extra,
         )
-        .where(Bucket.order_id.in_(_IDS))
+        .where(in_ids(Bucket.order_id, _IDS, dialect))
         .order_by(Bucket.order_id, Bucket.id)
     )
 
 
-def _destinations_query() -> Select[*tuple[Any, ...]]:
+def _destinations_query(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(
             Destination.order_id,
@@ -171,12 +172,12 @@ def _destinations_query() -> Select[*tuple[Any, ...]]:
             Destination.country_code,
             Destination.extra,
         )
-        .where(Destination.order_id.in_(_IDS))
+        .where(in_ids(Destination.order_id, _IDS, dialect))
         .order_by(Destination.order_id, Destination.id)
     )
 
 
-def _payments_query() -> Select[*tuple[Any, ...]]:
+def _payments_query(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(
             PaymentTransaction.order_id,
@@ -187,16 +188,22 @@ def _payments_query() -> Select[*tuple[Any, ...]]:
             PaymentTransaction.status,
             PaymentTransaction.extra,
         )
-        .where(PaymentTransaction.order_id.in_(_IDS))
+        .where(in_ids(PaymentTransaction.order_id, _IDS, dialect))
         .order_by(PaymentTransaction.order_id, PaymentTransaction.id)
     )
 
 
-_HEADERS = select(*_HEADER_COLUMNS).where(Order.id.in_(_IDS))
-_LINE_ITEMS = _line_items_query()
-_BUCKETS = _buckets_query()
-_DESTINATIONS = _destinations_query()
-_PAYMENTS = _payments_query()
+@cache
+def batch_statements(dialect: str) -> tuple[Select[*tuple[Any, ...]], ...]:
+    """The reads of a batch on ``dialect`` (headers, destinations, buckets, line items,
+    payments), each taking the batch's ids as the parameter ``order_ids``."""
+    return (
+        select(*_HEADER_COLUMNS).where(in_ids(Order.id, _IDS, dialect)),
+        _destinations_query(dialect),
+        _buckets_query(dialect),
+        _line_items_query(dialect),
+        _payments_query(dialect),
+    )
 
 
 def _grouped(
@@ -236,10 +243,13 @@ def complete_orders(
     def line_item(values: Sequence[Any]) -> ExportLineItem:
         return ExportLineItem(values[0], values[1], bucket_keys.get(values[2]), *values[3:])
 
-    destinations = _grouped(connection, _DESTINATIONS, ids, destination)
-    buckets = _grouped(connection, _BUCKETS, ids, bucket)
-    items = _grouped(connection, _LINE_ITEMS, ids, line_item)
-    payments = _grouped(connection, _PAYMENTS, ids, ExportPayment._make)
+    _, destinations_query, buckets_query, items_query, payments_query = batch_statements(
+        connection.dialect.name
+    )
+    destinations = _grouped(connection, destinations_query, ids, destination)
+    buckets = _grouped(connection, buckets_query, ids, bucket)
+    items = _grouped(connection, items_query, ids, line_item)
+    payments = _grouped(connection, payments_query, ids, ExportPayment._make)
     empty: tuple[Any, ...] = ()
     return [
         ExportOrder(  # type: ignore[call-arg]
@@ -259,10 +269,29 @@ def complete_orders(
     ]
 
 
+def explain_batch_reads(connection: Connection, ids: Sequence[int]) -> list[list[str]]:
+    """The plans of a batch's reads for ``ids`` (one list of lines per statement), as the
+    export's reads get them (:func:`plan_as_lookups`)."""
+    plan_as_lookups(connection)
+    dialect = connection.dialect
+    postgresql = dialect.name == "postgresql"
+    value = ids_parameter(ids, dialect)
+    plans = []
+    for statement in batch_statements(dialect.name):
+        sql = str(statement.compile(dialect=dialect))
+        explain = f"EXPLAIN {sql}" if postgresql else f"EXPLAIN QUERY PLAN {sql}"
+        parameters: Any = {"order_ids": value} if postgresql else (value,)
+        rows = connection.exec_driver_sql(explain, parameters).all()
+        plans.append([str(row[0] if postgresql else row[-1]) for row in rows])
+    return plans
+
+
 def read_orders(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
     """The orders with ``ids``, in the order of ``ids`` (ids of deleted orders are skipped)."""
     ids = list(ids)
-    rows = {row[0]: row for row in connection.execute(_HEADERS, {"order_ids": ids}).all()}
+    plan_as_lookups(connection)
+    headers = batch_statements(connection.dialect.name)[0]
+    rows = {row[0]: row for row in connection.execute(headers, {"order_ids": ids}).all()}
     return complete_orders(connection, [rows[i] for i in ids if i in rows], store)
 
 

@@ -35,6 +35,7 @@ from ..files import sha256_of
 from ..sftp import TransportError
 from .completion import (
     _complete,
+    _complete_ahead,
     _counts_text,
     _release_claims,
 )
@@ -163,6 +164,7 @@ def recover_export_run(db: Database, run_id: int, *, events: RunEvents | None = 
             note = " (the file was already taken from the directory by its consumer)"
         elif expected_sha and sha256_of(paths.final) != expected_sha:
             note = " (the file has changed since it was written)"
+        _complete_ahead(db, run_id, settings, paths.final.name)
         with db.write() as session:
             run = _locked_run(session, run_id)
             if run is None or run.state != RunState.RUNNING.value:
