@@ -15,6 +15,7 @@ How a document is stored (split into rows and joined back) is :mod:`.order_rows`
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -520,10 +521,37 @@ def read_document(value: Any) -> dict[str, Any]:
     return checked
 
 
+#: The parts of the form the JSON Schema defines once under ``$defs`` (by identity).
+_PART_NAMES = {
+    id(part): name
+    for name, part in (
+        ("contact", CONTACT),
+        ("taxes", TAXES),
+        ("discount", DISCOUNT),
+        ("surcharges", SURCHARGES),
+        ("pricing", PRICING),
+        ("attribute", ATTRIBUTE),
+        ("product", PRODUCT),
+        ("pack_slip", PACK_SLIP),
+        ("line_item", LINE_ITEM),
+        ("bucket", BUCKET),
+        ("payment", PAYMENT),
+    )
+}
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the order form, generated from :data:`ORDER_SPEC`."""
 
-    def schema(spec: Any) -> dict[str, Any]:
+    definitions: dict[str, Any] = {}
+
+    def schema(spec: Any, *, inline: bool = False) -> dict[str, Any]:
+        name = None if inline else _PART_NAMES.get(id(spec))
+        if name is not None:  # a named part is defined once and referred to
+            if name not in definitions:
+                definitions[name] = {}
+                definitions[name] = schema(spec, inline=True)
+            return {"$ref": f"#/$defs/{name}"}
         if isinstance(spec, dict):
             return {
                 "type": ["object", "null"],
@@ -557,7 +585,30 @@ def json_schema() -> dict[str, Any]:
         "title": "orderio order",
         "description": "The JSON form of an order (SPEC §13); see docs/order-json.md.",
         **top,
+        "$defs": dict(sorted(definitions.items())),
     }
+
+
+def schema_text() -> str:
+    """The text of ``order.schema.json``: :func:`json_schema` indented, with each object or list
+    that fits on one line of up to 100 characters written on one line."""
+
+    def render(value: Any, indent: int, lead: int = 0) -> str:
+        # ``indent``: of the lines inside; ``lead``: characters before the value on its line.
+        flat = json.dumps(value, ensure_ascii=False)
+        if not isinstance(value, (dict, list)) or lead + len(flat) <= 100:
+            return flat
+        inner = " " * (indent + 2)
+        if isinstance(value, dict):
+            items = []
+            for key, item in value.items():
+                head = f"{inner}{json.dumps(key)}: "
+                items.append(head + render(item, indent + 2, len(head)))
+            return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+        items = [inner + render(item, indent + 2, len(inner)) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+    return render(json_schema(), 0) + "\n"
 
 
 def money_cents(value: Any) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from orderio_tui.database import Database, open_database
 from orderio_tui.demo import create_demo
 from orderio_tui.domain.models import Channel, Order
-from orderio_tui.domain.order_json import json_schema, read_document
+from orderio_tui.domain.order_json import json_schema, read_document, schema_text
 from orderio_tui.domain.order_rows import document_of
 from orderio_tui.engines.intake.jsonl import read_jsonl
 from orderio_tui.engines.intake.parsed import OrderProblem, ParsedOrder
@@ -114,6 +114,7 @@ def test_custom_attributes_must_have_a_known_type_and_values_of_it() -> None:
 
 def test_the_shipped_json_schema_is_the_generated_one() -> None:
     assert json.loads(SCHEMA_FILE.read_text()) == json_schema()
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text()
 
 
 def _valid(**changes: object) -> dict:
