@@ -151,7 +151,7 @@ class OrderioApp(App[None]):
         """Show ``channel`` from now on, and open it again the next time."""
         self.channel = channel
         if self.memory is not None:
-            remember_channel(self.memory, channel)
+            remember_channel(self.memory, channel, self.db.location)
 
     def configurations_changed(self) -> None:
         """Tell the scheduler that configurations changed (it re-reads them)."""
@@ -429,7 +429,9 @@ def run_tui(db: Database, *, scheduler: bool = True) -> int:
     """
     memory = memory_file_path()
     with logging_to_file(log_file_path()) as log_file:
-        app = OrderioApp(db, scheduler=scheduler, channel=remembered_channel(memory), memory=memory)
+        app = OrderioApp(
+            db, scheduler=scheduler, channel=remembered_channel(memory, db.location), memory=memory
+        )
         if log_file is not None:
             app.feed.note(f"Application log: {log_file}")
         try:

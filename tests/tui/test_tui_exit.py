@@ -114,4 +114,4 @@ def test_the_channel_chosen_is_remembered_in_the_user_state_directory(
         [b"c", b"\x1b[B", b"\r", b"q"],  # c, down (from demo-b2b, the first) to demo-b2c
     )
     assert code == 0, output
-    assert remembered_channel(state / "orderio" / "tui.json") == "demo-b2c"
+    assert remembered_channel(state / "orderio" / "tui.json", db.location) == "demo-b2c"

@@ -158,8 +158,11 @@ async def test_the_channel_remembered_is_opened_again(
     db: Database, demo: object, tmp_path: Path
 ) -> None:
     memory = tmp_path / "state" / "tui.json"
-    remember_channel(memory, "demo-b2c")
-    app = OrderioApp(db, scheduler=False, channel=remembered_channel(memory), memory=memory)
+    remember_channel(memory, "demo-b2c", db.location)
+    remember_channel(memory, "shop-elsewhere", "sqlite:///another.db")
+    app = OrderioApp(
+        db, scheduler=False, channel=remembered_channel(memory, db.location), memory=memory
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         exports = app.screen.query_one("#export-table", ConfigurationTable)
@@ -169,10 +172,20 @@ async def test_the_channel_remembered_is_opened_again(
         await pilot.pause()
         await pilot.press("up", "enter")  # demo-b2b
         await wait_for(pilot, lambda: app.channel == "demo-b2b", what="channel switch")
-    assert remembered_channel(memory) == "demo-b2b"
+    assert remembered_channel(memory, db.location) == "demo-b2b"
+    # each database keeps its own: another database's channel is not touched
+    assert remembered_channel(memory, "sqlite:///another.db") == "shop-elsewhere"
 
 
-@pytest.mark.parametrize("content", ['{"channel": "closed-shop"}', "not json", '["demo-b2c"]'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"by_database": {"DB": "closed-shop"}}',
+        '{"by_database": {"sqlite:///another.db": "demo-b2c"}}',
+        "not json",
+        '["demo-b2c"]',
+    ],
+)
 async def test_an_unknown_or_unreadable_remembered_channel_falls_back_to_the_first(
     db: Database,
     demo: object,
@@ -180,8 +193,10 @@ async def test_an_unknown_or_unreadable_remembered_channel_falls_back_to_the_fir
     content: str,  # type: ignore[no-untyped-def]
 ) -> None:
     memory = tmp_path / "tui.json"
-    memory.write_text(content, encoding="utf-8")
-    app = OrderioApp(db, scheduler=False, channel=remembered_channel(memory), memory=memory)
+    memory.write_text(content.replace("DB", db.location), encoding="utf-8")
+    app = OrderioApp(
+        db, scheduler=False, channel=remembered_channel(memory, db.location), memory=memory
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.channel == "demo-b2b"  # the first by name
