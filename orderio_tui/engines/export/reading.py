@@ -286,18 +286,24 @@ def explain_batch_reads(connection: Connection, ids: Sequence[int]) -> list[list
     return plans
 
 
-def read_orders(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
-    """The orders with ``ids``, in the order of ``ids`` (ids of deleted orders are skipped)."""
+def _read_batch(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
     ids = list(ids)
-    plan_as_lookups(connection)
     headers = batch_statements(connection.dialect.name)[0]
     rows = {row[0]: row for row in connection.execute(headers, {"order_ids": ids}).all()}
     return complete_orders(connection, [rows[i] for i in ids if i in rows], store)
 
 
+def read_orders(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
+    """The orders with ``ids``, in the order of ``ids`` (ids of deleted orders are skipped)."""
+    plan_as_lookups(connection)
+    return _read_batch(connection, ids, store)
+
+
 def order_batches(
     connection: Connection, ids: Sequence[int], store: str, *, batch_size: int = BATCH_SIZE
 ) -> Iterator[list[ExportOrder]]:
-    """The orders with ``ids`` in batches, in the order of ``ids``."""
+    """The orders with ``ids`` in batches, in the order of ``ids``, all in the connection's one
+    transaction (planned as lookups once, for all of them)."""
+    plan_as_lookups(connection)
     for start in range(0, len(ids), batch_size):
-        yield read_orders(connection, ids[start : start + batch_size], store)
+        yield _read_batch(connection, ids[start : start + batch_size], store)
