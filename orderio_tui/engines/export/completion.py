@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from ...database import Database
+from ...domain.bulk import batched
 from ...domain.conditions import matching_orders_query
 from ...domain.models import (
     ExportClaim,
@@ -77,11 +78,8 @@ def _claim_orders(session: Any, run_id: int, ids: Sequence[int]) -> None:
     """Claim the orders ``ids`` for the run: one executemany per :data:`ID_CHUNK` ids."""
     connection = session.connection()
     statement = insert(ExportClaim)
-    for start in range(0, len(ids), ID_CHUNK):
-        connection.execute(
-            statement,
-            [{"order_id": i, "run_id": run_id} for i in ids[start : start + ID_CHUNK]],
-        )
+    for chunk in batched(ids, ID_CHUNK):
+        connection.execute(statement, [{"order_id": i, "run_id": run_id} for i in chunk])
 
 
 def _release_claims(session: Any, run_id: int) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from ...domain.bulk import batched
 from ...domain.models import Bucket, Destination, LineItem, Order, PaymentTransaction
 from .id_sets import id_list, ids_parameter, in_ids, plan_as_lookups
 from .order_xml import (
@@ -287,7 +288,6 @@ def explain_batch_reads(connection: Connection, ids: Sequence[int]) -> list[list
 
 
 def _read_batch(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
-    ids = list(ids)
     headers = batch_statements(connection.dialect.name)[0]
     rows = {row[0]: row for row in connection.execute(headers, {"order_ids": ids}).all()}
     return complete_orders(connection, [rows[i] for i in ids if i in rows], store)
@@ -296,7 +296,7 @@ def _read_batch(connection: Connection, ids: Sequence[int], store: str) -> list[
 def read_orders(connection: Connection, ids: Sequence[int], store: str) -> list[ExportOrder]:
     """The orders with ``ids``, in the order of ``ids`` (ids of deleted orders are skipped)."""
     plan_as_lookups(connection)
-    return _read_batch(connection, ids, store)
+    return _read_batch(connection, list(ids), store)
 
 
 def order_batches(
@@ -305,5 +305,5 @@ def order_batches(
     """The orders with ``ids`` in batches, in the order of ``ids``, all in the connection's one
     transaction (planned as lookups once, for all of them)."""
     plan_as_lookups(connection)
-    for start in range(0, len(ids), batch_size):
-        yield _read_batch(connection, ids[start : start + batch_size], store)
+    for batch in batched(ids, batch_size):
+        yield _read_batch(connection, batch, store)
